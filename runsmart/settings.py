@@ -1,0 +1,93 @@
+"""The one typed settings object. Read from RUNSMART_* environment variables (and an optional .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that mean "nobody configured this yet"; refused outside development.
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "dev", "development", "STRAVA", "xxx"}
+DEV_TOKEN_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="  # Fernet key, development and tests only
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RUNSMART_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    log_level: str = "INFO"
+
+    database_url: str = "sqlite:///./runsmart.db"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Defaults to redis_url; the demo points it at kombu's filesystem transport.
+    broker_url: str | None = None
+
+    strava_client_id: int = 0
+    strava_client_secret: SecretStr = SecretStr("")
+    strava_verify_token: SecretStr = SecretStr("")
+    strava_subscription_id: int | None = None
+    strava_base_url: str = "https://www.strava.com"
+    strava_http_timeout_s: float = Field(10.0, gt=0, le=60)
+    # Refresh an access token when fewer than this many seconds are left (strava.md §5.3: add a margin).
+    token_refresh_margin_s: int = Field(600, ge=60, le=3600)
+
+    # Fernet key (32 url-safe base64 bytes) for OAuth tokens at rest.
+    token_key: SecretStr = SecretStr("")
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # Task retry policy: exponential backoff with jitter, bounded.
+    retry_base_s: float = Field(15.0, ge=0)
+    retry_max_s: float = Field(900.0, ge=0)
+    max_retries: int = Field(8, ge=0, le=50)
+    # A 404 right after a create is often transient (strava.md §6 #1): retry this many times before "gone".
+    not_found_retries: int = Field(3, ge=0, le=20)
+    # Inbox rows still unhandled after this long are re-enqueued by the sweeper.
+    inbox_redrive_after_s: int = Field(300, ge=1)
+
+    max_event_bytes: int = 64 * 1024
+
+    @property
+    def celery_broker_url(self) -> str:
+        return self.broker_url or self.redis_url
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.env != "production":
+            return self
+        problems = [
+            name
+            for name, value in (
+                ("RUNSMART_STRAVA_CLIENT_SECRET", self.strava_client_secret.get_secret_value()),
+                ("RUNSMART_STRAVA_VERIFY_TOKEN", self.strava_verify_token.get_secret_value()),
+                ("RUNSMART_TOKEN_KEY", self.token_key.get_secret_value()),
+            )
+            if value.strip() in _PLACEHOLDERS or value == DEV_TOKEN_KEY
+        ]
+        if self.strava_client_id <= 0:
+            problems.append("RUNSMART_STRAVA_CLIENT_ID")
+        if problems:
+            raise ValueError(
+                "refusing to start in production with empty or placeholder values for: "
+                + ", ".join(problems)
+                + " (see .env.example)"
+            )
+        return self
+
+    def effective_token_key(self) -> str:
+        key = self.token_key.get_secret_value()
+        if key:
+            return key
+        if self.env == "production":  # unreachable after validation; kept as a guard
+            raise ValueError("RUNSMART_TOKEN_KEY is required in production")
+        return DEV_TOKEN_KEY
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
