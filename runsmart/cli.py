@@ -8,8 +8,67 @@ from runsmart.plan_cli import plan_app
 from simulator.cli import simulator_command
 
 app = typer.Typer(no_args_is_help=True, help="RunSmart Sync: Strava runs kept true to the training plan.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
+app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.command("simulator")(simulator_command)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from store.migrate import upgrade
+
+    upgrade(revision=revision)
+    typer.echo(f"database upgraded to {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument("-1")) -> None:
+    """Revert migrations down to REVISION (default: one step)."""
+    from store.migrate import downgrade
+
+    downgrade(revision=revision)
+    typer.echo(f"database downgraded to {revision}")
+
+
+@app.command("api")
+def api(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the webhook, OAuth, health and metrics API."""
+    import uvicorn
+
+    from runsmart.logs import configure_logging
+
+    configure_logging()
+    uvicorn.run("webhooks.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command("worker")
+def worker(concurrency: int = 2, pool: str = "prefork", queues: str = "strava,maintenance") -> None:
+    """Run a Celery worker for the sync queues."""
+    from runsmart.logs import configure_logging
+    from workers.celery_app import app as celery_app
+
+    configure_logging()
+    celery_app.worker_main(
+        ["worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--queues={queues}", "--loglevel=INFO"]
+    )
+
+
+@app.command("beat")
+def beat() -> None:
+    """Run Celery beat (the inbox sweeper and other scheduled jobs)."""
+    from workers.celery_app import app as celery_app
+
+    celery_app.start(["beat", "--loglevel=INFO"])
+
+
+@app.command("demo")
+def demo(weeks: int = 3, keep: bool = typer.Option(False, help="keep the demo database and folders")) -> None:
+    """Run the whole ingest path on an embedded SQLite database, a filesystem broker and the simulator."""
+    from runsmart.demo import run_demo
+
+    raise typer.Exit(run_demo(weeks=weeks, keep=keep))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Defaults to redis_url; the demo points it at kombu's filesystem transport.
     broker_url: str | None = None
+    filesystem_broker_dir: str = ".demo/broker"
 
     strava_client_id: int = 0
     strava_client_secret: SecretStr = SecretStr("")

@@ -1,0 +1,60 @@
+"""The composition root: the one place that reads settings and wires adapters. Web and worker both use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from runsmart.settings import Settings, get_settings
+from store.db import engine_for, session_factory
+from sync.crypto import TokenCipher
+from sync.events import EventProcessor, RetryPolicy
+from sync.strava import StravaGateway, StravalibGateway
+from sync.tokens import TokenService
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    cipher: TokenCipher
+    gateway: StravaGateway
+    tokens: TokenService
+    events: EventProcessor
+
+
+def build(settings: Settings, gateway: StravaGateway | None = None) -> Container:
+    engine = engine_for(settings.database_url)
+    sessions = session_factory(engine)
+    cipher = TokenCipher(settings.effective_token_key())
+    gateway = gateway or StravalibGateway(
+        client_id=settings.strava_client_id,
+        client_secret=settings.strava_client_secret.get_secret_value(),
+        base_url=settings.strava_base_url,
+        timeout_s=settings.strava_http_timeout_s,
+    )
+    tokens = TokenService(sessions, gateway, cipher, margin_s=settings.token_refresh_margin_s)
+    policy = RetryPolicy(
+        base_s=settings.retry_base_s,
+        max_s=settings.retry_max_s,
+        max_retries=settings.max_retries,
+        not_found_retries=settings.not_found_retries,
+    )
+    return Container(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        cipher=cipher,
+        gateway=gateway,
+        tokens=tokens,
+        events=EventProcessor(sessions, gateway, tokens, policy),
+    )
+
+
+@lru_cache(maxsize=1)
+def container() -> Container:
+    return build(get_settings())

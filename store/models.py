@@ -1,0 +1,179 @@
+"""Database tables. PostgreSQL in production and tests; SQLite for the embedded demo."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so migrations can drop and alter them by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a real bigint.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Athlete(Base):
+    __tablename__ = "athletes"
+
+    # Strava's athlete id is the natural key of everything we hold about a person.
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    firstname: Mapped[str] = mapped_column(String(100), default="")
+    lastname: Mapped[str] = mapped_column(String(100), default="")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConnectionStatus:
+    ACTIVE = "active"
+    NEEDS_REAUTH = "needs_reauth"  # refresh token dead or scope missing: stop syncing, keep the events
+    REVOKED = "revoked"  # athlete deauthorized the app: Strava data purged
+
+
+class StravaConnection(Base):
+    __tablename__ = "strava_connections"
+
+    athlete_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default=ConnectionStatus.ACTIVE)
+    scopes: Mapped[str] = mapped_column(String(200), default="")
+    # Fernet ciphertexts; never the plain tokens (see sync/crypto.py).
+    access_token_enc: Mapped[str | None] = mapped_column(Text)
+    refresh_token_enc: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EventStatus:
+    PENDING = "pending"  # stored, not yet handled (or retrying)
+    DONE = "done"  # handled; `outcome` says how
+    AWAITING_REAUTH = "awaiting_reauth"  # the athlete's grant is dead; re-driven when they reconnect
+    FAILED = "failed"  # retries exhausted on a transient error; the sweeper tries again later
+
+
+class StravaEvent(Base):
+    """The inbox: every accepted webhook event, stored before it is acknowledged."""
+
+    __tablename__ = "strava_events"
+    __table_args__ = (
+        # Strava events carry no id. A retried push repeats these fields, so it collapses here; two real
+        # events on one object in the same second differ in `updates` (title and type save separately,
+        # strava.md §1.3), hence the digest of `updates` in the key.
+        UniqueConstraint(
+            "subscription_id",
+            "object_type",
+            "object_id",
+            "aspect_type",
+            "event_time",
+            "updates_digest",
+            name="uq_strava_events_natural_key",
+        ),
+        Index("ix_strava_events_status_received", "status", "received_at"),
+        Index("ix_strava_events_owner", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(BigInteger)
+    object_type: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[int] = mapped_column(BigInteger)
+    aspect_type: Mapped[str] = mapped_column(String(20))
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    event_time: Mapped[int] = mapped_column(BigInteger)
+    updates: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    updates_digest: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default=EventStatus.PENDING)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when processing must wait (a rate window, a parked retry); the sweeper honours it.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EventAttempt(Base):
+    """One row per processing attempt, written even when the attempt fails (operators read the history)."""
+
+    __tablename__ = "strava_event_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("strava_events.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Activity(Base):
+    """A Strava activity of a connected athlete, normalized, with the raw DetailedActivity JSON."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_athlete_date", "athlete_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # Strava's id
+    athlete_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("athletes.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text, default="")
+    sport_type: Mapped[str] = mapped_column(String(40))
+    is_run: Mapped[bool] = mapped_column(Boolean)
+    start_date: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    start_date_local: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    local_date: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    distance_m: Mapped[float] = mapped_column(Float)
+    moving_time_s: Mapped[int] = mapped_column(Integer)
+    elapsed_time_s: Mapped[int] = mapped_column(Integer)
+    elevation_gain_m: Mapped[float] = mapped_column(Float, default=0.0)
+    average_heartrate: Mapped[float | None] = mapped_column(Float)
+    max_heartrate: Mapped[float | None] = mapped_column(Float)
+    workout_type: Mapped[int | None] = mapped_column(Integer)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    trainer: Mapped[bool] = mapped_column(Boolean, default=False)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    laps: Mapped[list[Any]] = mapped_column(Json, default=list)
+    splits_metric: Mapped[list[Any]] = mapped_column(Json, default=list)
+    raw: Mapped[dict[str, Any]] = mapped_column(Json)
+    # When the copy was read from Strava; an older read never overwrites a newer one.
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ActivityTombstone(Base):
+    """Activities deleted on Strava: a late or replayed `create` must not bring them back."""
+
+    __tablename__ = "activity_tombstones"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    athlete_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("athletes.id", ondelete="CASCADE"))
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,187 @@
+"""All SQL lives here. Functions take the session first and never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Executable, Select, and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store.models import (
+    Activity,
+    ActivityTombstone,
+    Athlete,
+    EventAttempt,
+    EventStatus,
+    StravaConnection,
+    StravaEvent,
+)
+
+
+def _insert_for(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _for_update(session: Session, stmt: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
+    # SQLite has no row locks; the demo runs a single worker, so there is nothing to serialize.
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update(skip_locked=skip_locked)
+    return stmt
+
+
+def _affected(session: Session, stmt: Executable) -> int:
+    return cast(CursorResult[Any], session.execute(stmt)).rowcount
+
+
+def updates_digest(updates: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(updates, sort_keys=True).encode()).hexdigest()
+
+
+# --- inbox ------------------------------------------------------------------------------------------
+
+
+def insert_event_if_new(session: Session, values: dict[str, Any]) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the id of a new row, None for a duplicate."""
+    values = {**values, "updates_digest": updates_digest(values.get("updates", {}))}
+    stmt = (
+        _insert_for(session)(StravaEvent)
+        .values(**values)
+        .on_conflict_do_nothing(constraint=None if _is_sqlite(session) else "uq_strava_events_natural_key")
+        .returning(StravaEvent.id)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def lock_event(session: Session, event_id: int) -> StravaEvent | None:
+    """The event row, locked; None when it is gone or another worker holds it right now."""
+    stmt = _for_update(session, select(StravaEvent).where(StravaEvent.id == event_id), skip_locked=True)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def events_to_redrive(
+    session: Session, *, now: datetime, stale_before: datetime, limit: int
+) -> Sequence[int]:
+    due = or_(StravaEvent.next_attempt_at.is_(None), StravaEvent.next_attempt_at <= now)
+    stmt = (
+        select(StravaEvent.id)
+        .where(
+            StravaEvent.status.in_([EventStatus.PENDING, EventStatus.FAILED]),
+            or_(
+                and_(StravaEvent.next_attempt_at.is_(None), StravaEvent.received_at < stale_before),
+                and_(StravaEvent.next_attempt_at.is_not(None), due),
+            ),
+        )
+        .order_by(StravaEvent.received_at)
+        .limit(limit)
+    )
+    return session.execute(stmt).scalars().all()
+
+
+def release_awaiting_reauth(session: Session, athlete_id: int) -> Sequence[int]:
+    stmt = (
+        update(StravaEvent)
+        .where(StravaEvent.owner_id == athlete_id, StravaEvent.status == EventStatus.AWAITING_REAUTH)
+        .values(status=EventStatus.PENDING, next_attempt_at=None)
+        .returning(StravaEvent.id)
+    )
+    return session.execute(stmt).scalars().all()
+
+
+def record_attempt(
+    session: Session,
+    *,
+    event_id: int,
+    started_at: datetime,
+    finished_at: datetime,
+    outcome: str,
+    error: str | None,
+) -> None:
+    session.add(
+        EventAttempt(
+            event_id=event_id, started_at=started_at, finished_at=finished_at, outcome=outcome, error=error
+        )
+    )
+    session.execute(
+        update(StravaEvent)
+        .where(StravaEvent.id == event_id)
+        .values(attempts=StravaEvent.attempts + 1, last_error=error)
+    )
+
+
+def count_events_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(StravaEvent.status, func.count()).group_by(StravaEvent.status)).all()
+    return {status: count for status, count in rows}
+
+
+# --- athletes and connections -------------------------------------------------------------------------
+
+
+def lock_athlete(session: Session, athlete_id: int) -> Athlete | None:
+    """Serializes all writes about one athlete (activities, deletions, purges, plans)."""
+    stmt = _for_update(session, select(Athlete).where(Athlete.id == athlete_id))
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def get_connection(session: Session, athlete_id: int, *, lock: bool = False) -> StravaConnection | None:
+    stmt = select(StravaConnection).where(StravaConnection.athlete_id == athlete_id)
+    if lock:
+        stmt = _for_update(session, stmt)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+# --- activities -------------------------------------------------------------------------------------
+
+
+def is_tombstoned(session: Session, activity_id: int) -> bool:
+    return session.get(ActivityTombstone, activity_id) is not None
+
+
+def upsert_activity(session: Session, values: dict[str, Any]) -> bool:
+    """Insert or update by Strava id; an older read never overwrites a newer one. True if written."""
+    insert = _insert_for(session)
+    stmt = insert(Activity).values(**values)
+    changed = {k: stmt.excluded[k] for k in values if k != "id"}
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Activity.id],
+        set_=changed,
+        where=Activity.fetched_at <= stmt.excluded.fetched_at,
+    )
+    return bool(_affected(session, stmt))
+
+
+def delete_activity(session: Session, activity_id: int, athlete_id: int, *, now: datetime) -> None:
+    session.execute(delete(Activity).where(Activity.id == activity_id))
+    insert = _insert_for(session)
+    session.execute(
+        insert(ActivityTombstone)
+        .values(id=activity_id, athlete_id=athlete_id, deleted_at=now)
+        .on_conflict_do_nothing(index_elements=[ActivityTombstone.id])
+    )
+
+
+def purge_strava_data(session: Session, athlete_id: int, *, keep_event_id: int | None) -> dict[str, int]:
+    """Delete every Strava-derived row of an athlete (API Policy §7.4 via strava.md §2.6)."""
+    counts = {
+        "activities": _affected(session, delete(Activity).where(Activity.athlete_id == athlete_id)),
+        "tombstones": _affected(
+            session, delete(ActivityTombstone).where(ActivityTombstone.athlete_id == athlete_id)
+        ),
+    }
+    events = delete(StravaEvent).where(StravaEvent.owner_id == athlete_id)
+    if keep_event_id is not None:
+        events = events.where(StravaEvent.id != keep_event_id)
+    # Attempts go with their events (ON DELETE CASCADE); SQLite needs them removed explicitly too.
+    doomed = select(StravaEvent.id).where(events.whereclause)  # type: ignore[arg-type]
+    session.execute(delete(EventAttempt).where(EventAttempt.event_id.in_(doomed)))
+    counts["events"] = _affected(session, events)
+    session.execute(update(Athlete).where(Athlete.id == athlete_id).values(firstname="", lastname=""))
+    return counts

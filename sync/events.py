@@ -1,0 +1,316 @@
+"""Processing one inbox event: the service behind the `sync.process_event` task.
+
+The service decides everything (what to fetch, what to write, whether and when to retry); the Celery task
+only obeys the returned `Processed`. Event bodies are hints, never data (strava.md §1.6): activities are
+always re-fetched with the owner's own token, and deauthorizations are confirmed before anything is purged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from celery.utils.time import get_exponential_backoff_interval
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from store import repository
+from store.db import UnitOfWork
+from store.models import Activity, ConnectionStatus, EventStatus, StravaEvent
+from sync.errors import (
+    StravaAppInactive,
+    StravaAuthError,
+    StravaBadResponse,
+    StravaNotFound,
+    StravaRateLimited,
+    StravaTransient,
+)
+from sync.normalize import MalformedActivity, StravaActivity, parse_activity, to_activity
+from sync.strava import StravaGateway
+from sync.tokens import TokenService
+
+log = logging.getLogger(__name__)
+
+# A Redis broker redelivers an unacknowledged message after its visibility timeout (1 h by default), so a
+# countdown longer than this is parked in the database and re-driven by the sweeper instead.
+MAX_COUNTDOWN_S = 1800.0
+FAILED_REDRIVE_S = 3600.0
+
+
+@dataclass(frozen=True)
+class Processed:
+    outcome: str
+    retry_in_s: float | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_s: float = 15.0
+    max_s: float = 900.0
+    max_retries: int = 8
+    not_found_retries: int = 3
+
+    def backoff(self, attempt: int) -> float:
+        return float(
+            get_exponential_backoff_interval(
+                factor=max(self.base_s, 0.001), retries=attempt, maximum=self.max_s, full_jitter=True
+            )
+            or self.base_s
+        )
+
+
+def is_deauthorization(event: StravaEvent) -> bool:
+    # Documented shape: athlete/update with {"authorized": "false"}; accept a JSON false and athlete/delete too.
+    authorized = str((event.updates or {}).get("authorized", "")).lower()
+    return event.object_type == "athlete" and (authorized == "false" or event.aspect_type == "delete")
+
+
+def activity_row(parsed: StravaActivity, raw: dict[str, Any], fetched_at: datetime) -> dict[str, Any]:
+    activity = to_activity(parsed)
+    return {
+        "id": activity.id,
+        "athlete_id": activity.athlete_id,
+        "name": activity.name,
+        "sport_type": activity.sport_type,
+        "is_run": activity.is_run,
+        "start_date": parsed.start_date,
+        "start_date_local": activity.start_local,
+        "local_date": activity.local_date,
+        "timezone": activity.timezone,
+        "distance_m": activity.distance_m,
+        "moving_time_s": activity.moving_time_s,
+        "elapsed_time_s": activity.elapsed_time_s,
+        "elevation_gain_m": activity.elevation_gain_m,
+        "average_heartrate": activity.average_heartrate,
+        "max_heartrate": activity.max_heartrate,
+        "workout_type": activity.workout_type,
+        "manual": activity.manual,
+        "trainer": activity.trainer,
+        "private": parsed.private,
+        "laps": [lap.model_dump() for lap in parsed.laps],
+        "splits_metric": [split.model_dump() for split in parsed.splits_metric],
+        "raw": raw,
+        "fetched_at": fetched_at,
+    }
+
+
+class EventProcessor:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        gateway: StravaGateway,
+        tokens: TokenService,
+        policy: RetryPolicy,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._factory = factory
+        self._gateway = gateway
+        self._tokens = tokens
+        self._policy = policy
+        self._now = now
+
+    # --- entry point -------------------------------------------------------------------------------
+
+    def process(self, event_id: int, attempt: int = 0) -> Processed:
+        started = self._now()
+        try:
+            result = self._handle(event_id)
+        except StravaRateLimited as error:
+            result = self._wait(event_id, error.retry_after_s or 900.0, "rate_limited", str(error))
+        except StravaAppInactive as error:
+            log.error("sync.app_inactive", extra={"event_id": event_id})
+            result = self._wait(event_id, FAILED_REDRIVE_S, "app_inactive", str(error))
+        except StravaNotFound as error:
+            result = self._not_found(event_id, attempt, str(error))
+        except StravaAuthError as error:
+            result = self._finish(event_id, EventStatus.AWAITING_REAUTH, "awaiting_reauth", str(error))
+        except (StravaTransient, StravaBadResponse, MalformedActivity, OperationalError) as error:
+            result = self._backoff(event_id, attempt, _describe(error))
+        if result.outcome not in {"busy", "already_handled", "missing"}:
+            self._record(event_id, started, result)
+        log.info("sync.event.processed", extra={"event_id": event_id, "outcome": result.outcome})
+        return result
+
+    # --- the happy path: one transaction ---------------------------------------------------------------
+
+    def _handle(self, event_id: int) -> Processed:
+        with UnitOfWork(self._factory) as uow:
+            event = repository.lock_event(uow.session, event_id)
+            if event is None:
+                exists = uow.session.get(StravaEvent, event_id) is not None
+                return Processed("busy" if exists else "missing")
+            if event.status in (EventStatus.DONE, EventStatus.AWAITING_REAUTH):
+                return Processed("already_handled")
+            outcome = self._dispatch(uow.session, event)
+            event.status = EventStatus.DONE
+            event.outcome = outcome
+            event.handled_at = self._now()
+            event.next_attempt_at = None
+            uow.commit()
+            return Processed(outcome)
+
+    def _dispatch(self, session: Session, event: StravaEvent) -> str:
+        if event.object_type == "athlete":
+            return (
+                self._deauthorize(session, event) if is_deauthorization(event) else "ignored_athlete_update"
+            )
+        connection = repository.get_connection(session, event.owner_id)
+        if connection is None:
+            return "ignored_unknown_athlete"
+        if connection.status == ConnectionStatus.REVOKED:
+            return "ignored_revoked_athlete"
+        if event.aspect_type == "delete":
+            return self._delete(session, event)
+        if event.aspect_type == "update":
+            return self._update(session, event)
+        return self._sync(session, event)
+
+    def _sync(self, session: Session, event: StravaEvent) -> str:
+        activity_id, athlete_id = event.object_id, event.owner_id
+        if repository.is_tombstoned(session, activity_id):
+            return "ignored_deleted"
+        raw = self._tokens.call(athlete_id, lambda token: self._gateway.get_activity(token, activity_id))
+        fetched_at = self._now()
+        parsed = parse_activity(raw)
+        if parsed.athlete.id != athlete_id:
+            # A forged event can name another athlete's public activity; never file it under this athlete.
+            log.warning("sync.event.owner_mismatch", extra={"event_id": event.id})
+            return "ignored_owner_mismatch"
+        repository.lock_athlete(session, athlete_id)
+        if repository.is_tombstoned(session, activity_id):  # deleted while we were fetching
+            return "ignored_deleted"
+        written = repository.upsert_activity(session, activity_row(parsed, raw, fetched_at))
+        return "synced" if written else "synced_newer_copy_kept"
+
+    def _update(self, session: Session, event: StravaEvent) -> str:
+        updates = event.updates or {}
+        stored = session.get(Activity, event.object_id)
+        # Title and privacy need no API call (issue 5 §7); a type change may move the activity in or out of
+        # running volume, so it is re-fetched, as is anything we have not stored yet.
+        if stored is None or not set(updates) <= {"title", "private"}:
+            return self._sync(session, event)
+        repository.lock_athlete(session, event.owner_id)
+        raw = dict(stored.raw or {})
+        if "title" in updates:
+            stored.name = raw["name"] = str(updates["title"])
+        if "private" in updates:
+            stored.private = raw["private"] = str(updates["private"]).lower() == "true"
+        stored.raw = raw
+        return "updated_locally"
+
+    def _delete(self, session: Session, event: StravaEvent) -> str:
+        repository.lock_athlete(session, event.owner_id)
+        repository.delete_activity(session, event.object_id, event.owner_id, now=self._now())
+        return "deleted"
+
+    def _deauthorize(self, session: Session, event: StravaEvent) -> str:
+        athlete_id = event.owner_id
+        if event.object_id != athlete_id:
+            return "ignored_malformed_deauthorization"
+        connection = repository.get_connection(session, athlete_id)
+        if connection is None:
+            return "ignored_unknown_athlete"
+        if connection.status == ConnectionStatus.REVOKED:
+            return "already_revoked"
+        if not self._tokens.grant_is_revoked(athlete_id):
+            log.warning("sync.deauth.rejected_grant_alive", extra={"athlete_id": athlete_id})
+            return "deauth_rejected_grant_alive"
+        repository.lock_athlete(session, athlete_id)
+        counts = repository.purge_strava_data(session, athlete_id, keep_event_id=event.id)
+        connection = repository.get_connection(session, athlete_id, lock=True)
+        assert connection is not None  # locked athlete row: the connection cannot vanish
+        session.refresh(connection)
+        connection.status = ConnectionStatus.REVOKED
+        connection.status_reason = "athlete deauthorized the application"
+        connection.access_token_enc = connection.refresh_token_enc = None
+        connection.expires_at = 0
+        connection.updated_at = self._now()
+        log.info("sync.deauth.purged", extra={"athlete_id": athlete_id, **counts})
+        return "deauthorized"
+
+    # --- the unhappy paths: each its own short transaction ---------------------------------------------
+
+    def _not_found(self, event_id: int, attempt: int, error: str) -> Processed:
+        if attempt < self._policy.not_found_retries:
+            return self._mark(event_id, "not_found_retrying", error, retry_in=self._policy.backoff(attempt))
+        return self._finish(event_id, EventStatus.DONE, "gone", error)
+
+    def _backoff(self, event_id: int, attempt: int, error: str) -> Processed:
+        if attempt < self._policy.max_retries:
+            return self._mark(event_id, "retrying", error, retry_in=self._policy.backoff(attempt))
+        return self._finish(
+            event_id,
+            EventStatus.FAILED,
+            "failed",
+            error,
+            next_attempt_at=self._now() + timedelta(seconds=FAILED_REDRIVE_S),
+        )
+
+    def _wait(self, event_id: int, delay_s: float, outcome: str, error: str) -> Processed:
+        if delay_s <= MAX_COUNTDOWN_S:
+            return self._mark(event_id, outcome, error, retry_in=delay_s)
+        # Too long for a broker countdown: park it; the sweeper re-drives it when the window has reset.
+        return self._finish(
+            event_id,
+            EventStatus.PENDING,
+            f"{outcome}_parked",
+            error,
+            next_attempt_at=self._now() + timedelta(seconds=delay_s),
+        )
+
+    def _mark(self, event_id: int, outcome: str, error: str, *, retry_in: float) -> Processed:
+        return self._finish(
+            event_id,
+            EventStatus.PENDING,
+            outcome,
+            error,
+            next_attempt_at=self._now() + timedelta(seconds=retry_in),
+            retry_in=retry_in,
+        )
+
+    def _finish(
+        self,
+        event_id: int,
+        status: str,
+        outcome: str,
+        error: str | None,
+        *,
+        next_attempt_at: datetime | None = None,
+        retry_in: float | None = None,
+    ) -> Processed:
+        with UnitOfWork(self._factory) as uow:
+            event = uow.session.get(StravaEvent, event_id)
+            if event is not None and event.status not in (EventStatus.DONE, EventStatus.AWAITING_REAUTH):
+                event.status = status
+                event.outcome = outcome
+                event.next_attempt_at = next_attempt_at
+                if status == EventStatus.DONE:
+                    event.handled_at = self._now()
+                uow.commit()
+        return Processed(outcome, retry_in_s=retry_in, error=error)
+
+    def _record(self, event_id: int, started: datetime, result: Processed) -> None:
+        # An audit row per attempt, in its own transaction so that failed attempts are kept too.
+        with UnitOfWork(self._factory) as uow:
+            if uow.session.get(StravaEvent, event_id) is None:  # purged together with its athlete's data
+                return
+            repository.record_attempt(
+                uow.session,
+                event_id=event_id,
+                started_at=started,
+                finished_at=self._now(),
+                outcome=result.outcome,
+                error=result.error,
+            )
+            uow.commit()
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, OperationalError):
+        return "database unavailable"  # never the statement text: it can carry parameters
+    return str(error) or type(error).__name__

@@ -1,0 +1,203 @@
+"""The Strava port and its stravalib adapter.
+
+stravalib is used with its traps disarmed (../shared/reference/strava.md §0, §5):
+- its sleeping rate limiter is replaced by a non-blocking observer (a worker must never sleep for a budget);
+- its auto-refresh stays off (no refresh_token/token_expires given): tokens are refreshed by sync.tokens under a
+  per-athlete lock and persisted before use, because Strava rotates refresh tokens;
+- every request gets a timeout (stravalib sets none) and the base URL comes from settings (the simulator in dev).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import requests
+from stravalib import Client, exc
+from stravalib.util import limiter
+
+from sync.errors import (
+    StravaAppInactive,
+    StravaAuthError,
+    StravaBadResponse,
+    StravaError,
+    StravaNotFound,
+    StravaRateLimited,
+    StravaScopeMissing,
+    StravaTransient,
+)
+
+# We never hand stravalib the client id/secret through the environment (that would arm its auto-refresh),
+# so silence the warning it logs about that on every client creation.
+os.environ.setdefault("SILENCE_TOKEN_WARNINGS", "true")
+
+STRAVA_ORIGIN = "https://www.strava.com"
+log = logging.getLogger(__name__)
+
+RateObserver = Callable[[Mapping[str, str], str], None]
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str
+    expires_at: int
+
+    def __repr__(self) -> str:  # tokens never reach a log line through repr()
+        return f"TokenSet(expires_at={self.expires_at})"
+
+
+class StravaGateway(Protocol):
+    def exchange_code(self, code: str) -> tuple[TokenSet, dict[str, Any]]: ...
+    def refresh(self, refresh_token: str) -> TokenSet: ...
+    def get_activity(self, access_token: str, activity_id: int) -> dict[str, Any]: ...
+
+
+class StravaHttpSession(requests.Session):
+    """Points stravalib's hard-coded https://www.strava.com at the configured base URL, with a timeout."""
+
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        super().__init__()
+        self._base_url = base_url.rstrip("/")
+        self._timeout_s = timeout_s
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        url = url.decode() if isinstance(url, bytes) else url
+        if url.startswith(STRAVA_ORIGIN):
+            url = self._base_url + url[len(STRAVA_ORIGIN) :]
+        kwargs.setdefault("timeout", self._timeout_s)
+        return super().request(method, url, *args, **kwargs)
+
+
+def seconds_until_window_reset(headers: Mapping[str, str], method: str = "GET") -> float:
+    """How long until the exhausted rate window resets: the quarter hour, or 00:00 UTC for the daily limit."""
+    rates = limiter.get_rates_from_response_headers(dict(headers), method)  # type: ignore[arg-type]
+    if rates is not None and rates.long_usage >= rates.long_limit:
+        return float(limiter.get_seconds_until_next_day())
+    return float(limiter.get_seconds_until_next_quarter())
+
+
+def _first_error(response: requests.Response | None) -> dict[str, Any]:
+    if response is None:
+        return {}
+    try:
+        errors = response.json().get("errors") or []
+    except (ValueError, AttributeError):
+        return {}
+    return errors[0] if errors and isinstance(errors[0], dict) else {}
+
+
+def classify_fault(error: Exception) -> StravaError:
+    """Map stravalib/requests failures onto our small set of classified errors."""
+    if isinstance(error, requests.Timeout):
+        return StravaTransient("Strava request timed out")
+    if isinstance(error, requests.ConnectionError):
+        return StravaTransient("cannot connect to Strava")
+    if isinstance(error, exc.ApplicationInactive):
+        return StravaAppInactive("Strava refuses every request: the application is inactive")
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None)
+    detail = _first_error(response)
+    if isinstance(error, exc.ObjectNotFound) or status == 404:
+        return StravaNotFound("Strava answered 404 Not Found")
+    if isinstance(error, exc.AccessUnauthorized) or status == 401:
+        if detail.get("code") == "missing":
+            return StravaScopeMissing(f"the athlete's grant lacks the scope {detail.get('field', '?')}")
+        return StravaAuthError("Strava answered 401: the access token is invalid or revoked")
+    if status == 429:
+        return StravaRateLimited(
+            f"Strava rate limit exceeded ({detail.get('field', 'rate limit')})",
+            retry_after_s=seconds_until_window_reset(response.headers if response is not None else {}),
+        )
+    if status == 400 and detail.get("resource") == "RefreshToken":
+        return StravaAuthError("the refresh token is invalid (revoked, or superseded by a rotation)")
+    if status is not None and status >= 500:
+        return StravaTransient(f"Strava answered {status}")
+    if status == 403:
+        return StravaAuthError("Strava answered 403 Forbidden")
+    return StravaError(f"Strava request failed ({status or type(error).__name__})")
+
+
+class StravalibGateway:
+    def __init__(
+        self,
+        *,
+        client_id: int,
+        client_secret: str,
+        base_url: str = STRAVA_ORIGIN,
+        timeout_s: float = 10.0,
+        rate_observer: RateObserver | None = None,
+    ) -> None:
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._session = StravaHttpSession(base_url, timeout_s)
+        self._rate_observer = rate_observer
+
+    def _observe(self, headers: Mapping[str, str], method: str) -> None:
+        if self._rate_observer is not None:
+            self._rate_observer(headers, method)
+
+    def _client(self, access_token: str | None = None) -> Client:
+        return Client(
+            access_token=access_token,
+            rate_limit_requests=True,
+            rate_limiter=self._observe,  # type: ignore[arg-type]  # any callable(headers, method) works
+            requests_session=self._session,
+        )
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except (exc.Fault, requests.RequestException) as error:
+            raise classify_fault(error) from None
+
+    def exchange_code(self, code: str) -> tuple[TokenSet, dict[str, Any]]:
+        client = self._client()
+        result = self._call(
+            lambda: client.exchange_code_for_token(
+                client_id=self._client_id,
+                client_secret=self._client_secret,
+                code=code,
+                return_athlete=True,
+            )
+        )
+        access, athlete = result
+        summary = athlete.model_dump(mode="json") if athlete is not None else {}
+        return _token_set(access), summary
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        client = self._client()
+        access = self._call(
+            lambda: client.refresh_access_token(
+                client_id=self._client_id,
+                client_secret=self._client_secret,
+                refresh_token=refresh_token,
+            )
+        )
+        return _token_set(access)
+
+    def get_activity(self, access_token: str, activity_id: int) -> dict[str, Any]:
+        # The raw JSON, not stravalib's model: we keep it verbatim and parse it with our tolerant schema.
+        client = self._client(access_token)
+        raw = self._call(
+            lambda: client.protocol.get("/activities/{id}", id=activity_id, include_all_efforts=False)
+        )
+        if not isinstance(raw, dict) or "id" not in raw:
+            raise StravaBadResponse("Strava returned an activity without an id")
+        return raw
+
+
+def _token_set(access: Mapping[str, Any]) -> TokenSet:
+    try:
+        return TokenSet(
+            access_token=str(access["access_token"]),
+            refresh_token=str(access["refresh_token"]),
+            expires_at=int(access["expires_at"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise StravaBadResponse(
+            "Strava's token response lacks access_token/refresh_token/expires_at"
+        ) from error

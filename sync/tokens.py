@@ -1,0 +1,136 @@
+"""Access tokens for an athlete, refreshed ahead of expiry, one refresher per athlete at a time.
+
+Strava rotates refresh tokens and invalidates the old one at once (strava.md §2.3, §6 #10). So a refresh runs
+in its own short transaction holding the connection row lock, re-checks under the lock whether another worker
+already refreshed, and commits the rotated pair before anyone uses the new access token. This is the one
+deliberate exception to "one task = one transaction": the rotated token must survive a later rollback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from store import repository
+from store.models import ConnectionStatus, StravaConnection
+from sync.crypto import TokenCipher
+from sync.errors import StravaAuthError, StravaScopeMissing
+from sync.strava import StravaGateway, TokenSet
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class NotConnected(StravaAuthError):
+    """The athlete has no usable connection (never connected, needs re-authorization, or revoked)."""
+
+
+def store_tokens(connection: StravaConnection, tokens: TokenSet, cipher: TokenCipher) -> None:
+    connection.access_token_enc = cipher.encrypt(tokens.access_token)
+    connection.refresh_token_enc = cipher.encrypt(tokens.refresh_token)
+    connection.expires_at = tokens.expires_at
+    now = datetime.now(UTC)
+    connection.refreshed_at = now
+    connection.updated_at = now
+
+
+def mark_needs_reauth(connection: StravaConnection, reason: str) -> None:
+    connection.status = ConnectionStatus.NEEDS_REAUTH
+    connection.status_reason = reason
+    connection.updated_at = datetime.now(UTC)
+
+
+class TokenService:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        gateway: StravaGateway,
+        cipher: TokenCipher,
+        *,
+        margin_s: int = 600,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._factory = factory
+        self._gateway = gateway
+        self._cipher = cipher
+        self._margin_s = margin_s
+        self._clock = clock
+
+    def access_token(self, athlete_id: int, *, force_refresh: bool = False) -> str:
+        if not force_refresh:
+            with self._factory() as session:
+                connection = self._usable(repository.get_connection(session, athlete_id), athlete_id)
+                if connection.expires_at - self._clock() > self._margin_s:
+                    return self._cipher.decrypt(connection.access_token_enc or "")
+        return self._refresh(athlete_id, force=force_refresh)
+
+    def call(self, athlete_id: int, fn: Callable[[str], T]) -> T:
+        """Run `fn(access_token)`; on a 401 refresh once and retry, then give up as needing re-auth."""
+        try:
+            return fn(self.access_token(athlete_id))
+        except StravaScopeMissing as error:
+            self._give_up(athlete_id, str(error))
+            raise
+        except NotConnected:
+            raise
+        except StravaAuthError:
+            log.info("sync.token.rejected", extra={"athlete_id": athlete_id})
+        try:
+            return fn(self.access_token(athlete_id, force_refresh=True))
+        except StravaAuthError as error:
+            if not isinstance(error, NotConnected):
+                self._give_up(athlete_id, str(error))
+            raise
+
+    def grant_is_revoked(self, athlete_id: int) -> bool:
+        """Confirm a deauthorization by trying a refresh: a live grant refreshes (strava.md §1.6).
+
+        A successful refresh is persisted (the old refresh token is dead now), so probing costs nothing later.
+        """
+        try:
+            self._refresh(athlete_id, force=True, probe=True)
+        except StravaAuthError:  # includes NotConnected: nothing left to refresh with
+            return True
+        return False
+
+    def _usable(
+        self, connection: StravaConnection | None, athlete_id: int, *, probe: bool = False
+    ) -> StravaConnection:
+        # A probe may use a connection marked needs_reauth (e.g. a missing scope): its grant may still live.
+        active = connection is not None and (probe or connection.status == ConnectionStatus.ACTIVE)
+        if connection is None or not active or not connection.refresh_token_enc:
+            status = connection.status if connection else "not connected"
+            raise NotConnected(f"athlete {athlete_id} has no active Strava connection ({status})")
+        return connection
+
+    def _refresh(self, athlete_id: int, *, force: bool, probe: bool = False) -> str:
+        with self._factory() as session:
+            connection = self._usable(
+                repository.get_connection(session, athlete_id, lock=True), athlete_id, probe=probe
+            )
+            if not force and connection.expires_at - self._clock() > self._margin_s:
+                # Another worker refreshed while we waited for the lock.
+                return self._cipher.decrypt(connection.access_token_enc or "")
+            try:
+                tokens = self._gateway.refresh(self._cipher.decrypt(connection.refresh_token_enc or ""))
+            except StravaAuthError as error:
+                mark_needs_reauth(connection, str(error))
+                session.commit()
+                log.warning("sync.token.refresh_rejected", extra={"athlete_id": athlete_id})
+                raise
+            store_tokens(connection, tokens, self._cipher)
+            session.commit()
+            log.info("sync.token.refreshed", extra={"athlete_id": athlete_id})
+            return tokens.access_token
+
+    def _give_up(self, athlete_id: int, reason: str) -> None:
+        with self._factory() as session:
+            connection = repository.get_connection(session, athlete_id, lock=True)
+            if connection is not None and connection.status == ConnectionStatus.ACTIVE:
+                mark_needs_reauth(connection, reason)
+                session.commit()

@@ -1,0 +1,59 @@
+"""The HTTP API process: Strava webhooks, OAuth connect, health and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from runsmart.bootstrap import Container, container
+from webhooks import oauth, strava
+
+
+def _broker_reachable() -> bool:
+    from workers.celery_app import app as celery_app
+
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception:  # any failure to reach the broker is "unhealthy", whatever its type
+        return False
+    return True
+
+
+def create_app(
+    get_container: Callable[[], Container] = container,
+    enqueue: Callable[[int], bool] | None = None,
+    broker_check: Callable[[], bool] = _broker_reachable,
+) -> FastAPI:
+    if enqueue is None:
+        from workers.enqueue import enqueue_event
+
+        enqueue = enqueue_event
+    app = FastAPI(title="RunSmart Sync", version="0.1.0")
+    app.include_router(strava.make_router(get_container, enqueue))
+    app.include_router(oauth.make_router(get_container, enqueue))
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        checks = {"database": _database_reachable(get_container()), "broker": broker_check()}
+        status = 200 if all(checks.values()) else 503
+        return JSONResponse({"ok": status == 200, **checks}, status_code=status)
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _database_reachable(c: Container) -> bool:
+    try:
+        with c.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database is "unhealthy", whatever its type
+        return False
+    return True
