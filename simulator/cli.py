@@ -1,8 +1,92 @@
-"""`runsmart simulator` (owned by the simulator work)."""
+"""`runsmart simulator` (also `python -m simulator`): run the Strava API simulator with uvicorn.
+
+Kept import-light: ``runsmart/cli.py`` imports this module on every ``runsmart`` invocation.
+"""
 
 from __future__ import annotations
 
+import typer
 
-def simulator_command() -> None:
-    """Run the Strava API simulator."""
-    raise SystemExit("the simulator is being built")
+
+def _pair(text: str, name: str) -> tuple[int, int]:
+    try:
+        short, daily = (int(p) for p in text.split(","))
+    except ValueError:
+        raise typer.BadParameter(f"{name} must be two integers '15min,daily', e.g. 100,1000") from None
+    return short, daily
+
+
+def simulator_command(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8765, help="Port to bind (0 = any free port)."),
+    seed: int = typer.Option(42, help="Seed of the synthetic athletes and their seasons."),
+    athletes: int = typer.Option(1, help="How many seeded athletes."),
+    weeks: int = typer.Option(12, help="Weeks of seeded runs per athlete, ending yesterday."),
+    season_end: str = typer.Option(
+        "", help="Season ends the day before this date (YYYY-MM-DD); default today."
+    ),
+    hold_season: bool = typer.Option(
+        False,
+        "--hold-season",
+        help="Keep the seeded runs invisible until /_sim/replay reveals and pushes them.",
+    ),
+    client_id: int = typer.Option(1234, help="The simulated Strava application's client id."),
+    client_secret: str = typer.Option("simulator-secret", help="The simulated application's client secret."),
+    callback_url: str = typer.Option("", help="Webhook callback to push events to (no handshake)."),
+    subscription_id: int = typer.Option(120475, help="subscription_id used with --callback-url."),
+    verify_token: str = typer.Option("STRAVA", help="verify_token recorded with --callback-url."),
+    read_limit: str = typer.Option("100,1000", help="Read (non-upload) limit '15min,daily'."),
+    overall_limit: str = typer.Option("200,2000", help="Overall limit '15min,daily'."),
+    access_token_ttl: int = typer.Option(21600, help="Access token lifetime in seconds."),
+    short_pages: bool = typer.Option(
+        False, "--short-pages", help="Non-final activity list pages come back short."
+    ),
+    retry_delay: float = typer.Option(3.0, help="Seconds between webhook delivery attempts."),
+    log_level: str = typer.Option("warning", help="uvicorn log level."),
+) -> None:
+    """Run the Strava API simulator (OAuth, activities, rate limits, webhooks; never calls strava.com)."""
+    import socket
+    from datetime import date
+
+    import uvicorn
+
+    from simulator.app import create_app
+    from simulator.season import seed_world
+    from simulator.state import SimConfig, Subscription, World
+
+    config = SimConfig(
+        client_id=client_id,
+        client_secret=client_secret,
+        access_token_ttl=access_token_ttl,
+        overall_limit=_pair(overall_limit, "--overall-limit"),
+        read_limit=_pair(read_limit, "--read-limit"),
+        short_pages=short_pages,
+        delivery_retry_delay=retry_delay,
+        seed=seed,
+        athletes=athletes,
+        weeks=weeks,
+        season_end=date.fromisoformat(season_end) if season_end else None,
+        season_visible=not hold_season,
+    )
+    world = World(config)
+    ids = seed_world(world)
+    if callback_url:
+        world.subscription = Subscription(subscription_id, callback_url, verify_token, world.now(), client_id)
+        world.next_subscription_id = subscription_id + 1
+    app = create_app(world)
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"Strava simulator listening on http://{shown}:{bound}", err=False)
+    typer.echo(f"demo athlete id: {ids[0] if ids else 'none'}")
+    typer.echo(
+        f"client_id={client_id} athletes={ids} activities={len(world.activities)}"
+        f"{' held back: ' + str(len(world.hidden_activities)) if hold_season else ''}"
+    )
+    if callback_url:
+        typer.echo(f"pushing webhook events to {callback_url} (subscription_id={subscription_id})")
+    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False))
+    server.run(sockets=[sock])
