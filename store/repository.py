@@ -154,8 +154,9 @@ def upsert_activity(session: Session, values: dict[str, Any]) -> bool:
         index_elements=[Activity.id],
         set_=changed,
         where=Activity.fetched_at <= stmt.excluded.fetched_at,
-    )
-    return bool(_affected(session, stmt))
+    ).returning(Activity.id)
+    # RETURNING, not rowcount: drivers report -1 for INSERT .. ON CONFLICT.
+    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def delete_activity(session: Session, activity_id: int, athlete_id: int, *, now: datetime) -> None:

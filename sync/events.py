@@ -55,11 +55,13 @@ class RetryPolicy:
     not_found_retries: int = 3
 
     def backoff(self, attempt: int) -> float:
+        # Celery's full-jitter exponential backoff works in whole seconds; never return 0 (a hot loop).
+        factor = max(1, round(self.base_s))
         return float(
             get_exponential_backoff_interval(
-                factor=max(self.base_s, 0.001), retries=attempt, maximum=self.max_s, full_jitter=True
+                factor=factor, retries=attempt, maximum=max(factor, round(self.max_s)), full_jitter=True
             )
-            or self.base_s
+            or factor
         )
 
 

@@ -1,0 +1,216 @@
+"""Webhook intake against the real PostgreSQL: durable, idempotent, fail-closed, never a 500."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from runsmart.bootstrap import Container, build
+from store import repository
+from store.db import UnitOfWork
+from store.models import StravaEvent
+from tests.integration.conftest import SUBSCRIPTION_ID, event_body
+from webhooks.app import create_app
+
+pytestmark = pytest.mark.integration
+
+
+class Recorder:
+    def __init__(self, ok: bool = True) -> None:
+        self.ids: list[int] = []
+        self.ok = ok
+
+    def __call__(self, event_id: int) -> bool:
+        self.ids.append(event_id)
+        return self.ok
+
+
+@pytest.fixture
+def enqueued() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def client(container: Container, enqueued: Recorder) -> TestClient:
+    return TestClient(create_app(lambda: container, enqueue=enqueued, broker_check=lambda: True))
+
+
+def stored(container: Container) -> list[StravaEvent]:
+    with container.sessions() as session:
+        return list(session.scalars(select(StravaEvent).order_by(StravaEvent.id)))
+
+
+# --- handshake --------------------------------------------------------------------------------------
+
+
+def test_handshake_echoes_the_challenge_as_json(client: TestClient) -> None:
+    response = client.get(
+        "/webhooks/strava",
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": "verify-token-for-tests",
+            "hub.challenge": "15f7d1a9",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"hub.challenge": "15f7d1a9"}
+
+
+@pytest.mark.parametrize("token", ["wrong", "", None])
+def test_handshake_refuses_a_wrong_or_missing_token(client: TestClient, token: str | None) -> None:
+    params = {"hub.mode": "subscribe", "hub.challenge": "abc"}
+    if token is not None:
+        params["hub.verify_token"] = token
+    assert client.get("/webhooks/strava", params=params).status_code == 403
+
+
+def test_handshake_is_404_when_no_verify_token_is_configured(container: Container) -> None:
+    bare = build(container.settings.model_copy(update={"strava_verify_token": SecretStr("")}))
+    client = TestClient(create_app(lambda: bare, enqueue=Recorder(), broker_check=lambda: True))
+    params = {"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "abc"}
+    assert client.get("/webhooks/strava", params=params).status_code == 404
+
+
+# --- intake -----------------------------------------------------------------------------------------
+
+
+def test_event_is_stored_then_enqueued_once(
+    client: TestClient, container: Container, enqueued: Recorder
+) -> None:
+    response = client.post("/webhooks/strava", json=event_body())
+    assert response.status_code == 200
+    assert response.json() == {"status": "accepted"}
+    rows = stored(container)
+    assert len(rows) == 1
+    assert (rows[0].object_id, rows[0].aspect_type, rows[0].status) == (1360128428, "create", "pending")
+    assert enqueued.ids == [rows[0].id]
+
+
+def test_a_redelivered_event_is_acknowledged_but_not_stored_or_enqueued_again(
+    client: TestClient, container: Container, enqueued: Recorder
+) -> None:
+    for _ in range(3):  # Strava pushes up to three times (strava.md §1.4)
+        assert client.post("/webhooks/strava", json=event_body()).status_code == 200
+    assert client.post("/webhooks/strava", json=event_body()).json() == {"status": "duplicate"}
+    assert len(stored(container)) == 1
+    assert len(enqueued.ids) == 1
+
+
+def test_two_updates_in_the_same_second_are_both_kept(client: TestClient, container: Container) -> None:
+    # Title and type save separately and can share event_time (strava.md §1.3).
+    client.post("/webhooks/strava", json=event_body(aspect_type="update", updates={"title": "Messy"}))
+    client.post("/webhooks/strava", json=event_body(aspect_type="update", updates={"type": "Ride"}))
+    assert sorted(r.updates_digest != "" and next(iter(r.updates)) for r in stored(container)) == [
+        "title",
+        "type",
+    ]
+
+
+def test_deauthorization_with_a_bare_boolean_is_normalized_to_the_documented_string(
+    client: TestClient, container: Container
+) -> None:
+    body = event_body(
+        object_id=134815, object_type="athlete", aspect_type="update", updates={"authorized": False}
+    )
+    assert client.post("/webhooks/strava", json=body).status_code == 200
+    assert stored(container)[0].updates == {"authorized": "false"}
+
+
+def test_unknown_subscription_is_forbidden_and_stores_nothing(
+    client: TestClient, container: Container
+) -> None:
+    response = client.post("/webhooks/strava", json=event_body(subscription_id=SUBSCRIPTION_ID + 1))
+    assert response.status_code == 403
+    assert stored(container) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        (b"{not json", 400, "not valid JSON"),
+        (b"[1, 2]", 400, "JSON object"),
+        (json.dumps({**event_body(), "aspect_type": "upsert"}).encode(), 422, "aspect_type"),
+        (json.dumps({**event_body(), "object_type": "segment"}).encode(), 422, "object_type"),
+        (json.dumps({k: v for k, v in event_body().items() if k != "owner_id"}).encode(), 422, "owner_id"),
+        (json.dumps({**event_body(), "object_id": "abc"}).encode(), 422, "object_id"),
+        (json.dumps({**event_body(), "updates": {"title": ["x"]}}).encode(), 422, "updates.title"),
+        (json.dumps({**event_body(), "updates": "title"}).encode(), 422, "updates"),
+        (json.dumps({**event_body(), "event_time": -5}).encode(), 422, "event_time"),
+    ],
+)
+def test_malformed_events_get_a_clear_4xx_and_store_nothing(
+    client: TestClient, container: Container, body: bytes, status: int, message: str
+) -> None:
+    response = client.post("/webhooks/strava", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == status
+    assert message in response.json()["detail"]
+    assert stored(container) == []
+
+
+def test_oversized_body_is_413(client: TestClient, container: Container) -> None:
+    body = {**event_body(), "padding": "x" * (64 * 1024)}
+    response = client.post("/webhooks/strava", json=body)
+    assert response.status_code == 413
+    assert stored(container) == []
+
+
+def test_broker_down_still_acknowledges_and_the_sweeper_finds_the_row(container: Container) -> None:
+    down = Recorder(ok=False)
+    client = TestClient(create_app(lambda: container, enqueue=down, broker_check=lambda: False))
+    assert client.post("/webhooks/strava", json=event_body()).status_code == 200
+    (row,) = stored(container)
+    later = datetime.now(UTC) + timedelta(seconds=container.settings.inbox_redrive_after_s + 1)
+    with UnitOfWork(container.sessions) as uow:
+        due = repository.events_to_redrive(
+            uow.session, now=later, stale_before=later - timedelta(seconds=60), limit=10
+        )
+        not_yet = repository.events_to_redrive(
+            uow.session,
+            now=datetime.now(UTC),
+            stale_before=datetime.now(UTC) - timedelta(seconds=60),
+            limit=10,
+        )
+    assert list(due) == [row.id]
+    assert list(not_yet) == []
+    assert client.get("/healthz").status_code == 503
+
+
+def test_database_down_is_503_so_strava_retries(container: Container) -> None:
+    broken = build(
+        container.settings.model_copy(update={"database_url": "postgresql+psycopg://root@127.0.0.1:1/none"})
+    )
+    client = TestClient(create_app(lambda: broken, enqueue=Recorder(), broker_check=lambda: True))
+    response = client.post("/webhooks/strava", json=event_body())
+    assert response.status_code == 503
+    assert "retry" in response.json()["detail"]
+
+
+def test_healthz_and_metrics(client: TestClient) -> None:
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"ok": True, "database": True, "broker": True}
+    client.post("/webhooks/strava", json=event_body())
+    metrics = client.get("/metrics").text
+    assert 'runsmart_webhook_events_total{outcome="accepted"}' in metrics
+    assert "runsmart_webhook_ack_seconds_bucket" in metrics
+
+
+def test_concurrent_duplicate_deliveries_store_one_row(container: Container) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    recorder = Recorder()
+    client = TestClient(create_app(lambda: container, enqueue=recorder, broker_check=lambda: True))
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(
+            pool.map(lambda _: client.post("/webhooks/strava", json=event_body()).status_code, range(16))
+        )
+    assert codes == [200] * 16
+    with container.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(StravaEvent)) == 1
+    assert len(recorder.ids) == 1
