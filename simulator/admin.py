@@ -358,8 +358,7 @@ def build_admin_router(world: World, deliverer: Deliverer) -> APIRouter:
                 if act["id"] in world.hidden_activities:
                     register_created(world.hidden_activities.pop(act["id"]))
                 events.append(event(world, "activity", act["id"], "create", act["athlete"]["id"]))
-        for ev in events:
-            push(ev)
+        deliverer.push_many(events)
         return {"pushed": len(events), "activity_ids": [ev["object_id"] for ev in events]}
 
     # ---------------------------------------------------------------------------------------------- limits, clock

@@ -58,18 +58,23 @@ class Deliverer:
     # ------------------------------------------------------------------ public
     def push(self, body: dict[str, Any]) -> list[Delivery]:
         """Queue (or, in sync mode, perform) the delivery of one event; returns the delivery records."""
+        return self.push_many([body])
+
+    def push_many(self, bodies: list[dict[str, Any]]) -> list[Delivery]:
+        """Queue several events as one batch (so ``shuffle_deliveries`` can reorder them)."""
         world = self.world
         copies = 2 if world.config.duplicate_deliveries else 1
         records: list[Delivery] = []
         with world.lock:
             sub = world.subscription
-            for _ in range(copies):
-                rec = Delivery(world.next_delivery_id, dict(body), sub.callback_url if sub else None)
-                world.next_delivery_id += 1
-                if sub is None:
-                    rec.status = "skipped"
-                world.deliveries.append(rec)
-                records.append(rec)
+            for body in bodies:
+                for _ in range(copies):
+                    rec = Delivery(world.next_delivery_id, dict(body), sub.callback_url if sub else None)
+                    world.next_delivery_id += 1
+                    if sub is None:
+                        rec.status = "skipped"
+                    world.deliveries.append(rec)
+                    records.append(rec)
         live = [r for r in records if r.status == "pending"]
         if world.config.delivery_sync:
             for rec in live:
