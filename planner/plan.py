@@ -1,0 +1,193 @@
+"""The planner's value types: athlete, goal, workouts, weeks, plans and changes. All immutable.
+
+Distances are metres, durations seconds, paces seconds per kilometre, dates local calendar dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class WorkoutType(StrEnum):
+    REST = "rest"
+    EASY = "easy"
+    RECOVERY = "recovery"
+    LONG = "long"
+    THRESHOLD = "threshold"  # tempo runs and cruise intervals at T pace
+    INTERVALS = "intervals"  # I pace
+    REPETITIONS = "repetitions"  # R pace
+    RACE_PACE = "race_pace"
+    RACE = "race"
+
+
+QUALITY_TYPES: frozenset[WorkoutType] = frozenset(
+    {WorkoutType.THRESHOLD, WorkoutType.INTERVALS, WorkoutType.REPETITIONS, WorkoutType.RACE_PACE}
+)
+RUN_TYPES: frozenset[WorkoutType] = frozenset(t for t in WorkoutType if t is not WorkoutType.REST)
+
+
+class Phase(StrEnum):
+    BASE = "base"
+    THRESHOLD = "threshold"
+    INTERVALS = "intervals"
+    TAPER = "taper"
+    RECOVERY = "recovery"
+    MAINTENANCE = "maintenance"
+
+
+# Phase order of a race plan; property tests check that weeks never go backwards in it.
+RACE_PHASE_ORDER = (Phase.BASE, Phase.THRESHOLD, Phase.INTERVALS, Phase.TAPER)
+
+
+class GoalKind(StrEnum):
+    RACE = "race"
+    RECOVERY = "recovery"
+    MAINTENANCE = "maintenance"
+
+
+@dataclass(frozen=True, slots=True)
+class RaceResult:
+    distance_m: float
+    time_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Athlete:
+    """What the generator needs to know about the runner.
+
+    ``run_days`` are weekday numbers (0 = Monday); when empty the generator spreads ``runs_per_week`` around
+    ``long_run_day``. ``long_run_km`` is the longest run of the last 30 days; when unknown the generator
+    estimates it as 25 % of ``weekly_km`` (the low end of science.md §1.5's 25–30 %).
+    Either ``vdot`` or ``recent_race`` must be given.
+    """
+
+    weekly_km: float
+    runs_per_week: int
+    long_run_day: int = 6
+    run_days: tuple[int, ...] = ()
+    vdot: float | None = None
+    recent_race: RaceResult | None = None
+    max_hr: float | None = None
+    long_run_km: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """A race on ``date`` (``distance_m`` required), or a recovery / maintenance block ending on ``date``."""
+
+    kind: GoalKind
+    date: date
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RepSet:
+    """``count`` × ``distance_m`` at ``pace`` (s/km, fast..slow) with ``recovery_s`` of easy jogging between."""
+
+    count: int
+    distance_m: float
+    pace: tuple[float, float]
+    recovery_s: float = 0.0
+    label: str = ""  # "T", "I", "R", "M" or "strides"
+
+
+@dataclass(frozen=True, slots=True)
+class Workout:
+    """One planned session. ``id`` is stable for the life of the plan: adaptation edits, never re-keys."""
+
+    id: str
+    date: date
+    type: WorkoutType
+    distance_m: float
+    duration_s: float
+    pace: tuple[float, float]  # the session's main pace range (work part for quality sessions), s/km
+    warmup_m: float = 0.0
+    reps: tuple[RepSet, ...] = ()
+    cooldown_m: float = 0.0
+    strides: int = 0
+    note: str = ""
+
+    @property
+    def is_quality(self) -> bool:
+        return self.type in QUALITY_TYPES
+
+    @property
+    def is_run(self) -> bool:
+        return self.type is not WorkoutType.REST
+
+    def work_m(self, label: str) -> float:
+        """Metres of the session's reps at pace ``label`` ("T", "I", "R", "M")."""
+        return sum(r.count * r.distance_m for r in self.reps if r.label == label)
+
+
+def workout_id(day: date) -> str:
+    return f"w{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    index: int
+    start: date  # a Monday
+    phase: Phase
+    workouts: tuple[Workout, ...]
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
+
+    @property
+    def planned_km(self) -> float:
+        return sum(w.distance_m for w in self.workouts if w.is_run) / 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkoutDiff:
+    before: Workout
+    after: Workout
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One adaptation: a stable ``id`` (code@week), the workouts it touched, and why, with the numbers."""
+
+    id: str
+    code: str
+    week_start: date
+    reason: str
+    workouts: tuple[WorkoutDiff, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A generated (and possibly adapted) plan.
+
+    ``athlete``, ``goal`` and ``start`` are kept so the baseline can be regenerated deterministically: adaptation
+    is always re-derived from that baseline (see planner/adapt.py). ``vdot`` is the current working VDOT
+    (lowered after a break), ``base_vdot`` the one the plan was generated with.
+    """
+
+    athlete: Athlete
+    goal: Goal
+    start: date
+    base_vdot: float
+    vdot: float
+    weeks: tuple[Week, ...]
+    warnings: tuple[str, ...] = ()
+    unsafe: bool = False
+    unsafe_reason: str = ""
+    changes: tuple[Change, ...] = ()
+    suppressed: frozenset[str] = field(default_factory=frozenset)
+    as_of: date | None = None
+
+    def workouts(self) -> tuple[Workout, ...]:
+        return tuple(w for week in self.weeks for w in week.workouts)
+
+    def week_of(self, day: date) -> Week | None:
+        for week in self.weeks:
+            if week.start <= day <= week.end:
+                return week
+        return None
