@@ -56,11 +56,13 @@ def worker(concurrency: int = 2, pool: str = "prefork", queues: str = "strava,ma
 
 
 @app.command("beat")
-def beat() -> None:
-    """Run Celery beat (the inbox sweeper and other scheduled jobs)."""
+def beat(schedule_file: str = "celerybeat-schedule") -> None:
+    """Run Celery beat (the inbox sweeper and other scheduled jobs). Run exactly one."""
+    from runsmart.logs import configure_logging
     from workers.celery_app import app as celery_app
 
-    celery_app.start(["beat", "--loglevel=INFO"])
+    configure_logging()
+    celery_app.start(["beat", "--loglevel=INFO", f"--schedule={schedule_file}"])
 
 
 @app.command("demo")

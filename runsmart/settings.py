@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     not_found_retries: int = Field(3, ge=0, le=20)
     # Inbox rows still unhandled after this long are re-enqueued by the sweeper.
     inbox_redrive_after_s: int = Field(300, ge=1)
+    inbox_sweep_every_s: float = Field(60.0, gt=0)
 
     max_event_bytes: int = 64 * 1024
 

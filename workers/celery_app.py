@@ -24,7 +24,7 @@ app.conf.update(
     task_routes={"sync.*": {"queue": "strava"}, "inbox.*": {"queue": "maintenance"}},
     task_default_queue="strava",
     beat_schedule={
-        "inbox-redrive": {"task": "inbox.redrive", "schedule": 60.0},
+        "inbox-redrive": {"task": "inbox.redrive", "schedule": settings.inbox_sweep_every_s},
     },
 )
 if settings.celery_broker_url.startswith("redis"):
