@@ -491,18 +491,19 @@ def generate_season(
     """``weeks`` weeks of training ending the day before ``end`` (exclusive), oldest first."""
     out: list[dict[str, Any]] = []
     first_monday = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks)
+    last_sunday = end - timedelta(days=(end.weekday() + 1) % 7 or 7)
     for w in range(weeks + 1):
         template = WEEK_TEMPLATES[rng.randrange(len(WEEK_TEMPLATES))]
         plan = list(template)
         if w % 4 == 3:  # recovery week: drop the hardest session, add a ride
             plan = [(d, "easy" if k == "intervals" else k) for d, k in plan]
             plan.append((4, "ride"))
-        if w == weeks and weeks >= 4:
-            plan = [(d, "race" if k == "long" else k) for d, k in plan]
         for weekday, kind in sorted(plan):
             day = first_monday + timedelta(weeks=w, days=weekday)
             if day >= end or day < end - timedelta(weeks=weeks):
                 continue
+            if kind == "long" and weeks >= 4 and day == last_sunday:
+                kind = "race"  # the season's goal race on its last Sunday
             if kind in ("long", "race", "trail"):
                 hh, mm = rng.choice([(8, 0), (8, 30), (9, 0), (9, 30)])
             elif kind in ("treadmill", "virtual", "ride"):

@@ -26,11 +26,13 @@ def test_a_realistic_mix() -> None:
     acts = list(w.activities.values())
     assert 50 <= len(acts) <= 75  # 4-6 sessions a week for 12 weeks
     kinds = Counter(a["_kind"] for a in acts)
-    for kind in ("easy", "long", "tempo", "intervals", "ride"):
+    for kind in ("easy", "long", "tempo", "intervals", "ride", "race"):
         assert kinds[kind] > 0, kind
     assert kinds["treadmill"] + kinds["virtual"] > 0
     assert any(a["sport_type"] == "VirtualRun" and a["trainer"] for a in acts) or kinds["virtual"] == 0
-    assert {a["workout_type"] for a in acts if a["sport_type"] == "Run"} >= {2, 3}
+    assert {a["workout_type"] for a in acts if a["sport_type"] == "Run"} >= {1, 2, 3}
+    (race,) = [a for a in acts if a["_kind"] == "race"]
+    assert race["start_date_local"][:10] == "2026-06-28"  # the last Sunday before the season end
     days = sorted(a["start_date_local"][:10] for a in acts)
     assert days[0] >= "2026-04-08"
     assert days[-1] < "2026-07-01"
