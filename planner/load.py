@@ -59,13 +59,15 @@ def acwr(runs: Iterable[Activity], start: date, day: date, seed_daily_min: float
     return acute / chronic
 
 
-def planned_hard_s(w: Workout) -> float:
-    """Planned seconds at threshold pace or faster (T, I and R reps)."""
+def planned_hard_s(w: Workout, zones: Zones) -> float:
+    """Planned seconds at threshold pace or faster: reps (and races) whose pace is in the threshold zone or
+    faster by the same edges that score completed runs (planner/intensity.py)."""
     total = 0.0
     for r in w.reps:
-        if r.label in ("T", "I", "R"):
-            total += r.count * r.distance_m / 1000 * (r.pace[0] + r.pace[1]) / 2
-    if w.type is WorkoutType.RACE and (w.distance_m or 0) <= 21_100:
+        pace = (r.pace[0] + r.pace[1]) / 2
+        if pace <= zones.threshold_pace:
+            total += r.count * r.distance_m / 1000 * pace
+    if w.type is WorkoutType.RACE and w.pace[0] <= zones.threshold_pace:
         total += w.duration_s
     return total
 
@@ -116,7 +118,7 @@ def week_load(
             quality_done += 1
     planned = [w for w in workouts if w.is_run]
     planned_s = sum(w.duration_s for w in planned)
-    hard = sum(planned_hard_s(w) for w in planned)
+    hard = sum(planned_hard_s(w, zones) for w in planned)
     ratios = [r for r in (spike_ratio(a, runs) for a in in_week) if r is not None] if spikes else []
     return WeekLoad(
         start=start,
