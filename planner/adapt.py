@@ -40,7 +40,7 @@ from planner.generate import (
     blueprint,
     build_week,
     finish_week,
-    generate_plan,
+    render_baseline,
     with_paces,
 )
 from planner.intensity import RunIntensity, Zones, run_intensity
@@ -83,13 +83,13 @@ def _km(x: float) -> str:
 
 class _Fold:
     def __init__(self, plan: Plan, runs: Sequence[Activity], as_of: date, suppressed: frozenset[str]) -> None:
-        self.base = generate_plan(plan.athlete, plan.goal, plan.start)
-        self.bp: Blueprint = blueprint(plan.athlete, plan.goal, plan.start)
+        self.bp: Blueprint
+        self.bp, base_weeks = render_baseline(blueprint(plan.athlete, plan.goal, plan.start))
         self.runs = runs
         self.as_of = as_of
         self.suppressed = suppressed
-        self.state = _State(targets=[sp.volume_km for sp in self.bp.specs], vdot=self.base.vdot)
-        self.weeks: list[tuple[Workout, ...]] = [w.workouts for w in self.base.weeks]
+        self.state = _State(targets=[sp.volume_km for sp in self.bp.specs], vdot=self.bp.ctx.paces.vdot)
+        self.weeks: list[tuple[Workout, ...]] = [w.workouts for w in base_weeks]
         self.changes: list[Change] = []
         self.zones = Zones.from_paces(self.bp.ctx.paces, plan.athlete.max_hr)
         self.intensity: dict[int, RunIntensity] = {a.id: run_intensity(a, self.zones) for a in runs}

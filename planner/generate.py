@@ -269,6 +269,43 @@ def _fix_long_share(ctx: s.SessionContext, workouts: tuple[Workout, ...]) -> tup
     return tuple(out)
 
 
+_SHARE_CAPS = {"T": s.T_SHARE, "I": s.I_SHARE, "R": s.R_SHARE}
+
+
+def _fix_session_caps(ctx: s.SessionContext, workouts: tuple[Workout, ...]) -> tuple[Workout, ...]:
+    """Per session T ≤ 10 %, I ≤ 8 %, R ≤ 5 % of the week actually planned (science.md §1.5).
+
+    Sessions are sized from the week's target; when the spike cap or a partial first week leaves the week
+    smaller, reps are dropped (and a session with fewer than 2 reps becomes an easy run).
+    """
+    out = list(workouts)
+    for _ in range(20):
+        total = sum(w.distance_m for w in out if w.is_run)
+        bad = next(
+            (
+                (i, r)
+                for i, w in enumerate(out)
+                for r in w.reps
+                if r.label in _SHARE_CAPS and r.count * r.distance_m > _SHARE_CAPS[r.label] * total + 1e-6
+            ),
+            None,
+        )
+        if bad is None:
+            return tuple(out)
+        i, r = bad
+        w = out[i]
+        fit = math.floor(_SHARE_CAPS[r.label] * total / r.distance_m)
+        if r.count == 1 and _SHARE_CAPS[r.label] * total >= 1000:
+            out[i] = s.resized(ctx, w, 1, math.floor(_SHARE_CAPS[r.label] * total / 100) * 100)
+        elif 2 <= fit < r.count:
+            out[i] = s.resized(ctx, w, fit, r.distance_m)
+        elif r.count > 2:
+            out[i] = s.resized(ctx, w, r.count - 1, r.distance_m)
+        else:
+            out[i] = s.as_easy(ctx, w, f"easy (the week is too small for: {w.note})")
+    return tuple(out)
+
+
 def spike_limit(history: Iterable[tuple[date, float]], day: date) -> float | None:
     """110 % of the longest run in the 30 days before ``day`` (science.md §4); None with no history.
 
@@ -309,7 +346,7 @@ def finish_week(
     for _ in range(6):
         trial = list(base)
         capped = apply_spike_cap(ctx, workouts, trial)
-        fixed = _fix_long_share(ctx, capped)
+        fixed = _fix_session_caps(ctx, _fix_long_share(ctx, capped))
         if fixed == capped:
             history[:] = trial
             return fixed
@@ -349,6 +386,35 @@ def _race_safety(bp: Blueprint, weeks: Sequence[Week]) -> tuple[bool, str, list[
     return False, "", warnings
 
 
+def training_km(workouts: Iterable[Workout]) -> float:
+    """Planned km without the race itself."""
+    return sum(w.distance_m for w in workouts if w.is_run and w.type is not WorkoutType.RACE) / 1000
+
+
+def render_baseline(bp: Blueprint) -> tuple[Blueprint, list[Week]]:
+    """Render every week in order with the 110 % rule; the taper is cut from the peak actually planned.
+
+    When the spike cap kept the build weeks below their targets, the taper weeks' targets are scaled by the
+    same ratio so that the cut stays 41–60 % of what the athlete really reached (science.md §7). The returned
+    blueprint carries those final targets, which adaptation starts from.
+    """
+    history: list[tuple[date, float]] = [(bp.start - timedelta(days=1), bp.seed_long_m)]
+    weeks: list[Week] = []
+    specs = list(bp.specs)
+    for i, spec in enumerate(specs):
+        if spec.phase is Phase.TAPER and (i == 0 or specs[i - 1].phase is not Phase.TAPER) and weeks:
+            target_peak = max(sp.volume_km for sp in specs[:i])
+            planned_peak = max(training_km(w.workouts) for w in weeks)
+            ratio = min(1.0, planned_peak / target_peak) if target_peak > 0 else 1.0
+            for j in range(i, len(specs)):
+                if specs[j].phase is Phase.TAPER:
+                    specs[j] = replace(specs[j], volume_km=specs[j].volume_km * ratio)
+            spec = specs[i]
+        workouts = finish_week(bp.ctx, build_week(bp, spec), history)
+        weeks.append(Week(spec.index, spec.start, spec.phase, workouts))
+    return replace(bp, specs=tuple(specs)), weeks
+
+
 def generate_plan(athlete: Athlete, goal: Goal, start: date) -> Plan:
     """Weeks of dated workouts for ``goal`` from ``start``; unsafe goals are flagged with a reason."""
     bp = blueprint(athlete, goal, start)
@@ -358,11 +424,7 @@ def generate_plan(athlete: Athlete, goal: Goal, start: date) -> Plan:
             f"No current long run given: assuming {bp.seed_long_m / 1000:.1f} km "
             "(25 % of weekly volume, science.md §1.5) for the 110 % rule (§4)."
         )
-    history: list[tuple[date, float]] = [(start - timedelta(days=1), bp.seed_long_m)]
-    weeks = []
-    for spec in bp.specs:
-        workouts = finish_week(bp.ctx, build_week(bp, spec), history)
-        weeks.append(Week(spec.index, spec.start, spec.phase, workouts))
+    bp, weeks = render_baseline(bp)
     unsafe, reason, more = _race_safety(bp, weeks)
     warnings.extend(more)
     if unsafe:

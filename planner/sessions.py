@@ -220,12 +220,22 @@ def scaled(ctx: SessionContext, w: Workout, factor: float) -> Workout:
         pace = ctx.e_mid if w.type in (WorkoutType.EASY, WorkoutType.LONG) else (w.pace[0] + w.pace[1]) / 2
         return replace(w, distance_m=d, duration_s=round(d / 1000 * pace))
     reps = w.reps[0]
-    count = max(1, math.floor(reps.count * factor))
-    week_km_equiv = w.warmup_m / 60.0  # keeps the warm-up as it was
-    new = _structured(ctx, w.date, w.type, week_km_equiv, replace(reps, count=count), w.note)
-    return replace(
-        new, warmup_m=w.warmup_m, cooldown_m=w.cooldown_m, note=f"{w.note} (reduced to {count} reps)"
-    )
+    return resized(ctx, w, max(1, math.floor(reps.count * factor)), reps.distance_m)
+
+
+def resized(ctx: SessionContext, w: Workout, count: int, distance_m: float) -> Workout:
+    """The structured session ``w`` with ``count`` × ``distance_m`` work; warm-up, paces and recoveries kept."""
+    reps = replace(w.reps[0], count=count, distance_m=distance_m)
+    week_km_equiv = w.warmup_m / 60.0  # warmup_m() gives this warm-up back
+    head, sep, tail = w.note.partition(" × ")
+    if sep and head.isdigit():
+        note = f"{count} × {tail}"
+    elif w.note.endswith(" km steady at T") or w.note.endswith(" km at goal race pace"):
+        note = f"{distance_m / 1000:g} km " + w.note.split(" km ", 1)[1]
+    else:
+        note = w.note
+    new = _structured(ctx, w.date, w.type, week_km_equiv, reps, note)
+    return replace(new, warmup_m=w.warmup_m, cooldown_m=w.cooldown_m)
 
 
 def as_easy(ctx: SessionContext, w: Workout, note: str) -> Workout:

@@ -1,0 +1,92 @@
+"""Builders shared by the planner tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from planner import (
+    Activity,
+    Athlete,
+    Goal,
+    GoalKind,
+    Lap,
+    Plan,
+    Workout,
+    adapt,
+    generate_plan,
+    training_paces,
+)
+from planner.synthetic import activity_from_strava, strava_run
+
+START = date(2026, 3, 2)  # a Monday
+HALF = 21_097.5
+
+
+def athlete(**kw: object) -> Athlete:
+    base: dict[str, object] = {"weekly_km": 40.0, "runs_per_week": 5, "vdot": 45.0, "long_run_km": 14.0}
+    base.update(kw)
+    return Athlete(**base)  # type: ignore[arg-type]
+
+
+def race_goal(weeks: int = 16, distance_m: float = HALF, start: date = START) -> Goal:
+    # the race on the Sunday of the last week
+    return Goal(GoalKind.RACE, start + timedelta(weeks=weeks - 1, days=6), distance_m)
+
+
+def run(
+    aid: int,
+    day: date,
+    km: float,
+    pace: float = 330.0,
+    *,
+    at: time = time(7, 0),
+    sport: str = "Run",
+    laps: Iterable[tuple[float, float]] = (),
+    hr: float | None = None,
+    workout_type: int | None = None,
+) -> Activity:
+    """A run of ``km`` at ``pace`` s/km; ``laps`` as (metres, pace) pairs override the steady pace."""
+    lap_values = tuple(Lap(m, round(m / 1000 * p), round(m / 1000 * p), hr) for m, p in laps)
+    moving = sum(x.moving_time_s for x in lap_values) if lap_values else round(km * pace)
+    dist = sum(x.distance_m for x in lap_values) if lap_values else km * 1000
+    return Activity(
+        id=aid,
+        athlete_id=1,
+        sport_type=sport,
+        start_local=datetime.combine(day, at),
+        distance_m=dist,
+        moving_time_s=moving,
+        elapsed_time_s=moving + 30,
+        average_heartrate=hr,
+        workout_type=workout_type,
+        laps=lap_values,
+    )
+
+
+def as_planned(w: Workout, aid: int, plan: Plan, **kw: object) -> Activity:
+    easy = sum(training_paces(plan.vdot).easy) / 2
+    return activity_from_strava(strava_run(aid, 1, w, easy, **kw))  # type: ignore[arg-type]
+
+
+def follow(
+    plan: Plan, until: date, skip: Iterable[date] = (), first_id: int = 1
+) -> tuple[Plan, list[Activity]]:
+    """An athlete who runs exactly what the plan says, adapting every Monday, until ``until`` (exclusive)."""
+    skipped = set(skip)
+    acts: list[Activity] = []
+    aid = first_id
+    for week in plan.weeks:
+        if week.start >= until:
+            break
+        plan = adapt(plan, acts, week.start).plan
+        current = next(x for x in plan.weeks if x.start == week.start)
+        for w in current.workouts:
+            if w.date < until and w.date not in skipped and w.is_run:
+                acts.append(as_planned(w, aid, plan))
+                aid += 1
+    return adapt(plan, acts, until).plan, acts
+
+
+def plan16(**kw: object) -> Plan:
+    return generate_plan(athlete(**kw), race_goal(), START)
