@@ -142,8 +142,10 @@ def test_structure_of_a_quality_session() -> None:
     plan = generate_plan(athlete(), race_goal(16), START)
     w = next(w for w in plan.workouts() if w.type is WorkoutType.INTERVALS)
     r = w.reps[0]
-    assert w.warmup_m > 0 and w.cooldown_m > 0
-    assert r.count >= 2 and r.recovery_s > 0
+    assert w.warmup_m > 0
+    assert w.cooldown_m > 0
+    assert r.count >= 2
+    assert r.recovery_s > 0
     assert r.pace[0] < r.pace[1]
     assert w.distance_m == pytest.approx(
         w.warmup_m
@@ -169,7 +171,8 @@ def test_step_is_capped_at_16_km() -> None:
     )
     levels = [s.volume_km for s in bp.specs if s.phase is not Phase.TAPER and s.index % 4 != 3]
     steps = [round(b - a, 6) for a, b in zip(levels, levels[1:], strict=False) if b != a]
-    assert len(steps) >= 2 and set(steps) == {11.2}  # 1.6 km × 7 runs, under the 16 km cap
+    assert len(steps) >= 2
+    assert set(steps) == {11.2}
 
     bp = blueprint(athlete(weekly_km=100, runs_per_week=14, run_days=tuple(range(7))), race_goal(16), START)
     levels = [s.volume_km for s in bp.specs if s.phase is not Phase.TAPER and s.index % 4 != 3]
@@ -188,7 +191,8 @@ def test_planned_weeks_never_exceed_their_targets() -> None:
 def test_down_week_every_fourth_week() -> None:
     plan = generate_plan(athlete(long_run_km=20), race_goal(16), START)
     vols = [w.planned_km for w in plan.weeks[:8]]
-    assert vols[3] < vols[2] and vols[7] < vols[6]
+    assert vols[3] < vols[2]
+    assert vols[7] < vols[6]
 
 
 def test_marathon_taper_is_three_weeks() -> None:
@@ -201,13 +205,15 @@ def test_unsafe_goal_is_flagged_with_a_reason() -> None:
     # a marathon in 8 weeks from 10 km a week: the race would be a > 100 % spike (science.md §4)
     plan = generate_plan(athlete(weekly_km=10, runs_per_week=3, long_run_km=4), race_goal(8, 42195), START)
     assert plan.unsafe
-    assert "science.md §4" in plan.unsafe_reason and "km" in plan.unsafe_reason
+    assert "science.md §4" in plan.unsafe_reason
+    assert "km" in plan.unsafe_reason
     assert plan.unsafe_reason in plan.warnings
 
 
 def test_reasonable_goal_is_not_flagged() -> None:
     plan = generate_plan(athlete(), race_goal(16), START)
-    assert not plan.unsafe and plan.unsafe_reason == ""
+    assert not plan.unsafe
+    assert plan.unsafe_reason == ""
 
 
 def test_missing_long_run_is_estimated_and_said() -> None:
