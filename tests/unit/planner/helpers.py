@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 
 from planner import (
@@ -69,13 +69,26 @@ def as_planned(w: Workout, aid: int, plan: Plan, **kw: object) -> Activity:
     return activity_from_strava(strava_run(aid, 1, w, easy, **kw))  # type: ignore[arg-type]
 
 
+Behaviour = Callable[[Workout, Plan], list[dict[str, object]]]
+
+
+def _as_planned(w: Workout, plan: Plan) -> list[dict[str, object]]:
+    return [{}]
+
+
 def follow(
-    plan: Plan, until: date, skip: Iterable[date] = (), first_id: int = 1
+    plan: Plan,
+    until: date,
+    skip: Iterable[date] = (),
+    behaviour: Behaviour = _as_planned,
+    extra: Iterable[Activity] = (),
 ) -> tuple[Plan, list[Activity]]:
-    """An athlete who runs exactly what the plan says, adapting every Monday, until ``until`` (exclusive)."""
+    """An athlete who runs what the plan says (as ``behaviour`` varies it), adapting every Monday, until
+    ``until`` (exclusive). Returns the plan adapted on ``until`` and the activities."""
     skipped = set(skip)
+    later = list(extra)
     acts: list[Activity] = []
-    aid = first_id
+    aid = 1
     for week in plan.weeks:
         if week.start >= until:
             break
@@ -83,8 +96,10 @@ def follow(
         current = next(x for x in plan.weeks if x.start == week.start)
         for w in current.workouts:
             if w.date < until and w.date not in skipped and w.is_run:
-                acts.append(as_planned(w, aid, plan))
-                aid += 1
+                for kw in behaviour(w, plan):
+                    acts.append(as_planned(w, aid, plan, **kw))
+                    aid += 1
+        acts.extend(a for a in later if week.start <= a.local_date <= week.end and a.local_date < until)
     return adapt(plan, acts, until).plan, acts
 
 

@@ -1,0 +1,77 @@
+"""Plans, workouts and changes round-trip through plain JSON losslessly (for the Postgres store)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from planner import (
+    Goal,
+    GoalKind,
+    RaceResult,
+    change_from_dict,
+    change_to_dict,
+    generate_plan,
+    plan_from_dict,
+    plan_to_dict,
+    workout_from_dict,
+    workout_to_dict,
+)
+from planner.serialize import SCHEMA_VERSION
+
+from .helpers import START, athlete, follow, plan16
+
+
+def _through_json(d: object) -> object:
+    return json.loads(json.dumps(d))
+
+
+def test_generated_plan_round_trips() -> None:
+    plan = plan16(max_hr=188.0, run_days=(0, 1, 3, 4, 6))
+    assert plan_from_dict(_through_json(plan_to_dict(plan))) == plan  # type: ignore[arg-type]
+
+
+def test_adapted_plan_with_changes_and_suppressions_round_trips() -> None:
+    base = plan16()
+    off = [base.start + timedelta(days=d) for d in range(70, 84)]
+    plan, _ = follow(base, START + timedelta(weeks=12), skip=off)
+    assert plan.changes
+    plan = replace(plan, suppressed=frozenset({"intensity_reduced@2026-01-05", "spike_capped@2026-01-12"}))
+    back = plan_from_dict(_through_json(plan_to_dict(plan)))  # type: ignore[arg-type]
+    assert back == plan
+    assert plan_to_dict(back) == plan_to_dict(plan)
+
+
+@pytest.mark.parametrize("kind", [GoalKind.RECOVERY, GoalKind.MAINTENANCE])
+def test_block_plans_round_trip(kind: GoalKind) -> None:
+    a = athlete(vdot=None, recent_race=RaceResult(10000, 2700.0), long_run_km=None)
+    plan = generate_plan(a, Goal(kind, START + timedelta(weeks=5)), START)
+    assert plan_from_dict(_through_json(plan_to_dict(plan))) == plan  # type: ignore[arg-type]
+
+
+def test_workouts_and_changes_round_trip_alone() -> None:
+    base = plan16()
+    plan, _ = follow(base, START + timedelta(weeks=5), skip=[w.date for w in base.weeks[3].workouts][:3])
+    for w in plan.workouts():
+        assert workout_from_dict(_through_json(workout_to_dict(w))) == w  # type: ignore[arg-type]
+    assert plan.changes
+    for c in plan.changes:
+        assert change_from_dict(_through_json(change_to_dict(c))) == c  # type: ignore[arg-type]
+
+
+def test_json_is_plain() -> None:
+    d = plan_to_dict(plan16())
+    assert d["schema"] == SCHEMA_VERSION
+    text = json.dumps(d)  # no custom encoder needed
+    assert '"type": "long"' in text
+    assert d["weeks"][0]["workouts"][0]["date"] == "2026-03-02"
+
+
+def test_newer_schema_is_refused() -> None:
+    d = plan_to_dict(plan16())
+    d["schema"] = SCHEMA_VERSION + 1
+    with pytest.raises(ValueError, match="newer"):
+        plan_from_dict(d)
