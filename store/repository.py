@@ -48,17 +48,21 @@ def updates_digest(updates: dict[str, Any]) -> str:
 def insert_event_if_new(session: Session, values: dict[str, Any]) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the id of a new row, None for a duplicate."""
     values = {**values, "updates_digest": updates_digest(values.get("updates", {}))}
+    key = [
+        StravaEvent.subscription_id,
+        StravaEvent.object_type,
+        StravaEvent.object_id,
+        StravaEvent.aspect_type,
+        StravaEvent.event_time,
+        StravaEvent.updates_digest,
+    ]
     stmt = (
         _insert_for(session)(StravaEvent)
         .values(**values)
-        .on_conflict_do_nothing(constraint=None if _is_sqlite(session) else "uq_strava_events_natural_key")
+        .on_conflict_do_nothing(index_elements=key)
         .returning(StravaEvent.id)
     )
     return session.execute(stmt).scalar_one_or_none()
-
-
-def _is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
 
 
 def lock_event(session: Session, event_id: int) -> StravaEvent | None:

@@ -1,0 +1,48 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is a building block.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: demo test lint typecheck services unit integration e2e bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+## Runs the whole ingest path on an embedded default: SQLite, a filesystem broker, the Strava simulator.
+demo: $(STAMP)
+	$(BIN)/runsmart demo
+
+## Lint, type checks, the import contract, then every test against PostgreSQL and Redis on localhost.
+test: $(STAMP) lint typecheck services
+	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+services: $(STAMP)
+	@$(BIN)/python -m tests.services
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+integration: $(STAMP) services
+	$(BIN)/pytest -q -m "integration and not e2e"
+
+e2e: $(STAMP) services
+	$(BIN)/pytest -q -m e2e
+
+bench: $(STAMP) services
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache
