@@ -36,7 +36,9 @@ def test_webhook_to_worker_to_database(stack_factory: Callable[..., Stack], e2e_
     athlete_id = stack.connect_athlete()
     admin = stack.simulator.admin
 
-    created = [admin.create_activity(athlete_id, kind=kind)["activity"]["id"] for kind in ("easy", "tempo", "long")]
+    created = [
+        admin.create_activity(athlete_id, kind=kind)["activity"]["id"] for kind in ("easy", "tempo", "long")
+    ]
     synced = wait_for(lambda: len(activities(e2e_db)) == 3 and activities(e2e_db), what="three synced runs")
     assert set(synced) == set(created)
     assert all(a.is_run and a.athlete_id == athlete_id and a.laps for a in synced.values())

@@ -82,14 +82,19 @@ def test_create_fetches_with_the_owners_token_and_stores_a_normalized_run(
     assert fetch.calls[0].request.headers["Authorization"] == "Bearer access-1"
     stored = activity(container)
     assert stored is not None
-    assert stored.is_run and stored.sport_type == "Run"
+    assert stored.is_run
+    assert stored.sport_type == "Run"
     # start_date_local's "Z" is fake: the plan day comes from the local wall clock (strava.md §4.2)
     assert stored.local_date == date(2026, 7, 21)
     assert stored.start_date_local == datetime(2026, 7, 21, 12, 12)
     assert stored.timezone == "Europe/Amsterdam"
     assert (stored.distance_m, stored.moving_time_s, stored.max_heartrate) == (10012.3, 2950, 181.0)
-    assert stored.laps[0]["distance"] == 1000.0 and stored.splits_metric[0]["moving_time"] == 299
-    assert (stored.raw["id"], stored.raw["utc_offset"]) == (1360128428, 7200.0)  # the raw JSON is kept verbatim
+    assert stored.laps[0]["distance"] == 1000.0
+    assert stored.splits_metric[0]["moving_time"] == 299
+    assert (stored.raw["id"], stored.raw["utc_offset"]) == (
+        1360128428,
+        7200.0,
+    )  # the raw JSON is kept verbatim
     done = event(container, event_id)
     assert (done.status, done.outcome, done.attempts) == ("done", "synced", 1)
 
@@ -183,7 +188,9 @@ def test_a_run_retyped_as_a_ride_stops_counting_as_a_run(
     )
     assert container.events.process(update).outcome == "synced"
     stored = activity(container)
-    assert stored is not None and not stored.is_run and stored.sport_type == "Ride"
+    assert stored is not None
+    assert not stored.is_run
+    assert stored.sport_type == "Ride"
 
 
 def test_update_before_create_fetches_the_activity(
@@ -194,7 +201,8 @@ def test_update_before_create_fetches_the_activity(
     update = store_event(container, event_body(aspect_type="update", updates={"title": "Renamed"}))
     assert container.events.process(update).outcome == "synced"
     stored = activity(container)
-    assert stored is not None and stored.name == "Renamed"
+    assert stored is not None
+    assert stored.name == "Renamed"
 
 
 def test_delete_removes_and_a_late_create_does_not_resurrect(
@@ -233,7 +241,8 @@ def test_a_stale_fetch_never_overwrites_a_newer_copy(
         )
         uow.commit()
     stored = activity(container)
-    assert stored is not None and stored.name == "newer"
+    assert stored is not None
+    assert stored.name == "newer"
 
 
 # --- Strava failures --------------------------------------------------------------------------------
@@ -248,7 +257,9 @@ def test_404_right_after_create_is_retried_then_recorded_as_gone(
     )
     event_id = store_event(container, event_body())
     first = container.events.process(event_id, attempt=0)
-    assert first.outcome == "not_found_retrying" and first.retry_in_s is not None and first.retry_in_s <= 30
+    assert first.outcome == "not_found_retrying"
+    assert first.retry_in_s is not None
+    assert first.retry_in_s <= 30
     assert event(container, event_id).status == "pending"
     final = container.events.process(event_id, attempt=container.settings.not_found_retries)
     assert (final.outcome, final.retry_in_s) == ("gone", None)
@@ -276,7 +287,8 @@ def test_429_retries_at_the_next_quarter_hour_without_sleeping(
     result = container.events.process(event_id)
     assert time.monotonic() - started < 5  # stravalib's limiter would have slept until the quarter hour
     assert result.outcome == "rate_limited"
-    assert result.retry_in_s is not None and 0 < result.retry_in_s <= 900
+    assert result.retry_in_s is not None
+    assert 0 < result.retry_in_s <= 900
     assert event(container, event_id).status == "pending"
 
 
@@ -312,11 +324,13 @@ def test_transient_failures_back_off_then_fail_for_the_sweeper(
     strava.get(ACTIVITY_URL, headers=RATE_HEADERS, **failure)  # type: ignore[arg-type]
     event_id = store_event(container, event_body())
     retrying = container.events.process(event_id, attempt=0)
-    assert retrying.outcome == "retrying" and retrying.retry_in_s is not None
+    assert retrying.outcome == "retrying"
+    assert retrying.retry_in_s is not None
     exhausted = container.events.process(event_id, attempt=container.settings.max_retries)
     assert (exhausted.outcome, exhausted.retry_in_s) == ("failed", None)
     failed = event(container, event_id)
-    assert failed.status == "failed" and failed.next_attempt_at is not None
+    assert failed.status == "failed"
+    assert failed.next_attempt_at is not None
     assert failed.last_error
     assert "access-1" not in failed.last_error
 
@@ -345,7 +359,8 @@ def test_an_expiring_token_is_refreshed_and_the_rotated_pair_persisted_encrypted
     assert container.cipher.decrypt(stored.refresh_token_enc or "") == "refresh-2"
     with container.engine.connect() as conn:
         dump = " ".join(str(v) for v in conn.execute(text("SELECT * FROM strava_connections")).one())
-    assert "refresh-2" not in dump and "access-2" not in dump
+    assert "refresh-2" not in dump
+    assert "access-2" not in dump
 
 
 def test_a_revoked_grant_parks_the_event_until_the_athlete_reconnects(
@@ -400,7 +415,8 @@ def test_a_missing_scope_needs_reauthorization(container: Container, strava: res
     event_id = store_event(container, event_body())
     assert container.events.process(event_id).outcome == "awaiting_reauth"
     stored = connection(container)
-    assert stored.status == "needs_reauth" and "activity:read_permission" in (stored.status_reason or "")
+    assert stored.status == "needs_reauth"
+    assert "activity:read_permission" in (stored.status_reason or "")
 
 
 def test_concurrent_workers_refresh_an_athletes_token_once(container: Container) -> None:

@@ -21,12 +21,14 @@ def test_swagger_detailed_activity_is_normalized() -> None:
     activity = normalize_activity(swagger_example("/activities/{id}"))
     assert activity.id == 12345678987654321
     assert activity.athlete_id == 134815
-    assert activity.sport_type == "MountainBikeRide" and not activity.is_run
+    assert activity.sport_type == "MountainBikeRide"
+    assert not activity.is_run
     # start_date_local "2018-02-16T06:52:54Z" is wall-clock time in Los Angeles, not UTC (strava.md §4.2)
     assert activity.start_local == datetime(2018, 2, 16, 6, 52, 54)
     assert activity.start_local.tzinfo is None
     assert activity.timezone == "America/Los_Angeles"
-    assert activity.laps and activity.splits_metric
+    assert activity.laps
+    assert activity.splits_metric
 
 
 @pytest.mark.parametrize("sport", ["Run", "TrailRun", "VirtualRun"])
@@ -53,7 +55,9 @@ def test_manual_activity_without_laps() -> None:
     raw = swagger_example("/activities/{id}") | {"manual": True, "laps": None, "splits_metric": None}
     raw = {k: v for k, v in raw.items() if v is not None}
     activity = normalize_activity(raw)
-    assert activity.manual and activity.laps == () and activity.splits_metric == ()
+    assert activity.manual
+    assert activity.laps == ()
+    assert activity.splits_metric == ()
 
 
 @pytest.mark.parametrize("missing", ["id", "athlete", "start_date_local"])

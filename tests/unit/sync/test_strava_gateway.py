@@ -66,7 +66,8 @@ def test_refresh_posts_the_form_and_returns_the_rotated_pair(gateway: StravalibG
     tokens = gateway.refresh("r1")
     assert (tokens.access_token, tokens.refresh_token, tokens.expires_at) == ("a2", "r2", 1999999999)
     assert "refresh_token=r1" in str(call.calls[0].request.body)
-    assert "a2" not in repr(tokens) and "r2" not in repr(tokens)
+    assert "a2" not in repr(tokens)
+    assert "r2" not in repr(tokens)
 
 
 @pytest.mark.parametrize(
@@ -143,4 +144,5 @@ def test_429_retry_after_points_at_the_next_window(gateway: StravalibGateway) ->
     )
     with pytest.raises(StravaRateLimited) as caught:
         gateway.get_activity("tok", 7)
-    assert caught.value.retry_after_s is not None and 0 < caught.value.retry_after_s <= 900
+    assert caught.value.retry_after_s is not None
+    assert 0 < caught.value.retry_after_s <= 900
