@@ -34,4 +34,8 @@ if settings.celery_broker_url.startswith("redis"):
 elif settings.celery_broker_url.startswith("filesystem"):
     folder = settings.filesystem_broker_dir
     os.makedirs(folder, exist_ok=True)
-    app.conf.broker_transport_options = {"data_folder_in": folder, "data_folder_out": folder}
+    app.conf.broker_transport_options = {
+        "data_folder_in": folder,
+        "data_folder_out": folder,
+        "control_folder": os.path.join(folder, "control"),
+    }
