@@ -104,6 +104,9 @@ class StravaEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # Who produced the event: Strava's push ("webhook"), or our own reconciliation/backfill finding work.
+    # It sets the priority of the Strava calls the event costs (sync/budget.py).
+    source: Mapped[str] = mapped_column(String(16), default="webhook", server_default="webhook")
     subscription_id: Mapped[int] = mapped_column(BigInteger)
     object_type: Mapped[str] = mapped_column(String(20))
     object_id: Mapped[int] = mapped_column(BigInteger)
@@ -177,3 +180,52 @@ class ActivityTombstone(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     athlete_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("athletes.id", ondelete="CASCADE"))
     deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobStatus:
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class BackfillJob(Base):
+    """Importing an athlete's history page by page; the cursor makes it resumable after a crash."""
+
+    __tablename__ = "backfill_jobs"
+
+    athlete_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
+    after_epoch: Mapped[int] = mapped_column(BigInteger)
+    before_epoch: Mapped[int] = mapped_column(BigInteger)
+    next_page: Mapped[int] = mapped_column(Integer, default=1)
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    activities_seen: Mapped[int] = mapped_column(Integer, default=0)
+    activities_queued: Mapped[int] = mapped_column(Integer, default=0)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReconciliationRun(Base):
+    """One reconciliation of one athlete's padded window: what it cost and what it found."""
+
+    __tablename__ = "reconciliation_runs"
+    __table_args__ = (Index("ix_reconciliation_runs_athlete", "athlete_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    athlete_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("athletes.id", ondelete="CASCADE"))
+    after_epoch: Mapped[int] = mapped_column(BigInteger)
+    before_epoch: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.RUNNING)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    found_missing: Mapped[int] = mapped_column(Integer, default=0)
+    found_deleted: Mapped[int] = mapped_column(Integer, default=0)
+    found_changed: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

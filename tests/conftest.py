@@ -70,14 +70,11 @@ def clean_db(pg_url: str) -> Iterator[str]:
     from sqlalchemy import text
 
     from store.db import engine_for
+    from store.models import Base
 
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with engine_for(pg_url).begin() as conn:
-        conn.execute(
-            text(
-                "TRUNCATE strava_event_attempts, strava_events, activities, activity_tombstones, "
-                "strava_connections, athletes RESTART IDENTITY CASCADE"
-            )
-        )
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(scope="session")
