@@ -5,15 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from runsmart.settings import Settings, get_settings
 from store.db import engine_for, session_factory
+from sync.budget import Budget, LocalBudget, RedisBudget
 from sync.crypto import TokenCipher
 from sync.events import EventProcessor, RetryPolicy
 from sync.strava import StravaGateway, StravalibGateway
 from sync.tokens import TokenService
+
+
+def make_budget(settings: Settings) -> Budget:
+    """App-wide budget in Redis; the embedded demo (no Redis) keeps it in its single worker process."""
+    if settings.celery_broker_url.startswith("filesystem"):
+        return LocalBudget(reserve=settings.budget_reserve)
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+    return RedisBudget(client, reserve=settings.budget_reserve)
 
 
 @dataclass
@@ -22,20 +32,25 @@ class Container:
     engine: Engine
     sessions: sessionmaker[Session]
     cipher: TokenCipher
+    budget: Budget
     gateway: StravaGateway
     tokens: TokenService
     events: EventProcessor
 
 
-def build(settings: Settings, gateway: StravaGateway | None = None) -> Container:
+def build(
+    settings: Settings, gateway: StravaGateway | None = None, budget: Budget | None = None
+) -> Container:
     engine = engine_for(settings.database_url)
     sessions = session_factory(engine)
     cipher = TokenCipher(settings.effective_token_key())
+    budget = budget or make_budget(settings)
     gateway = gateway or StravalibGateway(
         client_id=settings.strava_client_id,
         client_secret=settings.strava_client_secret.get_secret_value(),
         base_url=settings.strava_base_url,
         timeout_s=settings.strava_http_timeout_s,
+        budget=budget,
     )
     tokens = TokenService(sessions, gateway, cipher, margin_s=settings.token_refresh_margin_s)
     policy = RetryPolicy(
@@ -49,6 +64,7 @@ def build(settings: Settings, gateway: StravaGateway | None = None) -> Container
         engine=engine,
         sessions=sessions,
         cipher=cipher,
+        budget=budget,
         gateway=gateway,
         tokens=tokens,
         events=EventProcessor(sessions, gateway, tokens, policy),

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
 
     max_event_bytes: int = 64 * 1024
 
+    # Share of each Strava window kept back from lower priorities: reconciliation stops at 1 - reserve,
+    # backfill at 1 - 2 x reserve; webhook-driven syncs may use the whole window (sync/budget.py).
+    budget_reserve: float = Field(0.1, ge=0, lt=0.5)
+
     @property
     def celery_broker_url(self) -> str:
         return self.broker_url or self.redis_url

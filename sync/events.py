@@ -8,7 +8,7 @@ always re-fetched with the owner's own token, and deauthorizations are confirmed
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from store import repository
 from store.db import UnitOfWork
 from store.models import Activity, ConnectionStatus, EventStatus, StravaEvent
+from sync.budget import Priority
 from sync.errors import (
     StravaAppInactive,
     StravaAuthError,
@@ -38,6 +39,17 @@ log = logging.getLogger(__name__)
 # countdown longer than this is parked in the database and re-driven by the sweeper instead.
 MAX_COUNTDOWN_S = 1800.0
 FAILED_REDRIVE_S = 3600.0
+
+
+# Called inside the event's transaction after its effects are written, with the athlete whose data changed
+# and the outcome: the plan pipeline hangs here, so a plan change commits (or rolls back) with its cause.
+EffectHook = Callable[[Session, int, str], None]
+CHANGING_OUTCOMES = frozenset({"synced", "updated_locally", "deleted", "deauthorized"})
+PRIORITY_BY_SOURCE = {
+    "webhook": Priority.WEBHOOK,
+    "reconcile": Priority.RECONCILE,
+    "backfill": Priority.BACKFILL,
+}
 
 
 @dataclass(frozen=True)
@@ -108,12 +120,14 @@ class EventProcessor:
         tokens: TokenService,
         policy: RetryPolicy,
         *,
+        effects: Sequence[EffectHook] = (),
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._factory = factory
         self._gateway = gateway
         self._tokens = tokens
         self._policy = policy
+        self._effects = tuple(effects)
         self._now = now
 
     # --- entry point -------------------------------------------------------------------------------
@@ -149,6 +163,9 @@ class EventProcessor:
             if event.status in (EventStatus.DONE, EventStatus.AWAITING_REAUTH):
                 return Processed("already_handled")
             outcome = self._dispatch(uow.session, event)
+            if outcome in CHANGING_OUTCOMES:
+                for effect in self._effects:
+                    effect(uow.session, event.owner_id, outcome)
             event.status = EventStatus.DONE
             event.outcome = outcome
             event.handled_at = self._now()
@@ -176,7 +193,10 @@ class EventProcessor:
         activity_id, athlete_id = event.object_id, event.owner_id
         if repository.is_tombstoned(session, activity_id):
             return "ignored_deleted"
-        raw = self._tokens.call(athlete_id, lambda token: self._gateway.get_activity(token, activity_id))
+        priority = PRIORITY_BY_SOURCE.get(event.source, Priority.WEBHOOK)
+        raw = self._tokens.call(
+            athlete_id, lambda token: self._gateway.get_activity(token, activity_id, priority=priority)
+        )
         fetched_at = self._now()
         parsed = parse_activity(raw)
         if parsed.athlete.id != athlete_id:

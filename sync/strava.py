@@ -19,6 +19,7 @@ import requests
 from stravalib import Client, exc
 from stravalib.util import limiter
 
+from sync.budget import Budget, Priority
 from sync.errors import (
     StravaAppInactive,
     StravaAuthError,
@@ -37,8 +38,6 @@ os.environ.setdefault("SILENCE_TOKEN_WARNINGS", "true")
 STRAVA_ORIGIN = "https://www.strava.com"
 log = logging.getLogger(__name__)
 
-RateObserver = Callable[[Mapping[str, str], str], None]
-
 
 @dataclass(frozen=True)
 class TokenSet:
@@ -53,7 +52,12 @@ class TokenSet:
 class StravaGateway(Protocol):
     def exchange_code(self, code: str) -> tuple[TokenSet, dict[str, Any]]: ...
     def refresh(self, refresh_token: str) -> TokenSet: ...
-    def get_activity(self, access_token: str, activity_id: int) -> dict[str, Any]: ...
+    def get_activity(
+        self, access_token: str, activity_id: int, *, priority: Priority = Priority.WEBHOOK
+    ) -> dict[str, Any]: ...
+    def list_activities(
+        self, access_token: str, *, after: int, before: int, page: int, per_page: int, priority: Priority
+    ) -> list[dict[str, Any]]: ...
 
 
 class StravaHttpSession(requests.Session):
@@ -129,16 +133,21 @@ class StravalibGateway:
         client_secret: str,
         base_url: str = STRAVA_ORIGIN,
         timeout_s: float = 10.0,
-        rate_observer: RateObserver | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self._client_id = client_id
         self._client_secret = client_secret
         self._session = StravaHttpSession(base_url, timeout_s)
-        self._rate_observer = rate_observer
+        self._budget = budget
 
     def _observe(self, headers: Mapping[str, str], method: str) -> None:
-        if self._rate_observer is not None:
-            self._rate_observer(headers, method)
+        if self._budget is not None:
+            self._budget.observe(headers, method)
+
+    def _spend(self, priority: Priority) -> None:
+        # Counted before the call, app-wide: a denied call raises StravaRateLimited with the wait.
+        if self._budget is not None:
+            self._budget.acquire(priority)
 
     def _client(self, access_token: str | None = None) -> Client:
         return Client(
@@ -179,8 +188,11 @@ class StravalibGateway:
         )
         return _token_set(access)
 
-    def get_activity(self, access_token: str, activity_id: int) -> dict[str, Any]:
+    def get_activity(
+        self, access_token: str, activity_id: int, *, priority: Priority = Priority.WEBHOOK
+    ) -> dict[str, Any]:
         # The raw JSON, not stravalib's model: we keep it verbatim and parse it with our tolerant schema.
+        self._spend(priority)
         client = self._client(access_token)
         raw = self._call(
             lambda: client.protocol.get("/activities/{id}", id=activity_id, include_all_efforts=False)
@@ -188,6 +200,22 @@ class StravalibGateway:
         if not isinstance(raw, dict) or "id" not in raw:
             raise StravaBadResponse("Strava returned an activity without an id")
         return raw
+
+    def list_activities(
+        self, access_token: str, *, after: int, before: int, page: int, per_page: int, priority: Priority
+    ) -> list[dict[str, Any]]:
+        """One page of SummaryActivity. We page ourselves: stravalib's iterator stops at the first short page,
+        but Strava says only an empty page ends the list (strava.md §4.1, §5.2)."""
+        self._spend(priority)
+        client = self._client(access_token)
+        raw = self._call(
+            lambda: client.protocol.get(
+                "/athlete/activities", after=after, before=before, page=page, per_page=per_page
+            )
+        )
+        if not isinstance(raw, list):
+            raise StravaBadResponse("Strava's activity list is not a JSON array")
+        return [item for item in raw if isinstance(item, dict)]
 
 
 def _token_set(access: Mapping[str, Any]) -> TokenSet:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import redis
 import responses
 
 from runsmart.bootstrap import Container, build
 from runsmart.settings import Settings
 from store.db import UnitOfWork
+from sync.budget import RedisBudget
 from sync.connect import save_connection
 from sync.strava import TokenSet
+from tests.conftest import REDIS_URL
 
 pytestmark = pytest.mark.integration
 
@@ -47,8 +51,14 @@ def settings(clean_db: str) -> Settings:
 
 
 @pytest.fixture
-def container(settings: Settings) -> Container:
-    return build(settings)
+def budget() -> RedisBudget:
+    # The real Redis, with keys of this test's own, so tests never share a rate window.
+    return RedisBudget(redis.Redis.from_url(f"{REDIS_URL}/0"), prefix=f"test:{uuid.uuid4().hex}")
+
+
+@pytest.fixture
+def container(settings: Settings, budget: RedisBudget) -> Container:
+    return build(settings, budget=budget)
 
 
 @pytest.fixture

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 import pytest
 import responses
 
+from sync.budget import Priority
 from sync.errors import (
     StravaAppInactive,
     StravaAuthError,
@@ -37,24 +39,48 @@ def test_requests_go_to_the_configured_base_url_with_a_timeout_and_a_bearer_toke
     assert "access_token" not in (request.url or "")
 
 
+class RecordingBudget:
+    def __init__(self) -> None:
+        self.acquired: list[Priority] = []
+        self.observed: list[str] = []
+
+    def acquire(self, priority: Priority, *, read: bool = True) -> None:
+        self.acquired.append(priority)
+
+    def observe(self, headers: Mapping[str, str], method: str) -> None:
+        self.observed.append(headers["X-ReadRateLimit-Usage"])
+
+
 @responses.activate
-def test_the_rate_observer_sees_every_api_response_and_nothing_sleeps() -> None:
-    seen: list[str] = []
-    gateway = StravalibGateway(
-        client_id=1,
-        client_secret="s",
-        base_url="http://sim.test",
-        rate_observer=lambda h, m: seen.append(h["X-ReadRateLimit-Usage"]),
-    )
+def test_the_budget_is_charged_before_and_fed_after_every_api_call_and_nothing_sleeps() -> None:
+    budget = RecordingBudget()
+    gateway = StravalibGateway(client_id=1, client_secret="s", base_url="http://sim.test", budget=budget)
     responses.get(
         "http://sim.test/api/v3/activities/7",
         json={"id": 7},
         headers={**HEADERS, "X-ReadRateLimit-Usage": "100,1000"},
     )
     started = time.monotonic()
-    gateway.get_activity("tok", 7)
+    gateway.get_activity("tok", 7, priority=Priority.RECONCILE)
     assert time.monotonic() - started < 2  # stravalib's default limiter would sleep until midnight here
-    assert seen == ["100,1000"]
+    assert budget.acquired == [Priority.RECONCILE]
+    assert budget.observed == ["100,1000"]
+
+
+@responses.activate
+def test_activity_pages_are_requested_with_epoch_filters(gateway: StravalibGateway) -> None:
+    call = responses.get(
+        "http://sim.test/api/v3/athlete/activities", json=[{"id": 1}, {"id": 2}], headers=HEADERS
+    )
+    page = gateway.list_activities(
+        "tok", after=100, before=200, page=3, per_page=50, priority=Priority.BACKFILL
+    )
+    assert [a["id"] for a in page] == [1, 2]
+    query = call.calls[0].request.url or ""
+    assert "after=100" in query
+    assert "before=200" in query
+    assert "page=3" in query
+    assert "per_page=50" in query
 
 
 @responses.activate
