@@ -35,7 +35,8 @@ RECOVERY_FACTORS = (0.50, 0.75)  # science.md §8: return at 50 % then 75 % of p
 LONG_RUN_ESTIMATE_SHARE = 0.25  # science.md §1.5: long run 25–30 % of the week (low end, conservative)
 LARGE_SPIKE = 2.0  # science.md §4: > 100 % over the 30-day longest is a "large" spike (HRR 2.28)
 MARATHON_M = 42_195.0
-MIN_PHASE_WEEKS = 3  # science.md §7: with fewer weeks, phases of at least 3 weeks each
+MIN_PHASE_WEEKS = 3
+MIN_EASY_M = 1500.0  # product choice: shorter runs are dropped in very small weeks  # science.md §7: with fewer weeks, phases of at least 3 weeks each
 
 
 def monday(day: date) -> date:
@@ -110,13 +111,15 @@ class Blueprint:
     race_time_s: float | None
 
 
-def _phases(goal: Goal, n: int) -> list[Phase]:
+def _phases(goal: Goal, n: int, early_race: bool = False) -> list[Phase]:
+    """Phase of each week. ``early_race``: most run days of the race week fall after the race, so the taper
+    gets one more calendar week to still span 2 (3) weeks of training before the race."""
     if goal.kind is GoalKind.RECOVERY:
         return [Phase.RECOVERY] * n
     if goal.kind is GoalKind.MAINTENANCE:
         return [Phase.MAINTENANCE] * n
     taper = 3 if (goal.distance_m or 0) >= MARATHON_M - 1 else 2
-    taper = min(taper, max(1, n // 3)) if n < 6 else taper
+    taper = min(taper, max(1, n // 3)) if n < 6 else taper + (1 if early_race else 0)
     speed = max(taper, min(SPEED_WEEKS_MAX, n // 2))
     quality = speed - taper
     t_weeks = math.ceil(quality / 2)
@@ -148,9 +151,13 @@ def _volumes(athlete: Athlete, goal: Goal, phases: Sequence[Phase]) -> list[floa
         else:
             vols.append(level)
             peak = level
-    taper = [p for p in phases if p is Phase.TAPER]
-    fractions = TAPER_3 if len(taper) == 3 else TAPER_2[-len(taper) :] if taper else ()
-    if len(taper) == 1:
+    n_taper = sum(1 for p in phases if p is Phase.TAPER)
+    marathon = (goal.distance_m or 0) >= MARATHON_M - 1
+    fractions: tuple[float, ...] = TAPER_3 if marathon else TAPER_2
+    if n_taper > len(fractions):  # early race: the race week repeats the last taper step
+        fractions = fractions + (fractions[-1],) * (n_taper - len(fractions))
+    fractions = fractions[-n_taper:] if n_taper else ()
+    if n_taper == 1:
         fractions = (0.5,)
     vols.extend(peak * f for f in fractions)
     return vols
@@ -172,7 +179,10 @@ def blueprint(athlete: Athlete, goal: Goal, start: date) -> Blueprint:
     ctx = s.SessionContext(paces=paces, race_distance_m=goal.distance_m, race_pace=rp)
     first = monday(start)
     n = (monday(goal.date) - first).days // 7 + 1
-    phases = _phases(goal, n)
+    days = run_days(athlete)
+    race_monday = monday(goal.date)
+    before = sum(1 for d in days if race_monday + timedelta(days=d) < goal.date)
+    phases = _phases(goal, n, early_race=goal.kind is GoalKind.RACE and before < len(days) / 2)
     vols = _volumes(athlete, goal, phases)
     specs = []
     for i, (phase, vol) in enumerate(zip(phases, vols, strict=True)):
@@ -228,6 +238,10 @@ def build_week(bp: Blueprint, spec: WeekSpec, volume_km: float | None = None) ->
     out: dict[date, Workout] = {}
     budget = vol * 1000
     if is_race_week and bp.race_time_s is not None and goal.distance_m:
+        # the race week's taper volume covers only the run days before the race (science.md §7)
+        before = sum(1 for d in bp.days if dates[d] < goal.date)
+        vol *= before / max(1, len(bp.days))
+        budget = vol * 1000
         out[goal.date] = s.race(ctx, goal.date, goal.distance_m, bp.race_time_s)
         q_days = tuple(d for d in q_days[:1] if dates[d] <= goal.date - timedelta(days=3))
         long_day = -1
@@ -246,8 +260,11 @@ def build_week(bp: Blueprint, spec: WeekSpec, volume_km: float | None = None) ->
     easy_days = [dates[d] for d in bp.days if dates[d] not in out]
     if is_race_week:
         easy_days = [d for d in easy_days if d < goal.date]
-    if easy_days:
-        each = max(budget / len(easy_days), 2000.0)
+    # very small weeks: fewer, not silly-short, easy runs (at least 1.5 km each); never more than the budget
+    while len(easy_days) > 1 and budget / len(easy_days) < MIN_EASY_M:
+        easy_days.pop(len(easy_days) // 2)
+    if easy_days and budget >= MIN_EASY_M:
+        each = budget / len(easy_days)
         strides_left = 2 if spec.phase is Phase.BASE and spec.index >= 1 else 0
         for day in easy_days:
             strides = s.STRIDES if strides_left > 0 else 0
@@ -343,7 +360,7 @@ def finish_week(
 ) -> tuple[Workout, ...]:
     """Spike cap then long-run share, repeated until both hold (each pass only shortens runs)."""
     base = list(history)
-    for _ in range(6):
+    for _ in range(60):  # each pass only shortens runs (in 100 m steps), so this converges
         trial = list(base)
         capped = apply_spike_cap(ctx, workouts, trial)
         fixed = _fix_session_caps(ctx, _fix_long_share(ctx, capped))

@@ -171,7 +171,8 @@ def threshold(ctx: SessionContext, day: date, week_km: float, steady: bool) -> W
 
 def interval_rep_lengths(paces: Paces) -> tuple[float, ...]:
     """I rep lengths whose bout stays ≤ 5 min at I pace (science.md §1.5), longest first."""
-    return tuple(d for d in I_REP_LENGTHS if d / 1000 * paces.interval <= I_BOUT_MAX_S)
+    # judged at the slow end of the I range so that no rep inside the range runs over 5 minutes
+    return tuple(d for d in I_REP_LENGTHS if d / 1000 * (paces.interval + PACE_TOLERANCE_S) <= I_BOUT_MAX_S)
 
 
 def intervals(ctx: SessionContext, day: date, week_km: float, rep_m: float) -> Workout | None:
@@ -193,7 +194,7 @@ def repetitions(ctx: SessionContext, day: date, week_km: float) -> Workout | Non
     budget_m = R_SHARE * week_km * 1000
     for rep in (400.0, 200.0):
         count = math.floor(budget_m / rep)
-        if count >= 4 and rep / 1000 * ctx.paces.repetition <= R_BOUT_MAX_S:
+        if count >= 4 and rep / 1000 * (ctx.paces.repetition + PACE_TOLERANCE_S) <= R_BOUT_MAX_S:
             jog_s = rep / 1000 * ctx.paces.easy[1]
             reps = RepSet(count, rep, around(ctx.paces.repetition), round(jog_s), "R")
             return _structured(ctx, day, WorkoutType.REPETITIONS, week_km, reps, f"{count} × {rep:g} m at R")

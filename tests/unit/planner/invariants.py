@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from planner import GoalKind, Phase, Plan, WorkoutType
+from planner import GoalKind, Phase, Plan, Week, WorkoutType
 from planner.plan import QUALITY_TYPES, RACE_PHASE_ORDER
 
 EPS_M = 1.0  # rounding slack in metres
@@ -130,24 +130,37 @@ def spike_rule(plan: Plan, seed_m: float) -> list[str]:
 
 def taper(plan: Plan) -> list[str]:
     """Last 2 weeks (3 for the marathon) are the taper: mean volume cut 41–60 % of the peak, one quality
-    session kept in every taper week before race week (science.md §7)."""
+    session kept in every taper week before race week (science.md §7).
+
+    The race week holds only the run days before the race, so its training volume is compared pro rata:
+    divided by the share of the athlete's run days that fall before the race (a Monday race: none).
+    """
     if plan.goal.kind is not GoalKind.RACE or len(plan.weeks) < 6:
         return []
-    n_taper = 3 if (plan.goal.distance_m or 0) >= 42_195 else 2
+    from planner.generate import run_days
+
+    days = run_days(plan.athlete)
+    race_week = plan.weeks[-1]
+    share = sum(1 for d in days if race_week.start + timedelta(days=d) < plan.goal.date) / len(days)
+    # the taper gets one more calendar week when most of the race week's run days fall after the race
+    n_taper = (3 if (plan.goal.distance_m or 0) >= 42_195 else 2) + (1 if share < 0.5 else 0)
     tail = plan.weeks[-n_taper:]
     out = [f"week {w.start} is {w.phase.value}, not taper" for w in tail if w.phase is not Phase.TAPER]
     out += [f"taper week {w.start} before the end" for w in plan.weeks[:-n_taper] if w.phase is Phase.TAPER]
 
-    def training(week: object) -> float:
-        return sum(x.distance_m for x in week.workouts if x.is_run and x.type is not WorkoutType.RACE)  # type: ignore[attr-defined]
+    def training(week: Week) -> float:
+        return sum(x.distance_m for x in week.workouts if x.is_run and x.type is not WorkoutType.RACE)
 
     peak = max(training(w) for w in plan.weeks[:-n_taper])
-    mean = sum(training(w) for w in tail) / n_taper
-    cut = 1 - mean / peak
+    fractions = [training(w) / peak for w in tail[:-1]]
+    if share > 0:
+        fractions.append(training(race_week) / share / peak)
+    cut = 1 - sum(fractions) / len(fractions)
     if not (0.41 - 0.005 <= cut <= 0.60 + 0.005):
         out.append(f"taper cut {cut:.1%} outside 41–60 %")
     for w in tail[:-1]:
-        if not any(x.is_quality for x in w.workouts):
+        # 2 × 400 m of I work is 8 % of 10 km (§1.5): smaller weeks cannot hold a session
+        if training(w) >= 15_000 and not any(x.is_quality for x in w.workouts):
             out.append(f"taper week {w.start} dropped all intensity")
     return out
 
