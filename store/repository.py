@@ -16,6 +16,7 @@ from store.models import (
     Activity,
     ActivityTombstone,
     Athlete,
+    ConnectionStatus,
     EventAttempt,
     EventStatus,
     StravaConnection,
@@ -190,3 +191,99 @@ def purge_strava_data(session: Session, athlete_id: int, *, keep_event_id: int |
     counts["events"] = _affected(session, events)
     session.execute(update(Athlete).where(Athlete.id == athlete_id).values(firstname="", lastname=""))
     return counts
+
+
+# --- backfill and reconciliation --------------------------------------------------------------------
+
+
+def synthetic_event(
+    session: Session,
+    *,
+    source: str,
+    athlete_id: int,
+    activity_id: int,
+    aspect: str,
+    event_time: int,
+    now: datetime,
+    updates: dict[str, Any] | None = None,
+) -> int | None:
+    """An inbox row made by us (subscription_id 0), processed like a push; idempotent on the natural key."""
+    return insert_event_if_new(
+        session,
+        {
+            "source": source,
+            "subscription_id": 0,
+            "object_type": "activity",
+            "object_id": activity_id,
+            "aspect_type": aspect,
+            "owner_id": athlete_id,
+            "event_time": event_time,
+            "updates": updates or {},
+            "received_at": now,
+        },
+    )
+
+
+def known_activity_ids(session: Session, athlete_id: int, ids: Sequence[int]) -> set[int]:
+    """Of `ids`, those stored, tombstoned, or already waiting in the inbox."""
+    if not ids:
+        return set()
+    stored = session.scalars(select(Activity.id).where(Activity.id.in_(ids)))
+    dead = session.scalars(select(ActivityTombstone.id).where(ActivityTombstone.id.in_(ids)))
+    waiting = session.scalars(
+        select(StravaEvent.object_id).where(
+            StravaEvent.owner_id == athlete_id,
+            StravaEvent.object_type == "activity",
+            StravaEvent.object_id.in_(ids),
+            StravaEvent.status.in_([EventStatus.PENDING, EventStatus.AWAITING_REAUTH, EventStatus.FAILED]),
+        )
+    )
+    return set(stored) | set(dead) | set(waiting)
+
+
+def stored_activities_between(
+    session: Session, athlete_id: int, after: datetime, before: datetime
+) -> Sequence[Activity]:
+    return session.scalars(
+        select(Activity).where(
+            Activity.athlete_id == athlete_id, Activity.start_date >= after, Activity.start_date < before
+        )
+    ).all()
+
+
+def pending_webhook_events(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(StravaEvent)
+            .where(StravaEvent.status == EventStatus.PENDING, StravaEvent.source == "webhook")
+        )
+        or 0
+    )
+
+
+def active_athlete_ids(session: Session) -> Sequence[int]:
+    return session.scalars(
+        select(StravaConnection.athlete_id).where(StravaConnection.status == ConnectionStatus.ACTIVE)
+    ).all()
+
+
+def activity_counts_since(session: Session, since: datetime) -> dict[int, int]:
+    rows = session.execute(
+        select(Activity.athlete_id, func.count())
+        .where(Activity.start_date >= since)
+        .group_by(Activity.athlete_id)
+    ).all()
+    return {athlete_id: count for athlete_id, count in rows}
+
+
+def athletes_with_troubled_events(session: Session, since: datetime) -> set[int]:
+    """Athletes with an event that ended without its effect (gone, failed) since `since`."""
+    return set(
+        session.scalars(
+            select(StravaEvent.owner_id).where(
+                StravaEvent.received_at >= since,
+                or_(StravaEvent.status == EventStatus.FAILED, StravaEvent.outcome == "gone"),
+            )
+        )
+    )

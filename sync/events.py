@@ -193,7 +193,7 @@ class EventProcessor:
         activity_id, athlete_id = event.object_id, event.owner_id
         if repository.is_tombstoned(session, activity_id):
             return "ignored_deleted"
-        priority = PRIORITY_BY_SOURCE.get(event.source, Priority.WEBHOOK)
+        priority = self._priority(event)
         raw = self._tokens.call(
             athlete_id, lambda token: self._gateway.get_activity(token, activity_id, priority=priority)
         )
@@ -208,6 +208,10 @@ class EventProcessor:
             return "ignored_deleted"
         written = repository.upsert_activity(session, activity_row(parsed, raw, fetched_at))
         return "synced" if written else "synced_newer_copy_kept"
+
+    @staticmethod
+    def _priority(event: StravaEvent) -> Priority:
+        return PRIORITY_BY_SOURCE.get(event.source, Priority.WEBHOOK)
 
     def _update(self, session: Session, event: StravaEvent) -> str:
         updates = event.updates or {}
@@ -226,6 +230,21 @@ class EventProcessor:
         return "updated_locally"
 
     def _delete(self, session: Session, event: StravaEvent) -> str:
+        # A delete is verified like everything else (event bodies are hints, strava.md §1.6): a forged delete
+        # must not remove a run. One GET per deletion; deletions are rare.
+        if session.get(Activity, event.object_id) is not None:
+            try:
+                self._tokens.call(
+                    event.owner_id,
+                    lambda token: self._gateway.get_activity(
+                        token, event.object_id, priority=self._priority(event)
+                    ),
+                )
+            except StravaNotFound:
+                pass
+            else:
+                log.warning("sync.event.delete_not_confirmed", extra={"event_id": event.id})
+                return "ignored_delete_not_confirmed"
         repository.lock_athlete(session, event.owner_id)
         repository.delete_activity(session, event.object_id, event.owner_id, now=self._now())
         return "deleted"

@@ -28,13 +28,13 @@ def test_many_events_for_one_athlete_at_once_end_in_one_consistent_state(
 ) -> None:
     connect_athlete(container)
     ids = list(range(1000, 1012))
-    for activity_id in ids:
-        strava.get(
-            f"{STRAVA}/api/v3/activities/{activity_id}",
-            json=detailed_activity(activity_id),
-            headers=RATE_HEADERS,
-        )
     deleted = set(ids[:4])
+    for activity_id in ids:
+        url = f"{STRAVA}/api/v3/activities/{activity_id}"
+        if activity_id in deleted:  # deleted on Strava: every read is a 404, as after a real deletion
+            strava.get(url, status=404, json={"message": "Resource Not Found"}, headers=RATE_HEADERS)
+        else:
+            strava.get(url, json=detailed_activity(activity_id), headers=RATE_HEADERS)
     bodies = [event_body(a, "create", event_time=1_700_000_000 + a) for a in ids]
     bodies += [event_body(a, "delete", event_time=1_700_100_000 + a) for a in deleted]
     bodies += [

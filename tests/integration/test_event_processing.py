@@ -211,6 +211,9 @@ def test_delete_removes_and_a_late_create_does_not_resurrect(
     connect_athlete(container)
     fetch = strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
     container.events.process(store_event(container, event_body(event_time=1_700_000_000)))
+    strava.replace(
+        responses.GET, ACTIVITY_URL, status=404, json={"message": "Resource Not Found"}, headers=RATE_HEADERS
+    )
     delete = store_event(container, event_body(aspect_type="delete", event_time=1_700_000_200))
     assert container.events.process(delete).outcome == "deleted"
     assert activity(container) is None
@@ -220,7 +223,16 @@ def test_delete_removes_and_a_late_create_does_not_resurrect(
     )
     assert container.events.process(late).outcome == "ignored_deleted"
     assert activity(container) is None
-    assert fetch.call_count == 1
+    assert len(strava.calls) == 2  # the create, and the check that the delete is real
+
+
+def test_a_forged_delete_removes_nothing(container: Container, strava: responses.RequestsMock) -> None:
+    connect_athlete(container)
+    strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
+    container.events.process(store_event(container, event_body()))
+    forged = store_event(container, event_body(aspect_type="delete", event_time=1_700_000_200))
+    assert container.events.process(forged).outcome == "ignored_delete_not_confirmed"
+    assert activity(container) is not None
 
 
 def test_a_stale_fetch_never_overwrites_a_newer_copy(

@@ -1,0 +1,184 @@
+"""Backfill on connect: the last N weeks of an athlete's activities, one page per step.
+
+Resumable and idempotent: the job row holds the cursor (next page), each step commits its page's work, and every
+activity found becomes an inbox row keyed like a push, so a re-run or a crash mid-page never duplicates a fetch.
+Pages are read until an *empty* page: a short page is not the end (strava.md §4.1, §6 #7). Backfill is the lowest
+priority: it pauses while webhook events wait and stops short of the budget reserve (sync/budget.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from store import repository
+from store.db import UnitOfWork
+from store.models import BackfillJob, EventStatus, JobStatus, StravaEvent
+from sync.budget import Priority
+from sync.errors import StravaAuthError, StravaRateLimited, StravaTransient
+from sync.strava import StravaGateway
+from sync.tokens import TokenService
+
+log = logging.getLogger(__name__)
+PAUSE_FOR_WEBHOOKS_S = 5.0
+
+
+@dataclass(frozen=True)
+class Step:
+    done: bool
+    queued: tuple[int, ...] = ()  # inbox rows to enqueue (after the commit)
+    retry_in_s: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: str
+    pages_done: int
+    activities_seen: int
+    activities_queued: int
+    activities_synced: int
+    api_calls: int
+
+
+class BackfillService:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        gateway: StravaGateway,
+        tokens: TokenService,
+        *,
+        per_page: int = 200,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._factory = factory
+        self._gateway = gateway
+        self._tokens = tokens
+        self._per_page = per_page
+        self._now = now
+
+    def start(self, athlete_id: int, weeks: int) -> bool:
+        """Create the job, or leave a running one alone (its cursor is the point). True if newly created."""
+        now = self._now()
+        with UnitOfWork(self._factory) as uow:
+            job = uow.session.get(BackfillJob, athlete_id, with_for_update=True)
+            if job is not None and job.status in (JobStatus.PENDING, JobStatus.RUNNING):
+                return False
+            if job is None:
+                job = BackfillJob(athlete_id=athlete_id, started_at=now)
+                uow.session.add(job)
+            job.status = JobStatus.PENDING
+            job.after_epoch = int((now - timedelta(weeks=weeks)).timestamp())
+            job.before_epoch = int(now.timestamp())
+            job.next_page, job.pages_done = 1, 0
+            job.activities_seen = job.activities_queued = job.api_calls = 0
+            job.last_error, job.next_attempt_at, job.finished_at = None, None, None
+            job.started_at = job.updated_at = now
+            uow.commit()
+        return True
+
+    def step(self, athlete_id: int) -> Step:
+        with UnitOfWork(self._factory) as uow:
+            job = uow.session.get(BackfillJob, athlete_id, with_for_update=True)
+            if job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
+                return Step(done=True, note="no backfill to run")
+            if repository.pending_webhook_events(uow.session):
+                return Step(
+                    done=False, retry_in_s=PAUSE_FOR_WEBHOOKS_S, note="paused: webhook events waiting"
+                )
+            try:
+                page = self._tokens.call(
+                    athlete_id,
+                    lambda token: self._gateway.list_activities(
+                        token,
+                        after=job.after_epoch,
+                        before=job.before_epoch,
+                        page=job.next_page,
+                        per_page=self._per_page,
+                        priority=Priority.BACKFILL,
+                    ),
+                )
+            except StravaRateLimited as error:
+                return self._wait(uow, job, error.retry_after_s or 900.0, str(error))
+            except StravaTransient as error:
+                return self._wait(uow, job, 60.0, str(error))
+            except StravaAuthError as error:
+                job.status, job.last_error, job.updated_at = JobStatus.FAILED, str(error), self._now()
+                uow.commit()
+                return Step(done=True, note=f"stopped: {error}")
+            now = self._now()
+            job.api_calls += 1
+            job.status = JobStatus.RUNNING
+            job.updated_at = now
+            if not page:
+                job.status, job.finished_at = JobStatus.DONE, now
+                uow.commit()
+                return Step(done=True, note="empty page: done")
+            ids = [int(item["id"]) for item in page if "id" in item]
+            known = repository.known_activity_ids(uow.session, athlete_id, ids)
+            queued: list[int] = []
+            for summary in page:
+                activity_id = int(summary.get("id", 0))
+                if not activity_id or activity_id in known:
+                    continue
+                event_id = repository.synthetic_event(
+                    uow.session,
+                    source="backfill",
+                    athlete_id=athlete_id,
+                    activity_id=activity_id,
+                    aspect="create",
+                    event_time=_start_epoch(summary) or job.before_epoch,
+                    now=now,
+                )
+                if event_id is not None:
+                    queued.append(event_id)
+            job.next_page += 1
+            job.pages_done += 1
+            job.activities_seen += len(page)
+            job.activities_queued += len(queued)
+            uow.commit()
+            return Step(done=False, queued=tuple(queued), retry_in_s=0.0)
+
+    def progress(self, athlete_id: int) -> Progress | None:
+        with self._factory() as session:
+            job = session.get(BackfillJob, athlete_id)
+            if job is None:
+                return None
+            synced = (
+                session.query(StravaEvent)
+                .filter(
+                    StravaEvent.owner_id == athlete_id,
+                    StravaEvent.source == "backfill",
+                    StravaEvent.status == EventStatus.DONE,
+                )
+                .count()
+            )
+            return Progress(
+                status=job.status,
+                pages_done=job.pages_done,
+                activities_seen=job.activities_seen,
+                activities_queued=job.activities_queued,
+                activities_synced=synced,
+                api_calls=job.api_calls,
+            )
+
+    def _wait(self, uow: UnitOfWork, job: BackfillJob, delay_s: float, error: str) -> Step:
+        now = self._now()
+        job.last_error, job.updated_at = error, now
+        job.next_attempt_at = now + timedelta(seconds=delay_s)
+        uow.commit()
+        return Step(done=False, retry_in_s=delay_s, note=error)
+
+
+def _start_epoch(summary: dict[str, object]) -> int | None:
+    value = summary.get("start_date")
+    if not isinstance(value, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None
