@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from runsmart.settings import Settings, get_settings
 from store.db import engine_for, session_factory
+from sync.backfill import BackfillService
 from sync.budget import Budget, LocalBudget, RedisBudget
 from sync.crypto import TokenCipher
 from sync.events import EventProcessor, RetryPolicy
+from sync.reconcile import Reconciler
 from sync.strava import StravaGateway, StravalibGateway
 from sync.tokens import TokenService
 
@@ -36,6 +38,8 @@ class Container:
     gateway: StravaGateway
     tokens: TokenService
     events: EventProcessor
+    backfill: BackfillService
+    reconciler: Reconciler
 
 
 def build(
@@ -68,6 +72,8 @@ def build(
         gateway=gateway,
         tokens=tokens,
         events=EventProcessor(sessions, gateway, tokens, policy),
+        backfill=BackfillService(sessions, gateway, tokens),
+        reconciler=Reconciler(sessions, gateway, tokens),
     )
 
 

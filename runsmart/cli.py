@@ -44,7 +44,9 @@ def api(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
 
 @app.command("worker")
-def worker(concurrency: int = 2, pool: str = "prefork", queues: str = "strava,maintenance") -> None:
+def worker(
+    concurrency: int = 2, pool: str = "prefork", queues: str = "strava,strava_bulk,maintenance"
+) -> None:
     """Run a Celery worker for the sync queues."""
     from runsmart.logs import configure_logging
     from workers.celery_app import app as celery_app

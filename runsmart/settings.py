@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # Share of each Strava window kept back from lower priorities: reconciliation stops at 1 - reserve,
     # backfill at 1 - 2 x reserve; webhook-driven syncs may use the whole window (sync/budget.py).
     budget_reserve: float = Field(0.1, ge=0, lt=0.5)
+    # History imported when an athlete connects; reconciliation window (days) and its padding (hours).
+    backfill_weeks: int = Field(12, ge=0, le=520)
+    reconcile_days: int = Field(3, ge=1, le=60)
+    reconcile_pad_hours: int = Field(24, ge=0, le=168)
 
     @property
     def celery_broker_url(self) -> str:

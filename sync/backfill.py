@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import repository
@@ -45,6 +46,41 @@ class Progress:
     api_calls: int
 
 
+def schedule_backfill(session: Session, athlete_id: int, *, weeks: int, now: datetime) -> bool:
+    """Create the job, or leave a pending/running one alone (its cursor is the point). True if (re)started.
+
+    Takes the caller's session: connecting an athlete and scheduling their backfill is one transaction.
+    """
+    job = session.get(BackfillJob, athlete_id, with_for_update=True)
+    if job is not None and job.status in (JobStatus.PENDING, JobStatus.RUNNING):
+        return False
+    if job is None:
+        job = BackfillJob(athlete_id=athlete_id, started_at=now)
+        session.add(job)
+    job.status = JobStatus.PENDING
+    job.after_epoch = int((now - timedelta(weeks=weeks)).timestamp())
+    job.before_epoch = int(now.timestamp())
+    job.next_page, job.pages_done = 1, 0
+    job.activities_seen = job.activities_queued = job.api_calls = 0
+    job.last_error, job.next_attempt_at, job.finished_at = None, None, None
+    job.started_at = job.updated_at = now
+    session.flush()
+    return True
+
+
+def jobs_to_redrive(session: Session, *, now: datetime, stale_before: datetime) -> list[int]:
+    """Jobs whose wait is over, or whose worker died mid-step (no progress for a while)."""
+    jobs = session.scalars(
+        select(BackfillJob).where(BackfillJob.status.in_([JobStatus.PENDING, JobStatus.RUNNING]))
+    ).all()
+    return [
+        job.athlete_id
+        for job in jobs
+        if (job.next_attempt_at is not None and job.next_attempt_at <= now)
+        or (job.next_attempt_at is None and job.updated_at < stale_before)
+    ]
+
+
 class BackfillService:
     def __init__(
         self,
@@ -60,26 +96,6 @@ class BackfillService:
         self._tokens = tokens
         self._per_page = per_page
         self._now = now
-
-    def start(self, athlete_id: int, weeks: int) -> bool:
-        """Create the job, or leave a running one alone (its cursor is the point). True if newly created."""
-        now = self._now()
-        with UnitOfWork(self._factory) as uow:
-            job = uow.session.get(BackfillJob, athlete_id, with_for_update=True)
-            if job is not None and job.status in (JobStatus.PENDING, JobStatus.RUNNING):
-                return False
-            if job is None:
-                job = BackfillJob(athlete_id=athlete_id, started_at=now)
-                uow.session.add(job)
-            job.status = JobStatus.PENDING
-            job.after_epoch = int((now - timedelta(weeks=weeks)).timestamp())
-            job.before_epoch = int(now.timestamp())
-            job.next_page, job.pages_done = 1, 0
-            job.activities_seen = job.activities_queued = job.api_calls = 0
-            job.last_error, job.next_attempt_at, job.finished_at = None, None, None
-            job.started_at = job.updated_at = now
-            uow.commit()
-        return True
 
     def step(self, athlete_id: int) -> Step:
         with UnitOfWork(self._factory) as uow:

@@ -98,6 +98,7 @@ for i = 1, 2 do
   if seen > cur then redis.call('SET', KEYS[i], seen, 'EX', ARGV[5 + i]) end
 end
 redis.call('HSET', KEYS[3], ARGV[5] .. ':q', ARGV[3], ARGV[5] .. ':d', ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[7])
 return 'ok'
 """
 

@@ -126,7 +126,7 @@ class EventProcessor:
         self._factory = factory
         self._gateway = gateway
         self._tokens = tokens
-        self._policy = policy
+        self.policy = policy
         self._effects = tuple(effects)
         self._now = now
 
@@ -277,13 +277,13 @@ class EventProcessor:
     # --- the unhappy paths: each its own short transaction ---------------------------------------------
 
     def _not_found(self, event_id: int, attempt: int, error: str) -> Processed:
-        if attempt < self._policy.not_found_retries:
-            return self._mark(event_id, "not_found_retrying", error, retry_in=self._policy.backoff(attempt))
+        if attempt < self.policy.not_found_retries:
+            return self._mark(event_id, "not_found_retrying", error, retry_in=self.policy.backoff(attempt))
         return self._finish(event_id, EventStatus.DONE, "gone", error)
 
     def _backoff(self, event_id: int, attempt: int, error: str) -> Processed:
-        if attempt < self._policy.max_retries:
-            return self._mark(event_id, "retrying", error, retry_in=self._policy.backoff(attempt))
+        if attempt < self.policy.max_retries:
+            return self._mark(event_id, "retrying", error, retry_in=self.policy.backoff(attempt))
         return self._finish(
             event_id,
             EventStatus.FAILED,

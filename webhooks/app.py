@@ -27,15 +27,22 @@ def _broker_reachable() -> bool:
 def create_app(
     get_container: Callable[[], Container] = container,
     enqueue: Callable[[int], bool] | None = None,
+    start_backfill: Callable[[int], bool] | None = None,
     broker_check: Callable[[], bool] = _broker_reachable,
 ) -> FastAPI:
     if enqueue is None:
         from workers.enqueue import enqueue_event
 
         enqueue = enqueue_event
+    if start_backfill is None:
+        from workers.enqueue import send
+
+        def start_backfill(athlete_id: int) -> bool:
+            return send("backfill.page", athlete_id, queue="strava_bulk")
+
     app = FastAPI(title="RunSmart Sync", version="0.1.0")
     app.include_router(strava.make_router(get_container, enqueue))
-    app.include_router(oauth.make_router(get_container, enqueue))
+    app.include_router(oauth.make_router(get_container, enqueue, start_backfill))
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
@@ -11,10 +12,15 @@ from fastapi.responses import RedirectResponse
 from runsmart.bootstrap import Container
 from store.db import UnitOfWork
 from sync import connect
+from sync.backfill import schedule_backfill
 from sync.errors import StravaAuthError, StravaError, StravaTransient
 
 
-def make_router(container: Callable[[], Container], enqueue: Callable[[int], bool]) -> APIRouter:
+def make_router(
+    container: Callable[[], Container],
+    enqueue: Callable[[int], bool],
+    start_backfill: Callable[[int], bool],
+) -> APIRouter:
     router = APIRouter()
 
     def redirect_uri() -> str:
@@ -67,17 +73,28 @@ def make_router(container: Callable[[], Container], enqueue: Callable[[int], boo
         if "id" not in athlete:
             raise HTTPException(502, "Strava's token response did not name the athlete")
 
-        def save() -> tuple[int, list[int]]:
+        def save() -> tuple[int, list[int], bool]:
             with UnitOfWork(c.sessions) as uow:
                 athlete_id, redrive = connect.save_connection(
                     uow.session, tokens=tokens, athlete=athlete, scopes=scope or "", cipher=c.cipher
                 )
+                weeks = c.settings.backfill_weeks
+                backfill = weeks > 0 and schedule_backfill(
+                    uow.session, athlete_id, weeks=weeks, now=datetime.now(UTC)
+                )
                 uow.commit()
-            return athlete_id, list(redrive)
+            return athlete_id, list(redrive), backfill
 
-        athlete_id, redrive = await run_in_threadpool(save)
+        athlete_id, redrive, backfill = await run_in_threadpool(save)
         for event_id in redrive:
             enqueue(event_id)
-        return {"athlete_id": athlete_id, "status": "connected", "redriven_events": len(redrive)}
+        if backfill:
+            start_backfill(athlete_id)
+        return {
+            "athlete_id": athlete_id,
+            "status": "connected",
+            "redriven_events": len(redrive),
+            "backfill_weeks": c.settings.backfill_weeks if backfill else 0,
+        }
 
     return router

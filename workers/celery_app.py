@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 from runsmart.settings import get_settings
 
@@ -21,10 +22,25 @@ app.conf.update(
     accept_content=["json"],
     timezone="UTC",
     broker_connection_retry_on_startup=True,
-    task_routes={"sync.*": {"queue": "strava"}, "inbox.*": {"queue": "maintenance"}},
+    task_routes={
+        "sync.*": {"queue": "strava"},
+        "backfill.page": {"queue": "strava_bulk"},
+        "reconcile.athlete": {"queue": "strava_bulk"},
+        "inbox.*": {"queue": "maintenance"},
+        "backfill.redrive": {"queue": "maintenance"},
+        "reconcile.nightly": {"queue": "maintenance"},
+        "reconcile.weekly": {"queue": "maintenance"},
+    },
     task_default_queue="strava",
     beat_schedule={
         "inbox-redrive": {"task": "inbox.redrive", "schedule": settings.inbox_sweep_every_s},
+        "backfill-redrive": {"task": "backfill.redrive", "schedule": settings.inbox_sweep_every_s},
+        # After midnight everywhere in Europe and the Americas' evening runs have been uploaded.
+        "reconcile-nightly": {"task": "reconcile.nightly", "schedule": crontab(minute=15, hour=3)},
+        "reconcile-weekly": {
+            "task": "reconcile.weekly",
+            "schedule": crontab(minute=45, hour=4, day_of_week="mon"),
+        },
     },
 )
 if settings.celery_broker_url.startswith("redis"):

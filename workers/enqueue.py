@@ -11,10 +11,23 @@ from workers.celery_app import app
 log = logging.getLogger(__name__)
 
 
-def enqueue_event(event_id: int) -> bool:
+def enqueue_event(event_id: int, *, bulk: bool = False) -> bool:
+    """Pushes go on `strava`; work found by backfill or reconciliation on `strava_bulk`, so it never queues
+    in front of a push."""
+    return send("sync.process_event", event_id, queue="strava_bulk" if bulk else "strava")
+
+
+def send(task: str, *args: object, queue: str | None = None, countdown: float | None = None) -> bool:
     try:
-        app.send_task("sync.process_event", args=[event_id], retry=True, retry_policy={"max_retries": 2})
+        app.send_task(
+            task,
+            args=list(args),
+            queue=queue,
+            countdown=countdown,
+            retry=True,
+            retry_policy={"max_retries": 2},
+        )
     except (BrokerError, OSError):
-        log.warning("inbox.enqueue_failed", extra={"event_id": event_id})
+        log.warning("enqueue.failed", extra={"task": task})
         return False
     return True

@@ -10,8 +10,12 @@ from celery import Task
 from runsmart.bootstrap import container
 from store import repository
 from store.db import UnitOfWork
+from sync.backfill import jobs_to_redrive
+from sync.errors import StravaAuthError, StravaRateLimited, StravaTransient
+from sync.events import MAX_COUNTDOWN_S
+from sync.reconcile import due_for_reconciliation
 from workers.celery_app import app
-from workers.enqueue import enqueue_event
+from workers.enqueue import enqueue_event, send
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +42,74 @@ def redrive_inbox(limit: int = 500) -> int:
     if ids:
         log.info("inbox.redriven", extra={"count": len(ids)})
     return len(ids)
+
+
+@app.task(name="backfill.page", acks_late=True)
+def backfill_page(athlete_id: int) -> str:
+    """One page of an athlete's history; schedules the next page (or the wait) itself."""
+    step = container().backfill.step(athlete_id)
+    for event_id in step.queued:
+        enqueue_event(event_id, bulk=True)
+    if step.done:
+        return step.note or "done"
+    if step.retry_in_s is not None and step.retry_in_s > MAX_COUNTDOWN_S:
+        return f"parked: {step.note}"  # next_attempt_at is set on the job; backfill.redrive resumes it
+    send("backfill.page", athlete_id, queue="strava_bulk", countdown=step.retry_in_s or None)
+    return step.note or "page done"
+
+
+@app.task(name="backfill.redrive", acks_late=True)
+def redrive_backfills() -> int:
+    c = container()
+    now = datetime.now(UTC)
+    with UnitOfWork(c.sessions) as uow:
+        athletes = jobs_to_redrive(uow.session, now=now, stale_before=now - timedelta(minutes=10))
+    for athlete_id in athletes:
+        send("backfill.page", athlete_id, queue="strava_bulk")
+    return len(athletes)
+
+
+@app.task(name="reconcile.athlete", bind=True, acks_late=True, max_retries=None)
+def reconcile_athlete(self: Task, athlete_id: int) -> str:
+    c = container()
+    try:
+        result = c.reconciler.reconcile(
+            athlete_id, days=c.settings.reconcile_days, pad_hours=c.settings.reconcile_pad_hours
+        )
+    except StravaRateLimited as error:
+        wait = error.retry_after_s or 900.0
+        if wait > MAX_COUNTDOWN_S:
+            return "skipped: daily budget spent (the next pass covers it)"
+        raise self.retry(countdown=wait, max_retries=None) from None
+    except StravaTransient as error:
+        if self.request.retries >= c.settings.max_retries:
+            return f"gave up: {error}"
+        raise self.retry(countdown=c.events.policy.backoff(self.request.retries)) from None
+    except StravaAuthError as error:
+        return f"skipped: {error}"
+    for event_id in result.queued:
+        enqueue_event(event_id, bulk=True)
+    return (
+        f"calls={result.api_calls} missing={result.missing} deleted={result.deleted} changed={result.changed}"
+    )
+
+
+@app.task(name="reconcile.nightly", acks_late=True)
+def reconcile_nightly() -> int:
+    """Only athletes from whom an activity was expected and none arrived: cheap by design."""
+    c = container()
+    athletes = due_for_reconciliation(c.sessions, datetime.now(UTC))
+    for athlete_id in athletes:
+        send("reconcile.athlete", athlete_id, queue="strava_bulk")
+    return len(athletes)
+
+
+@app.task(name="reconcile.weekly", acks_late=True)
+def reconcile_weekly() -> int:
+    """Everyone once a week: catches deletions and edits that no push announced."""
+    c = container()
+    with c.sessions() as session:
+        athletes = list(repository.active_athlete_ids(session))
+    for athlete_id in athletes:
+        send("reconcile.athlete", athlete_id, queue="strava_bulk")
+    return len(athletes)

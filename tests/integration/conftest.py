@@ -51,9 +51,13 @@ def settings(clean_db: str) -> Settings:
 
 
 @pytest.fixture
-def budget() -> RedisBudget:
+def budget() -> Iterator[RedisBudget]:
     # The real Redis, with keys of this test's own, so tests never share a rate window.
-    return RedisBudget(redis.Redis.from_url(f"{REDIS_URL}/0"), prefix=f"test:{uuid.uuid4().hex}")
+    client = redis.Redis.from_url(f"{REDIS_URL}/0")
+    prefix = f"test:{uuid.uuid4().hex}"
+    yield RedisBudget(client, prefix=prefix)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
 
 
 @pytest.fixture

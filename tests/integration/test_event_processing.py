@@ -209,7 +209,7 @@ def test_delete_removes_and_a_late_create_does_not_resurrect(
     container: Container, strava: responses.RequestsMock
 ) -> None:
     connect_athlete(container)
-    fetch = strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
+    strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
     container.events.process(store_event(container, event_body(event_time=1_700_000_000)))
     strava.replace(
         responses.GET, ACTIVITY_URL, status=404, json={"message": "Resource Not Found"}, headers=RATE_HEADERS

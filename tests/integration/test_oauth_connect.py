@@ -10,7 +10,7 @@ import responses
 from fastapi.testclient import TestClient
 
 from runsmart.bootstrap import Container
-from store.models import Athlete, StravaConnection
+from store.models import Athlete, BackfillJob, StravaConnection
 from sync.connect import make_state
 from tests.integration.conftest import ATHLETE_ID, STRAVA, connect_athlete, event_body, store_event
 from webhooks.app import create_app
@@ -33,14 +33,20 @@ def enqueued() -> list[int]:
 
 
 @pytest.fixture
-def client(container: Container, enqueued: list[int]) -> TestClient:
+def backfills() -> list[int]:
+    return []
+
+
+@pytest.fixture
+def client(container: Container, enqueued: list[int], backfills: list[int]) -> TestClient:
     def enqueue(event_id: int) -> bool:
         enqueued.append(event_id)
         return True
 
-    return TestClient(
-        create_app(lambda: container, enqueue=enqueue, broker_check=lambda: True), follow_redirects=False
+    app = create_app(
+        lambda: container, enqueue=enqueue, start_backfill=backfills.append, broker_check=lambda: True
     )
+    return TestClient(app, follow_redirects=False)
 
 
 def state(container: Container) -> str:
@@ -60,7 +66,7 @@ def test_connect_redirects_to_strava_with_the_needed_scopes_and_a_signed_state(c
 
 
 def test_callback_exchanges_the_code_and_stores_encrypted_tokens(
-    client: TestClient, container: Container, strava: responses.RequestsMock
+    client: TestClient, container: Container, strava: responses.RequestsMock, backfills: list[int]
 ) -> None:
     exchange = strava.post(f"{STRAVA}/oauth/token", json=TOKEN_RESPONSE)
     response = client.get(
@@ -68,7 +74,17 @@ def test_callback_exchanges_the_code_and_stores_encrypted_tokens(
         params={"state": state(container), "code": "abc", "scope": "read,activity:read_all"},
     )
     assert response.status_code == 200
-    assert response.json() == {"athlete_id": ATHLETE_ID, "status": "connected", "redriven_events": 0}
+    assert response.json() == {
+        "athlete_id": ATHLETE_ID,
+        "status": "connected",
+        "redriven_events": 0,
+        "backfill_weeks": container.settings.backfill_weeks,
+    }
+    assert backfills == [ATHLETE_ID]
+    with container.sessions() as session:
+        job = session.get(BackfillJob, ATHLETE_ID)
+    assert job is not None
+    assert (job.status, job.next_page) == ("pending", 1)
     assert "code=abc" in str(exchange.calls[0].request.body)
     with container.sessions() as session:
         athlete = session.get(Athlete, ATHLETE_ID)
