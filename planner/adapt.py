@@ -27,6 +27,8 @@ Rules, in the order they are applied for a completed week W (science.md sections
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -37,10 +39,10 @@ from planner.generate import (
     STEP_KM_PER_RUN,
     STEP_MAX_KM,
     Blueprint,
-    blueprint,
+    baseline,
     build_week,
     finish_week,
-    render_baseline,
+    spike_limit,
     with_paces,
 )
 from planner.intensity import RunIntensity, Zones, run_intensity
@@ -84,7 +86,7 @@ def _km(x: float) -> str:
 class _Fold:
     def __init__(self, plan: Plan, runs: Sequence[Activity], as_of: date, suppressed: frozenset[str]) -> None:
         self.bp: Blueprint
-        self.bp, base_weeks = render_baseline(blueprint(plan.athlete, plan.goal, plan.start))
+        self.bp, base_weeks = baseline(plan.athlete, plan.goal, plan.start)
         self.runs = runs
         self.as_of = as_of
         self.suppressed = suppressed
@@ -99,6 +101,14 @@ class _Fold:
         self.seed_daily_min = plan.athlete.weekly_km * e_mid / 60 / 7
         self.revise_sent = False
         self._acwr: dict[date, float] = {}
+        first = self.bp.specs[0].start
+        self.by_week: dict[int, list[Activity]] = {}
+        for a in runs:
+            self.by_week.setdefault((a.local_date - first).days // 7, []).append(a)
+        self._bps: dict[float, Blueprint] = {self.bp.ctx.paces.vdot: self.bp}
+        self._actual = sorted((a.local_date, a.distance_m) for a in runs)
+        # what each week was last rendered from; a week is re-rendered only when this or its history changes
+        self._keys: list[tuple[object, ...]] = [self._key(k, -2) for k in range(len(self.weeks))]
 
     def acwr_on(self, day: date) -> float | None:
         """EWMA ACWR on ``day`` (science.md §3), computed once for every day of the fold."""
@@ -117,8 +127,18 @@ class _Fold:
         return ratio if ratio else None
 
     def week_runs(self, w: int) -> list[Activity]:
-        spec = self.bp.specs[w]
-        return [a for a in self.runs if spec.start <= a.local_date <= spec.end_date]
+        return self.by_week.get(w, [])
+
+    def _key(self, k: int, completed: int) -> tuple[object, ...]:
+        st = self.state
+        nxt = completed if k == completed + 1 else None
+        return (st.targets[k], k in st.easy_only, st.speed.get(k, 0), st.vdot, nxt)
+
+    def _blueprint(self) -> Blueprint:
+        vdot = self.state.vdot
+        if vdot not in self._bps:
+            self._bps[vdot] = with_paces(self.bp, vdot)
+        return self._bps[vdot]
 
     # --- rendering -------------------------------------------------------------------------------------
     def _history(self, upto: int, completed: int) -> list[tuple[date, float]]:
@@ -130,7 +150,8 @@ class _Fold:
         hist: list[tuple[date, float]] = [(self.bp.start - timedelta(days=1), self.bp.seed_long_m)]
         if upto == completed + 1:
             cutoff = self.bp.specs[upto].start
-            hist.extend((a.local_date, a.distance_m) for a in self.runs if a.local_date < cutoff)
+            actual = self._actual
+            hist.extend(actual[: bisect_left(actual, (cutoff, -1.0))])
         else:
             lo = self.bp.specs[upto].start - timedelta(days=31)
             for k in range(max(0, upto - 5), upto):
@@ -140,7 +161,7 @@ class _Fold:
 
     def _render(self, k: int, completed: int) -> tuple[Workout, ...]:
         st = self.state
-        bp = with_paces(self.bp, st.vdot) if st.vdot != self.bp.ctx.paces.vdot else self.bp
+        bp = self._blueprint()
         ctx = bp.ctx
         ws = list(build_week(bp, bp.specs[k], st.targets[k]))
         note_easy = "easy: quality paused while returning from a break (science.md §8)"
@@ -161,10 +182,26 @@ class _Fold:
     def _apply(self, code: str, week_idx: int, reason: str, first: int) -> None:
         """Re-render weeks ``first``.. after a state change made by rule ``code`` for completed ``week_idx``."""
         diffs: list[WorkoutDiff] = []
+        changed: set[int] = set()
         for k in range(first, len(self.weeks)):
+            key = self._key(k, week_idx)
+            # the 110 % rule looks back 30 days: a change up to 5 weeks earlier can move this week
+            if key == self._keys[k]:
+                if not any(j in changed for j in range(k - 5, k)):
+                    continue
+                # only the history before this week changed: keep the week if it still obeys the 110 % rule
+                # against it (changes only shorten runs, so a capped week never needs to grow back)
+                hist = self._history(k, week_idx)
+                if all(
+                    x.type is WorkoutType.RACE or x.distance_m <= (spike_limit(hist, x.date) or math.inf)
+                    for x in self.weeks[k]
+                ):
+                    continue
+            self._keys[k] = key
             new = self._render(k, week_idx)
             old = self.weeks[k]
             if new != old:
+                changed.add(k)
                 old_by_id = {w.id: w for w in old}
                 for w in new:
                     before = old_by_id.get(w.id)
@@ -337,10 +374,11 @@ class _Fold:
     def rule_spike(self, w: int) -> None:
         if w + 1 >= len(self.weeks) or self._suppressed("spike_capped", w):
             return
-        new = self._render(w + 1, w)
         old = self.weeks[w + 1]
-        if new == old:
-            return
+        limit = spike_limit(self._history(w + 1, w), self.bp.specs[w + 1].start)
+        if limit is None or all(x.distance_m <= limit for x in old if x.type is not WorkoutType.RACE):
+            return  # nothing in the next week exceeds 110 % of the 30-day longest actual run
+        new = self._render(w + 1, w)
         cut = [(o, n) for o, n in zip(old, new, strict=False) if o.id == n.id and n.distance_m < o.distance_m]
         if not cut:
             return
@@ -378,9 +416,7 @@ class _Fold:
                 break
             week_workouts = self.weeks[w]
             planned_km = sum(x.distance_m for x in week_workouts if x.is_run) / 1000
-            done_km = (
-                sum(a.distance_m for a in self.runs if spec.start <= a.local_date <= spec.end_date) / 1000
-            )
+            done_km = sum(a.distance_m for a in self.week_runs(w)) / 1000
             if not self.rule_break(w):
                 self.rule_volume(w, planned_km, done_km)
             self.rule_speed(w, week_workouts)

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 
 from planner import sessions as s
 from planner.paces import race_pace, race_time, training_paces, vdot_from_race
@@ -109,6 +110,7 @@ class Blueprint:
     specs: tuple[WeekSpec, ...]
     seed_long_m: float
     race_time_s: float | None
+    q_days: tuple[int, ...] = ()
 
 
 def _phases(goal: Goal, n: int, early_race: bool = False) -> list[Phase]:
@@ -189,7 +191,8 @@ def blueprint(athlete: Athlete, goal: Goal, start: date) -> Blueprint:
         phase_week = sum(1 for p in phases[:i] if p is phase)
         specs.append(WeekSpec(i, first + timedelta(weeks=i), phase, vol, phase_week, phases.count(phase)))
     seed = athlete.long_run_km if athlete.long_run_km else LONG_RUN_ESTIMATE_SHARE * athlete.weekly_km
-    return Blueprint(athlete, goal, start, ctx, run_days(athlete), tuple(specs), seed * 1000, rt)
+    q_days = quality_days(days, athlete.long_run_day, _quality_count(athlete, days))
+    return Blueprint(athlete, goal, start, ctx, days, tuple(specs), seed * 1000, rt, q_days)
 
 
 def _quality_count(athlete: Athlete, days: Sequence[int]) -> int:
@@ -234,7 +237,7 @@ def build_week(bp: Blueprint, spec: WeekSpec, volume_km: float | None = None) ->
     dates = {d: spec.start + timedelta(days=d) for d in bp.days}
     is_race_week = goal.kind is GoalKind.RACE and spec.start <= goal.date <= spec.start + timedelta(days=6)
     long_day = athlete.long_run_day
-    q_days = quality_days(bp.days, long_day, _quality_count(athlete, bp.days))
+    q_days = bp.q_days
     out: dict[date, Workout] = {}
     budget = vol * 1000
     if is_race_week and bp.race_time_s is not None and goal.distance_m:
@@ -432,16 +435,24 @@ def render_baseline(bp: Blueprint) -> tuple[Blueprint, list[Week]]:
     return replace(bp, specs=tuple(specs)), weeks
 
 
+@lru_cache(maxsize=512)
+def baseline(athlete: Athlete, goal: Goal, start: date) -> tuple[Blueprint, tuple[Week, ...]]:
+    """The generated weeks and their blueprint; memoized, because adaptation re-derives from them every time
+    (a pure function of immutable values, so the cache can never serve a stale answer)."""
+    bp, weeks = render_baseline(blueprint(athlete, goal, start))
+    return bp, tuple(weeks)
+
+
 def generate_plan(athlete: Athlete, goal: Goal, start: date) -> Plan:
     """Weeks of dated workouts for ``goal`` from ``start``; unsafe goals are flagged with a reason."""
-    bp = blueprint(athlete, goal, start)
+    bp, baseline_weeks = baseline(athlete, goal, start)
+    weeks = list(baseline_weeks)
     warnings: list[str] = []
     if not athlete.long_run_km:
         warnings.append(
             f"No current long run given: assuming {bp.seed_long_m / 1000:.1f} km "
             "(25 % of weekly volume, science.md §1.5) for the 110 % rule (§4)."
         )
-    bp, weeks = render_baseline(bp)
     unsafe, reason, more = _race_safety(bp, weeks)
     warnings.extend(more)
     if unsafe:

@@ -1,0 +1,98 @@
+"""Planner benchmark: generate a 16-week plan and adapt it over 12 weeks of activities, per athlete.
+
+Run:
+
+    .venv/bin/python bench/bench_planner.py            # 200 athletes, prints the median and p90 per athlete
+    .venv/bin/python bench/bench_planner.py --athletes 1000 --seed 7
+
+Not a timed test: the target (≤ 5 ms median per athlete, issue 3) is checked by reading the output.
+Synthetic athletes vary volume (15–110 km), runs per week (3–7), VDOT (30–70), goal distance and long-run
+day; their 12 weeks of runs (built before timing) mix weeks run as planned, missed runs, a missed week,
+easy runs run too fast and extra volume, so every adaptation rule fires somewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import date, datetime, timedelta
+
+from planner import Activity, Athlete, Goal, GoalKind, Lap, Plan, adapt, generate_plan
+
+DISTANCES = (5000.0, 10000.0, 21097.5, 42195.0)
+
+
+def synthetic_athlete(rng: random.Random) -> tuple[Athlete, Goal, date]:
+    weekly = rng.uniform(15, 110)
+    athlete = Athlete(
+        weekly_km=round(weekly, 1),
+        runs_per_week=rng.randint(3, 7),
+        long_run_day=rng.choice((5, 6)),
+        vdot=round(rng.uniform(30, 70), 1),
+        max_hr=rng.choice((None, 185.0)),
+        long_run_km=round(weekly * rng.uniform(0.2, 0.35), 1),
+    )
+    start = date(2026, 1, 5) + timedelta(weeks=rng.randint(0, 30))
+    goal = Goal(GoalKind.RACE, start + timedelta(weeks=15, days=6), rng.choice(DISTANCES))
+    return athlete, goal, start
+
+
+def synthetic_runs(plan: Plan, rng: random.Random, weeks: int = 12) -> list[Activity]:
+    runs: list[Activity] = []
+    easy = 330.0
+    for week in plan.weeks[:weeks]:
+        mood = rng.choices(("ok", "skip_some", "skip_all", "fast", "more"), (70, 12, 4, 8, 6))[0]
+        for w in week.workouts:
+            if mood == "skip_all" or (mood == "skip_some" and rng.random() < 0.5):
+                continue
+            metres = w.distance_m * (1.3 if mood == "more" else rng.uniform(0.9, 1.1))
+            pace = easy * (0.8 if mood == "fast" else 1.0)
+            laps = tuple(Lap(1000.0, round(pace), round(pace)) for _ in range(int(metres // 1000)))
+            moving = round(metres / 1000 * pace)
+            runs.append(
+                Activity(
+                    id=len(runs) + 1,
+                    athlete_id=1,
+                    sport_type="Run",
+                    start_local=datetime.combine(w.date, datetime.min.time()) + timedelta(hours=7),
+                    distance_m=metres,
+                    moving_time_s=moving,
+                    elapsed_time_s=moving + 30,
+                    splits_metric=laps,
+                )
+            )
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--athletes", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    cases = []
+    for _ in range(args.athletes):
+        athlete, goal, start = synthetic_athlete(rng)
+        runs = synthetic_runs(generate_plan(athlete, goal, start), rng)
+        cases.append((athlete, goal, start, runs, start + timedelta(weeks=12)))
+
+    times = []
+    changes = 0
+    for athlete, goal, start, runs, as_of in cases:
+        t0 = time.perf_counter()
+        plan = generate_plan(athlete, goal, start)
+        result = adapt(plan, runs, as_of)
+        times.append(time.perf_counter() - t0)
+        changes += len(result.changes)
+
+    times.sort()
+    median = statistics.median(times) * 1000
+    p90 = times[int(0.9 * (len(times) - 1))] * 1000
+    print(f"athletes: {len(times)}  changes: {changes}  (16-week plan + adapt over 12 weeks of runs)")
+    print(f"median per athlete: {median:.2f} ms   p90: {p90:.2f} ms   max: {times[-1] * 1000:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
