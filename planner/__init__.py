@@ -3,7 +3,7 @@
 Entry points:
 * ``generate_plan(athlete, goal, start) -> Plan``
 * ``adapt(plan, activities, as_of, suppressed=frozenset()) -> AdaptResult`` and ``undo(...)``
-* ``match(plan_or_workouts, activities) -> MatchResult``
+* ``match(plan_or_workouts, activities) -> MatchResult``; ``plan_compliance(plan, activities, as_of)``
 * paces: ``vdot_from_race``, ``race_time``, ``training_paces``, ``fvdot``, ``vdot_after_break``
 * JSON: ``plan_to_dict`` / ``plan_from_dict`` (and per-type helpers in ``planner.serialize``)
 """
@@ -13,7 +13,15 @@ from planner.adapt import AdaptResult, adapt, undo
 from planner.generate import generate_plan
 from planner.intensity import RunIntensity, Zones, run_intensity
 from planner.load import WeekLoad, acwr, week_load
-from planner.matching import Match, MatchResult, WorkoutCompliance, colour, match, workout_compliance
+from planner.matching import (
+    Match,
+    MatchResult,
+    WorkoutCompliance,
+    colour,
+    match,
+    plan_compliance,
+    workout_compliance,
+)
 from planner.paces import (
     Paces,
     fvdot,
@@ -79,6 +87,7 @@ __all__ = [
     "fvdot",
     "generate_plan",
     "match",
+    "plan_compliance",
     "plan_from_dict",
     "plan_report",
     "plan_to_dict",

@@ -160,3 +160,19 @@ def workout_compliance(
     if w.date < as_of:
         return WorkoutCompliance(w.id, "missed", 0.0, "red", ())
     return WorkoutCompliance(w.id, "planned", None, None, ())
+
+
+def plan_compliance(
+    plan: Plan | Iterable[Workout], activities: Iterable[Activity], as_of: date
+) -> dict[str, WorkoutCompliance]:
+    """§6.4 status and colour of every workout, keyed by workout id (runs dated after ``as_of`` are ignored)."""
+    acts = [a for a in activities if a.local_date <= as_of]
+    result = match(plan, acts)
+    by_id = {a.id: a for a in acts}
+    assigned = result.by_workout()
+    ws = plan.workouts() if isinstance(plan, Plan) else tuple(plan)
+    out = {}
+    for w in ws:
+        ids = assigned.get(w.id, ())
+        out[w.id] = workout_compliance(w, [by_id[i] for i in ids], as_of, ids)
+    return out

@@ -180,3 +180,17 @@ def test_compliance_uses_distance() -> None:
     wc = workout_compliance(WEEK[4], [run(1, MON + timedelta(days=6), 10)], MON + timedelta(days=7), (1,))
     assert wc.ratio == pytest.approx(10 / 16, abs=0.001)
     assert wc.colour == "yellow"
+
+
+def test_plan_compliance_covers_every_workout() -> None:
+    from planner import plan_compliance
+
+    as_of = MON + timedelta(days=4)
+    acts = [run(1, MON, 5), run(2, MON + timedelta(days=2), 10), run(3, MON + timedelta(days=6), 16)]
+    result = plan_compliance(WEEK, acts, as_of)
+    assert set(result) == {w.id for w in WEEK}
+    assert result[WEEK[0].id].colour == "yellow"  # 5 of 8 km (§6.4: 50–79 %)
+    assert result[WEEK[1].id].colour == "green"  # the tempo, a day late
+    assert result[WEEK[2].id].status == "missed"  # Thursday, before as_of
+    assert result[WEEK[3].id].status == "planned"  # Friday = as_of
+    assert result[WEEK[4].id].status == "planned"  # the Sunday run is after as_of and not counted yet
