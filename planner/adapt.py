@@ -21,14 +21,14 @@ Rules, in the order they are applied for a completed week W (science.md sections
    threshold-or-faster share of time above the plan's + 5 points, or EWMA ACWR ≥ 1.5 (§3, §5): the next week's
    first run becomes a recovery run, its first quality session an easy run (all of them with ≥ 2 triggers);
    no session is moved, so tempo still comes before intervals.
-4. ``spike_capped``: a run of the next week above 110 % of the longest actual run in the 30 days before (§4).
+4. ``spike_capped``: a planned run in the next 5 weeks above 110 % of the longest run in the 30 days before it,
+   counting the runs actually done up to W and the plan after W (§4).
 5. ``revise_goal``: ≥ 10 days lost in the last 8 weeks before the race (§8, Pfitzinger): recommend revising.
 """
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -36,6 +36,7 @@ from datetime import date, timedelta
 from planner import sessions as s
 from planner.activity import Activity
 from planner.generate import (
+    SPIKE_LIMIT,
     STEP_KM_PER_RUN,
     STEP_MAX_KM,
     Blueprint,
@@ -108,7 +109,7 @@ class _Fold:
         self._bps: dict[float, Blueprint] = {self.bp.ctx.paces.vdot: self.bp}
         self._actual = sorted((a.local_date, a.distance_m) for a in runs)
         # what each week was last rendered from; a week is re-rendered only when this or its history changes
-        self._keys: list[tuple[object, ...]] = [self._key(k, -2) for k in range(len(self.weeks))]
+        self._keys: list[tuple[object, ...]] = [self._key(k) for k in range(len(self.weeks))]
 
     def acwr_on(self, day: date) -> float | None:
         """EWMA ACWR on ``day`` (science.md §3), computed once for every day of the fold."""
@@ -129,10 +130,9 @@ class _Fold:
     def week_runs(self, w: int) -> list[Activity]:
         return self.by_week.get(w, [])
 
-    def _key(self, k: int, completed: int) -> tuple[object, ...]:
+    def _key(self, k: int) -> tuple[object, ...]:
         st = self.state
-        nxt = completed if k == completed + 1 else None
-        return (st.targets[k], k in st.easy_only, st.speed.get(k, 0), st.vdot, nxt)
+        return (st.targets[k], k in st.easy_only, st.speed.get(k, 0), st.vdot)
 
     def _blueprint(self) -> Blueprint:
         vdot = self.state.vdot
@@ -142,22 +142,40 @@ class _Fold:
 
     # --- rendering -------------------------------------------------------------------------------------
     def _history(self, upto: int, completed: int) -> list[tuple[date, float]]:
-        """(date, metres) before week ``upto`` for the 110 % rule (science.md §4).
+        """(date, metres) of the runs before week ``upto`` for the 110 % rule (science.md §4): what was
+        actually run up to the end of week ``completed``, and what is planned after it."""
+        lo = self.bp.specs[upto].start - timedelta(days=31)
+        cutoff = self.bp.specs[completed + 1].start if completed + 1 < len(self.bp.specs) else lo
+        actual = self._actual
+        hist = actual[bisect_left(actual, (lo, -1.0)) : bisect_left(actual, (cutoff, -1.0))]
+        seed = (self.bp.start - timedelta(days=1), self.bp.seed_long_m)
+        if seed[0] >= lo:
+            insort(hist, seed)
+        for k in range(max(completed + 1, upto - 5), upto):
+            hist.extend((w.date, w.distance_m) for w in self.weeks[k] if w.is_run and w.date >= lo)
+        return hist  # in date order: actual runs, then planned weeks in order
 
-        The week right after the completed one is capped against what was actually run; weeks further out are
-        capped against the plan before them (they are re-checked against actual runs when their turn comes).
-        """
-        hist: list[tuple[date, float]] = [(self.bp.start - timedelta(days=1), self.bp.seed_long_m)]
-        if upto == completed + 1:
-            cutoff = self.bp.specs[upto].start
-            actual = self._actual
-            hist.extend(actual[: bisect_left(actual, (cutoff, -1.0))])
-        else:
-            lo = self.bp.specs[upto].start - timedelta(days=31)
-            for k in range(max(0, upto - 5), upto):
-                hist.extend((w.date, w.distance_m) for w in self.weeks[k] if w.is_run and w.date >= lo)
-        hist.sort()
-        return hist
+    def _violation(self, k: int, completed: int) -> tuple[Workout, float] | None:
+        """The first run of week ``k`` longer than 110 % of the 30-day longest before it, with that limit."""
+        hist = self._history(k, completed)
+        week = self.weeks[k]
+        longest = max(
+            (x.distance_m for x in week if x.is_run and x.type is not WorkoutType.RACE), default=0.0
+        )
+        # fast path: runs inside every day's 30-day window (end − 30 .. start) already allow the longest run
+        start = self.bp.specs[k].start
+        first_common = start + timedelta(days=6 - 30)
+        always = max((m for d, m in hist if first_common <= d < start), default=0.0)
+        if longest <= SPIKE_LIMIT * always:
+            return None
+        for x in week:
+            if not x.is_run:
+                continue
+            limit = spike_limit(hist, x.date)
+            if x.type is not WorkoutType.RACE and limit is not None and x.distance_m > limit + 0.5:
+                return x, limit
+            hist.append((x.date, x.distance_m))
+        return None
 
     def _render(self, k: int, completed: int) -> tuple[Workout, ...]:
         st = self.state
@@ -179,23 +197,22 @@ class _Fold:
                     break
         return finish_week(ctx, tuple(ws), self._history(k, completed))
 
-    def _apply(self, code: str, week_idx: int, reason: str, first: int) -> None:
-        """Re-render weeks ``first``.. after a state change made by rule ``code`` for completed ``week_idx``."""
+    def _apply(
+        self, code: str, week_idx: int, reason: str, first: int, force: frozenset[int] = frozenset()
+    ) -> None:
+        """Re-render weeks ``first``.. after a state change made by rule ``code`` for completed ``week_idx``
+        (and the weeks in ``force``)."""
         diffs: list[WorkoutDiff] = []
         changed: set[int] = set()
         for k in range(first, len(self.weeks)):
-            key = self._key(k, week_idx)
+            key = self._key(k)
             # the 110 % rule looks back 30 days: a change up to 5 weeks earlier can move this week
             if key == self._keys[k]:
-                if not any(j in changed for j in range(k - 5, k)):
+                if k not in force and not any(j in changed for j in range(k - 5, k)):
                     continue
                 # only the history before this week changed: keep the week if it still obeys the 110 % rule
-                # against it (changes only shorten runs, so a capped week never needs to grow back)
-                hist = self._history(k, week_idx)
-                if all(
-                    x.type is WorkoutType.RACE or x.distance_m <= (spike_limit(hist, x.date) or math.inf)
-                    for x in self.weeks[k]
-                ):
+                # against it (a capped week is not grown back: the plan stays on the safe side)
+                if k not in force and self._violation(k, week_idx) is None:
                     continue
             self._keys[k] = key
             new = self._render(k, week_idx)
@@ -372,23 +389,19 @@ class _Fold:
         self._apply("intensity_reduced", w, reason, w + 1)
 
     def rule_spike(self, w: int) -> None:
+        """Weeks whose 30-day window now holds week ``w``'s actual runs: cap any run above 110 % (§4)."""
         if w + 1 >= len(self.weeks) or self._suppressed("spike_capped", w):
             return
-        old = self.weeks[w + 1]
-        limit = spike_limit(self._history(w + 1, w), self.bp.specs[w + 1].start)
-        if limit is None or all(x.distance_m <= limit for x in old if x.type is not WorkoutType.RACE):
-            return  # nothing in the next week exceeds 110 % of the 30-day longest actual run
-        new = self._render(w + 1, w)
-        cut = [(o, n) for o, n in zip(old, new, strict=False) if o.id == n.id and n.distance_m < o.distance_m]
-        if not cut:
+        found = [(k, v) for k in range(w + 1, min(w + 6, len(self.weeks))) if (v := self._violation(k, w))]
+        if not found:
             return
-        o, n = cut[0]
+        k, (run, limit) = found[0]
         reason = (
-            f"Your longest run in the 30 days before {self.bp.specs[w + 1].start:%d %b} was shorter than planned: "
-            f"the {o.type.value} run on {o.date:%a %d %b} is {_km(n.distance_m / 1000)} km instead of "
-            f"{_km(o.distance_m / 1000)} km, at most 110 % of that longest run (science.md §4)."
+            f"The longest run in the 30 days before {run.date:%a %d %b} is {_km(limit / 1.1 / 1000)} km: "
+            f"the {run.type.value} run that day becomes at most {_km(limit / 1000)} km instead of "
+            f"{_km(run.distance_m / 1000)} km, 110 % of it (science.md §4)."
         )
-        self._apply("spike_capped", w, reason, w + 1)
+        self._apply("spike_capped", w, reason, k, force=frozenset(k2 for k2, _ in found))
 
     def rule_revise(self, w: int) -> None:
         goal = self.bp.goal
