@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from runsmart.plan_cli import plan_app
+from runsmart.strava_cli import backfill_command, reconcile_command, strava_app
 from simulator.cli import simulator_command
 
 app = typer.Typer(no_args_is_help=True, help="RunSmart Sync: Strava runs kept true to the training plan.")
@@ -12,6 +13,9 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrat
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.command("simulator")(simulator_command)
+app.add_typer(strava_app, name="strava")
+app.command("backfill")(backfill_command)
+app.command("reconcile")(reconcile_command)
 
 
 @db_app.command("upgrade")

@@ -41,6 +41,7 @@ class Priority(IntEnum):
 class Budget(Protocol):
     def acquire(self, priority: Priority, *, read: bool = True) -> None: ...
     def observe(self, headers: Mapping[str, str], method: str) -> None: ...
+    def usage(self) -> dict[str, dict[str, int]]: ...
 
 
 @dataclass(frozen=True)
@@ -224,3 +225,16 @@ class LocalBudget:
             for scope, index, seen in (("q", window.quarter, usage[0]), ("d", window.day, usage[1])):
                 key = f"{bucket}:{scope}:{index}"
                 self._counts[key] = max(self._counts.get(key, 0), seen)
+
+    def usage(self) -> dict[str, dict[str, int]]:
+        window = Window.at(self._clock())
+        return {
+            bucket: {
+                "quarter_used": self._counts.get(f"{bucket}:q:{window.quarter}", 0),
+                "quarter_limit": self._limits.get(f"{bucket}:q", dq),
+                "day_used": self._counts.get(f"{bucket}:d:{window.day}", 0),
+                "day_limit": self._limits.get(f"{bucket}:d", dd),
+                "seconds_to_quarter": int(window.seconds_to_quarter),
+            }
+            for bucket, (dq, dd) in DEFAULT_LIMITS.items()
+        }
