@@ -62,6 +62,8 @@ class Stack:
             "RUNSMART_ENV": "development",
             "RUNSMART_DATABASE_URL": self.database_url,
             "RUNSMART_BROKER_URL": self.broker_url,
+            # The shared Strava budget lives beside the broker (its own Redis database in tests).
+            **({"RUNSMART_REDIS_URL": self.broker_url} if self.broker_url.startswith("redis") else {}),
             "RUNSMART_FILESYSTEM_BROKER_DIR": str(self.log_dir / "broker"),
             "RUNSMART_STRAVA_BASE_URL": self.simulator.base_url,
             "RUNSMART_STRAVA_CLIENT_ID": str(CLIENT_ID),
