@@ -115,9 +115,15 @@ class Stack:
             time.sleep(0.1)
         raise RuntimeError(f"the API did not become healthy in {timeout}s; see {self.log_dir / 'api.log'}")
 
-    def connect_athlete(self) -> int:
-        """The real OAuth dance: API /strava/connect -> simulator authorize -> API /strava/callback."""
-        response = requests.get(f"{self.api_url}/strava/connect", timeout=30)
+    def connect_athlete(self, athlete_id: int | None = None) -> int:
+        """The real OAuth dance: API /strava/connect -> simulator authorize -> API /strava/callback.
+
+        `athlete_id` picks which simulated athlete approves (the simulator's own extra parameter).
+        """
+        start = requests.get(f"{self.api_url}/strava/connect", timeout=30, allow_redirects=False)
+        start.raise_for_status()
+        authorize = start.headers["location"] + (f"&athlete_id={athlete_id}" if athlete_id else "")
+        response = requests.get(authorize, timeout=30)
         response.raise_for_status()
         return int(response.json()["athlete_id"])
 

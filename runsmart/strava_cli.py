@@ -182,3 +182,4 @@ def reconcile_command(
             f"{result.deleted} deleted, {result.changed} changed"
         )
     console.print(f"{len(athletes)} athletes reconciled with {total_calls} API calls")
+    c.engine.dispose()

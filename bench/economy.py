@@ -1,0 +1,252 @@
+"""Strava API economy under a small budget, through real processes (API, 2 workers, simulator).
+
+Three measurements in one run (issue 5 §9):
+1. calls per synced run — N athletes × M pushed runs, every Strava call counted by the simulator
+   (API calls + token refreshes), plus what a nightly and a weekly reconciliation cost on top;
+2. drain — a read budget of L calls per 15 minutes against 1.5 × L pushed runs: the share of the window's
+   allowed calls we actually used (goal ≥ 95 %), and 429s provoked (goal 0);
+3. priority — a backfill of seeded history running while pushes arrive: push latency vs the backfill's end.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import redis
+from sqlalchemy import func, select
+
+from runsmart.stack import Stack
+from store.db import engine_for, session_factory
+from store.models import Activity, StravaEvent
+
+PG = "postgresql+psycopg://root@127.0.0.1:5432"
+REDIS = "redis://127.0.0.1:6379/14"
+
+
+def _fresh(name: str) -> str:
+    from tests.conftest import create_database
+
+    return create_database(name)
+
+
+def _stack(url: str, log_dir: Path, simulator_args: list[str], backfill_weeks: int = 0) -> Stack:
+    redis.Redis.from_url(REDIS).flushdb()
+    return Stack(
+        database_url=url,
+        broker_url=REDIS,
+        log_dir=log_dir,
+        workers=2,
+        simulator_args=simulator_args,
+        extra_env={"RUNSMART_BACKFILL_WEEKS": str(backfill_weeks), "RUNSMART_LOG_LEVEL": "WARNING"},
+    )
+
+
+def _wait(check: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _counts(url: str) -> tuple[int, int, int]:
+    with session_factory(engine_for(url))() as session:
+        activities = session.scalar(select(func.count()).select_from(Activity)) or 0
+        done = (
+            session.scalar(select(func.count()).select_from(StravaEvent).where(StravaEvent.status == "done"))
+            or 0
+        )
+        total = session.scalar(select(func.count()).select_from(StravaEvent)) or 0
+    return activities, done, total
+
+
+def calls_per_run(athletes: int, runs: int, log_dir: Path) -> dict[str, Any]:
+    url = _fresh("runsmart_bench_economy")
+    # Short-lived access tokens, so refreshes happen and are counted.
+    with _stack(
+        url, log_dir / "economy", ["--athletes", str(athletes), "--weeks", "0", "--access-token-ttl", "1200"]
+    ) as stack:
+        admin = stack.simulator.admin
+        ids = [a["id"] for a in admin.athletes()][:athletes]
+        for athlete_id in ids:
+            stack.connect_athlete(athlete_id)
+        admin.reset_stats()
+        started = time.monotonic()
+        for n in range(runs):
+            for athlete_id in ids:
+                admin.create_activity(athlete_id, kind="easy" if n % 3 else "tempo")
+        total = athletes * runs
+        finished = _wait(lambda: _counts(url)[0] == total and _counts(url)[1] == _counts(url)[2], 300)
+        elapsed = time.monotonic() - started
+        push_stats = admin.stats()
+        # Reconciliation on top: the nightly pass (only athletes due) and a weekly full pass.
+        nightly = _run_cli(stack, ["reconcile"])
+        after_nightly = admin.stats()
+        weekly = _run_cli(stack, ["reconcile", "--all"])
+        after_weekly = admin.stats()
+    synced, _, _ = _counts(url)
+    api = push_stats["api_requests"]
+    refreshes = push_stats["refreshes_total"]
+    nightly_calls = after_nightly["api_requests"] - api
+    weekly_calls = after_weekly["api_requests"] - after_nightly["api_requests"]
+    return {
+        "athletes": athletes,
+        "runs_pushed": total,
+        "runs_synced": synced,
+        "finished": finished,
+        "seconds": round(elapsed, 1),
+        "api_calls": api,
+        "token_refreshes": refreshes,
+        "calls_per_synced_run": round((api + refreshes) / max(synced, 1), 4),
+        "nightly_reconcile_calls": nightly_calls,
+        "calls_per_run_with_nightly": round((api + refreshes + nightly_calls) / max(synced, 1), 4),
+        "weekly_reconcile_calls_per_athlete": round(weekly_calls / athletes, 2),
+        "reconcile_output": (nightly + weekly).strip().splitlines()[-2:],
+        "http_429": push_stats["rate_limited"],
+    }
+
+
+def _run_cli(stack: Stack, args: list[str]) -> str:
+    import subprocess
+
+    from runsmart.stack import _runsmart
+
+    done = subprocess.run([*_runsmart(), *args], env=stack.env, capture_output=True, text=True, timeout=120)
+    return done.stdout + done.stderr
+
+
+def drain(limit: int, log_dir: Path) -> dict[str, Any]:
+    url = _fresh("runsmart_bench_drain")
+    pushed = int(limit * 1.5)
+    with _stack(
+        url,
+        log_dir / "drain",
+        [
+            "--weeks",
+            "0",
+            "--read-limit",
+            f"{limit},{limit * 20}",
+            "--overall-limit",
+            f"{limit * 2},{limit * 40}",
+        ],
+    ) as stack:
+        admin = stack.simulator.admin
+        athlete_id = stack.connect_athlete()
+        seconds_left = admin.stats()["usage"]["seconds_to_next_quarter"]
+        if seconds_left < 60:  # do not straddle a window boundary: wait for the fresh window
+            time.sleep(seconds_left + 1)
+        admin.reset_stats()
+        for _ in range(pushed):
+            admin.create_activity(athlete_id, kind="easy")
+
+        def settled() -> bool:
+            with session_factory(engine_for(url))() as session:
+                events = list(session.scalars(select(StravaEvent)))
+            return len(events) == pushed and all(
+                e.status == "done" or e.outcome == "rate_limited" for e in events
+            )
+
+        settled_ok = _wait(settled, 120)
+        stats = admin.stats()
+    used = stats["usage"]["read"]["usage"][0]
+    return {
+        "read_limit_per_15min": limit,
+        "runs_pushed": pushed,
+        "settled": settled_ok,
+        "calls_used_in_window": used,
+        "drain_share": round(used / limit, 4),
+        "http_429": stats["rate_limited"],
+    }
+
+
+def priority(athletes: int, history_weeks: int, pushes: int, log_dir: Path) -> dict[str, Any]:
+    url = _fresh("runsmart_bench_priority")
+    args = ["--athletes", str(athletes), "--weeks", str(history_weeks)]
+    with _stack(url, log_dir / "priority", args, backfill_weeks=history_weeks + 1) as stack:
+        admin = stack.simulator.admin
+        ids = [a["id"] for a in admin.athletes()][:athletes]
+        started = time.monotonic()
+        for athlete_id in ids:
+            stack.connect_athlete(athlete_id)  # each connect starts a backfill of the seeded history
+        time.sleep(1.0)
+        push_ids = []
+        pushed_at: dict[int, float] = {}
+        for n in range(pushes):
+            activity = admin.create_activity(ids[n % len(ids)], kind="easy")["activity"]
+            push_ids.append(activity["id"])
+            pushed_at[activity["id"]] = time.monotonic()
+        synced_at: dict[int, float] = {}
+        backfill_done_at = None
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and (len(synced_at) < pushes or backfill_done_at is None):
+            with session_factory(engine_for(url))() as session:
+                have = set(session.scalars(select(Activity.id).where(Activity.id.in_(push_ids))))
+                pending_backfill = session.scalar(
+                    select(func.count())
+                    .select_from(StravaEvent)
+                    .where(StravaEvent.source == "backfill", StravaEvent.status != "done")
+                )
+                jobs_open = session.execute(
+                    select(func.count())
+                    .select_from(StravaEvent.__table__.metadata.tables["backfill_jobs"])
+                    .where(StravaEvent.__table__.metadata.tables["backfill_jobs"].c.status != "done")
+                ).scalar()
+            now = time.monotonic()
+            for activity_id in have - synced_at.keys():
+                synced_at[activity_id] = now
+            if backfill_done_at is None and not pending_backfill and not jobs_open:
+                backfill_done_at = now
+            time.sleep(0.1)
+        with session_factory(engine_for(url))() as session:
+            backfilled = session.scalar(
+                select(func.count()).select_from(StravaEvent).where(StravaEvent.source == "backfill")
+            )
+    latencies = [synced_at[a] - pushed_at[a] for a in synced_at]
+    last_push_synced = max(synced_at.values()) - started if synced_at else None
+    backfill_seconds = backfill_done_at - started if backfill_done_at else None
+    return {
+        "athletes": athletes,
+        "backfilled_runs": backfilled,
+        "pushes": pushes,
+        "pushes_synced": len(synced_at),
+        "push_latency_p50_s": round(statistics.median(latencies), 2) if latencies else None,
+        "push_latency_max_s": round(max(latencies), 2) if latencies else None,
+        "last_push_synced_at_s": round(last_push_synced, 2) if last_push_synced else None,
+        "backfill_finished_at_s": round(backfill_seconds, 2) if backfill_seconds else None,
+        "pushes_finished_first": bool(
+            last_push_synced is not None
+            and backfill_seconds is not None
+            and last_push_synced < backfill_seconds
+        ),
+    }
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    log_dir = Path(tempfile.mkdtemp(prefix="runsmart-bench-"))
+    return {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "calls_per_run": calls_per_run(
+            athletes=5 if quick else 10, runs=10 if quick else 20, log_dir=log_dir
+        ),
+        "drain": drain(limit=40 if quick else 80, log_dir=log_dir),
+        "priority": priority(
+            athletes=2 if quick else 4,
+            history_weeks=4 if quick else 8,
+            pushes=10 if quick else 20,
+            log_dir=log_dir,
+        ),
+        "logs": str(log_dir),
+    }
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
