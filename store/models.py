@@ -50,6 +50,11 @@ class Athlete(Base):
     lastname: Mapped[str] = mapped_column(String(100), default="")
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Issue 4: direct notifications (apprise URLs), the secret of the iCal feed URL (set on first use), and a
+    # pause (sick, vacation) during which missed runs do not adapt the plan.
+    notification_urls: Mapped[list[str]] = mapped_column(Json, default=list, server_default="[]")
+    ical_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    paused_until: Mapped[date | None] = mapped_column(Date)
 
 
 class ConnectionStatus:
@@ -229,3 +234,6 @@ class ReconciliationRun(Base):
     found_changed: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+import store.plan_models  # noqa: E402,F401  (registers the plan tables on Base.metadata)
