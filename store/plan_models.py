@@ -149,6 +149,9 @@ class PlanOverride(Base):
     activity_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("activities.id", ondelete="CASCADE")
     )
+    # A move remembers the planner's date too: adaptation runs on the planner's plan (moves taken out), so
+    # "the past is never rewritten" holds for it, and the move is put back on top afterwards.
+    moved_from: Mapped[date | None] = mapped_column(Date)
     moved_to: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -97,6 +97,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('workout_id', sa.String(length=32), nullable=False),
     sa.Column('activity_id', sa.BigInteger(), nullable=True),
+    sa.Column('moved_from', sa.Date(), nullable=True),
     sa.Column('moved_to', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_plan_overrides_activity_id_activities'), ondelete='CASCADE'),
