@@ -49,3 +49,37 @@ def test_two_workers_share_one_budget_and_provoke_no_429(
     waiting = [e for e in events if e.status == "pending"]
     assert len(activities) + len(waiting) == 20
     assert all(e.next_attempt_at is not None for e in waiting)
+
+
+def test_backfill_on_connect_imports_the_history_and_yields_to_pushes(
+    stack_factory: Callable[..., Stack], e2e_db: str
+) -> None:
+    stack = stack_factory(
+        workers=2, simulator_args=["--weeks", "6"], extra_env={"RUNSMART_BACKFILL_WEEKS": "7"}
+    )
+    admin = stack.simulator.admin
+    athlete_id = stack.simulator.demo_athlete_id
+    assert athlete_id is not None
+    history = {a["id"] for a in admin.activities(athlete_id)}
+    assert len(history) > 20
+    stack.connect_athlete(athlete_id)  # starts the backfill in the same transaction as the connection
+    pushed = [admin.create_activity(athlete_id, kind="easy")["activity"]["id"] for _ in range(3)]
+
+    def stored() -> set[int]:
+        activities, _ = rows(e2e_db)
+        return {a.id for a in activities}
+
+    wait_for(lambda: set(pushed) <= stored(), timeout=30, what="the pushed runs")
+    backfilled_when_pushes_done = len(stored() & history)
+    try:
+        wait_for(lambda: history <= stored(), timeout=90, what="the whole history to be backfilled")
+    except AssertionError:
+        missing = history - stored()
+        details = [admin.activity(a) for a in sorted(missing)[:3]]
+        raise AssertionError(f"{len(missing)} of {len(history)} not backfilled, e.g. {details}") from None
+    assert backfilled_when_pushes_done < len(history)  # pushes did not wait for the backfill to finish
+    _, events = rows(e2e_db)
+    by_source = {e.object_id: e.source for e in events}
+    assert all(by_source.get(a) == "backfill" for a in history)
+    assert all(by_source.get(a) == "webhook" for a in pushed)
+    assert len(stored()) == len(history) + len(pushed)  # nothing fetched twice into a duplicate
