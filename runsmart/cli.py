@@ -44,7 +44,11 @@ def api(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     from runsmart.logs import configure_logging
 
     configure_logging()
-    uvicorn.run("webhooks.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # log_config=None: uvicorn's own handlers would print access lines (the OAuth callback's `code=...`)
+    # unscrubbed; without them its loggers propagate to the root handler, which redacts secrets.
+    uvicorn.run(
+        "webhooks.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=None
+    )
 
 
 @app.command("worker")
