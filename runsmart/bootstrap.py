@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -9,6 +10,9 @@ import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from notify import publish as outbox_publish
+from notify.channels import AppWebhook
+from notify.delivery import DeliveryPolicy, Notifier
 from runsmart.settings import Settings, get_settings
 from store.db import engine_for, session_factory
 from sync.backfill import BackfillService
@@ -40,6 +44,28 @@ class Container:
     events: EventProcessor
     backfill: BackfillService
     reconciler: Reconciler
+    notifier: Notifier
+
+
+def make_notifier(settings: Settings, sessions: sessionmaker[Session]) -> Notifier:
+    secret = settings.app_webhook_secret.get_secret_value()
+    app = (
+        AppWebhook(settings.app_webhook_url, secret, timeout_s=settings.webhook_timeout_s)
+        if settings.app_webhook_url and secret
+        else None
+    )
+    policy = DeliveryPolicy(
+        max_attempts=settings.webhook_max_attempts,
+        base_s=settings.webhook_retry_base_s,
+        max_s=settings.webhook_retry_max_s,
+    )
+    return Notifier(sessions, app=app, policy=policy)
+
+
+def _publish_outbox(ids: Sequence[int], kick: bool) -> None:
+    from workers.jobs import enqueue_outbox  # the worker layer; imported late (it imports this module)
+
+    enqueue_outbox(ids, kick=kick)
 
 
 def build(
@@ -74,9 +100,13 @@ def build(
         events=EventProcessor(sessions, gateway, tokens, policy),
         backfill=BackfillService(sessions, gateway, tokens),
         reconciler=Reconciler(sessions, gateway, tokens),
+        notifier=make_notifier(settings, sessions),
     )
 
 
 @lru_cache(maxsize=1)
 def container() -> Container:
-    return build(get_settings())
+    built = build(get_settings())
+    # New outbox rows are announced to the workers after their transaction commits (notify/publish.py).
+    outbox_publish.install(built.sessions, _publish_outbox)
+    return built

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from typing import Literal
 
@@ -58,6 +60,24 @@ class Settings(BaseSettings):
     reconcile_days: int = Field(3, ge=1, le=60)
     reconcile_pad_hours: int = Field(24, ge=0, le=168)
 
+    # Outbound notifications (notify/, docs/notifications.md). Unset URL: the app webhook channel is off.
+    app_webhook_url: str | None = None
+    # Standard Webhooks secret: "whsec_" + base64 of 24-64 random bytes. Never logged.
+    app_webhook_secret: SecretStr = SecretStr("")
+    webhook_timeout_s: float = Field(10.0, gt=0, le=60)
+    # A row is dead-lettered after this many failed delivery attempts (backoff with full jitter between).
+    webhook_max_attempts: int = Field(8, ge=1, le=50)
+    webhook_retry_base_s: float = Field(30.0, ge=1)
+    webhook_retry_max_s: float = Field(3600.0, ge=1)
+    # The outbox sweeper: re-enqueues due rows that no after-commit publish or countdown picked up.
+    outbox_redrive_every_s: float = Field(60.0, gt=0)
+    outbox_redrive_after_s: int = Field(60, ge=1)
+    # Scheduled jobs, in each athlete's own timezone: the weekly review on Sunday at this hour; missed
+    # workouts are looked for this many days back; tokens are refreshed the evening before a workout day.
+    weekly_review_hour: int = Field(20, ge=0, le=23)
+    missed_lookback_days: int = Field(3, ge=1, le=14)
+    token_prefresh_hour: int = Field(21, ge=0, le=23)
+
     @property
     def celery_broker_url(self) -> str:
         return self.broker_url or self.redis_url
@@ -81,6 +101,8 @@ class Settings(BaseSettings):
         ]
         if self.strava_client_id <= 0:
             problems.append("RUNSMART_STRAVA_CLIENT_ID")
+        if self.app_webhook_url and not _valid_webhook_secret(self.app_webhook_secret.get_secret_value()):
+            problems.append("RUNSMART_APP_WEBHOOK_SECRET")
         if problems:
             raise ValueError(
                 "refusing to start in production with empty or placeholder values for: "
@@ -96,6 +118,17 @@ class Settings(BaseSettings):
         if self.env == "production":  # unreachable after validation; kept as a guard
             raise ValueError("RUNSMART_TOKEN_KEY is required in production")
         return DEV_TOKEN_KEY
+
+
+def _valid_webhook_secret(value: str) -> bool:
+    """A Standard Webhooks secret: whsec_ + base64 of 24..64 bytes, not a placeholder."""
+    if value.strip() in _PLACEHOLDERS or not value.startswith("whsec_"):
+        return False
+    try:
+        raw = base64.b64decode(value.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return 24 <= len(raw) <= 64 and len(set(raw)) > 4
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from runsmart.settings import get_settings
 
 settings = get_settings()
 
-app = Celery("runsmart", broker=settings.celery_broker_url, include=["workers.tasks"])
+app = Celery("runsmart", broker=settings.celery_broker_url, include=["workers.tasks", "workers.jobs"])
 app.conf.update(
     task_ignore_result=True,
     # At-least-once: a task killed mid-way (SIGKILL, lost worker) is redelivered; every task is idempotent.
@@ -30,6 +30,8 @@ app.conf.update(
         "backfill.redrive": {"queue": "maintenance"},
         "reconcile.nightly": {"queue": "maintenance"},
         "reconcile.weekly": {"queue": "maintenance"},
+        "notify.*": {"queue": "maintenance"},
+        "jobs.*": {"queue": "maintenance"},
     },
     task_default_queue="strava",
     beat_schedule={
@@ -41,6 +43,7 @@ app.conf.update(
             "task": "reconcile.weekly",
             "schedule": crontab(minute=45, hour=4, day_of_week="mon"),
         },
+        "outbox-redrive": {"task": "notify.redrive", "schedule": settings.outbox_redrive_every_s},
     },
 )
 if settings.celery_broker_url.startswith("redis"):
