@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from notify import publish as outbox_publish
 from notify.channels import AppWebhook
 from notify.delivery import DeliveryPolicy, Notifier
+from plans.pipeline import PlanPipeline
 from runsmart.settings import Settings, get_settings
 from store.db import engine_for, session_factory
 from sync.backfill import BackfillService
@@ -42,6 +43,7 @@ class Container:
     gateway: StravaGateway
     tokens: TokenService
     events: EventProcessor
+    plans: PlanPipeline
     backfill: BackfillService
     reconciler: Reconciler
     notifier: Notifier
@@ -89,6 +91,8 @@ def build(
         max_retries=settings.max_retries,
         not_found_retries=settings.not_found_retries,
     )
+    # The plan pipeline runs inside each event's transaction: a plan change commits with its cause.
+    plans = PlanPipeline()
     return Container(
         settings=settings,
         engine=engine,
@@ -97,7 +101,8 @@ def build(
         budget=budget,
         gateway=gateway,
         tokens=tokens,
-        events=EventProcessor(sessions, gateway, tokens, policy),
+        events=EventProcessor(sessions, gateway, tokens, policy, effects=[plans]),
+        plans=plans,
         backfill=BackfillService(sessions, gateway, tokens),
         reconciler=Reconciler(sessions, gateway, tokens),
         notifier=make_notifier(settings, sessions),

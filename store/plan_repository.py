@@ -1,0 +1,264 @@
+"""All SQL about plans, their versions, changes, matches, hand edits and the notification outbox.
+
+Functions take the session first and never commit. Callers hold `repository.lock_athlete` for every write
+about an athlete's plan; `bump_version` is the optimistic second line of defence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from store.models import Activity, Athlete, StravaConnection
+from store.plan_models import (
+    NotificationOutbox,
+    Plan,
+    PlanChange,
+    PlanMatch,
+    PlanOverride,
+    PlanVersion,
+)
+from store.repository import _affected, _insert_for
+
+
+class StaleVersion(RuntimeError):
+    """The plan moved on under us: another transaction stored a version since we read it."""
+
+
+# --- plans and versions -------------------------------------------------------------------------------
+
+
+def active_plan(session: Session, athlete_id: int) -> Plan | None:
+    return session.scalars(select(Plan).where(Plan.athlete_id == athlete_id, Plan.active.is_(True))).first()
+
+
+def deactivate_plans(session: Session, athlete_id: int, *, now: datetime) -> None:
+    session.execute(
+        update(Plan)
+        .where(Plan.athlete_id == athlete_id, Plan.active.is_(True))
+        .values(active=False, updated_at=now)
+    )
+    session.flush()
+
+
+def create_plan(session: Session, values: dict[str, Any]) -> Plan:
+    plan = Plan(**values)
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def current_version(session: Session, plan: Plan) -> PlanVersion:
+    return session.scalars(
+        select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.version == plan.version)
+    ).one()
+
+
+def add_first_version(
+    session: Session, plan: Plan, *, plan_json: dict[str, Any], as_of: date | None, cause: str, now: datetime
+) -> PlanVersion:
+    row = PlanVersion(
+        plan_id=plan.id, version=plan.version, plan=plan_json, as_of=as_of, cause=cause, created_at=now
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def bump_version(
+    session: Session,
+    plan: Plan,
+    *,
+    plan_json: dict[str, Any],
+    as_of: date | None,
+    cause: str,
+    now: datetime,
+) -> int:
+    """Store the next version; raises StaleVersion when `plan.version` is no longer the stored one."""
+    read = plan.version
+    stmt = (
+        update(Plan)
+        .where(Plan.id == plan.id, Plan.version == read)
+        .values(version=read + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if _affected(session, stmt) != 1:
+        raise StaleVersion(f"plan {plan.id} is no longer at version {read}")
+    plan.version, plan.updated_at = read + 1, now
+    session.add(
+        PlanVersion(
+            plan_id=plan.id, version=read + 1, plan=plan_json, as_of=as_of, cause=cause, created_at=now
+        )
+    )
+    session.flush()
+    return read + 1
+
+
+def versions(session: Session, plan_id: int) -> Sequence[PlanVersion]:
+    return session.scalars(
+        select(PlanVersion).where(PlanVersion.plan_id == plan_id).order_by(PlanVersion.version)
+    ).all()
+
+
+# --- changes ------------------------------------------------------------------------------------------
+
+
+def add_changes(
+    session: Session, plan_id: int, version: int, changes: Iterable[dict[str, Any]], *, now: datetime
+) -> None:
+    for change in changes:
+        session.add(
+            PlanChange(
+                plan_id=plan_id,
+                change_id=change["id"],
+                version=version,
+                code=change["code"],
+                week_start=date.fromisoformat(change["week_start"]),
+                reason=change["reason"],
+                change=change,
+                created_at=now,
+            )
+        )
+    session.flush()
+
+
+def changes(session: Session, plan_id: int) -> Sequence[PlanChange]:
+    return session.scalars(
+        select(PlanChange).where(PlanChange.plan_id == plan_id).order_by(PlanChange.version, PlanChange.id)
+    ).all()
+
+
+def has_change(session: Session, plan_id: int, change_id: str) -> bool:
+    stmt = select(func.count()).where(PlanChange.plan_id == plan_id, PlanChange.change_id == change_id)
+    return bool(session.scalar(stmt))
+
+
+def mark_undone(session: Session, plan_id: int, change_id: str, *, now: datetime) -> None:
+    session.execute(
+        update(PlanChange)
+        .where(PlanChange.plan_id == plan_id, PlanChange.change_id == change_id)
+        .values(undone=True, undone_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- matches and hand edits ---------------------------------------------------------------------------
+
+
+def match_pairs(session: Session, plan_id: int) -> set[tuple[str, int]]:
+    rows = session.execute(
+        select(PlanMatch.workout_id, PlanMatch.activity_id).where(PlanMatch.plan_id == plan_id)
+    )
+    return {(w, a) for w, a in rows}
+
+
+def matches(session: Session, plan_id: int) -> Sequence[PlanMatch]:
+    return session.scalars(select(PlanMatch).where(PlanMatch.plan_id == plan_id)).all()
+
+
+def replace_matches(
+    session: Session, plan_id: int, rows: Iterable[tuple[str, int, str]], *, now: datetime
+) -> None:
+    session.execute(delete(PlanMatch).where(PlanMatch.plan_id == plan_id))
+    for workout_id, activity_id, source in rows:
+        session.add(
+            PlanMatch(
+                plan_id=plan_id, workout_id=workout_id, activity_id=activity_id, source=source, created_at=now
+            )
+        )
+    session.flush()
+
+
+def overrides(session: Session, plan_id: int) -> Sequence[PlanOverride]:
+    return session.scalars(
+        select(PlanOverride).where(PlanOverride.plan_id == plan_id).order_by(PlanOverride.id)
+    ).all()
+
+
+def add_override(session: Session, plan_id: int, *, now: datetime, **values: Any) -> None:
+    session.add(PlanOverride(plan_id=plan_id, created_at=now, **values))
+    session.flush()
+
+
+def delete_overrides(
+    session: Session, plan_id: int, *, kind: str, workout_id: str, activity_id: int | None = None
+) -> int:
+    stmt = delete(PlanOverride).where(
+        PlanOverride.plan_id == plan_id, PlanOverride.kind == kind, PlanOverride.workout_id == workout_id
+    )
+    if activity_id is not None:
+        stmt = stmt.where(PlanOverride.activity_id == activity_id)
+    return _affected(session, stmt)
+
+
+# --- inputs -------------------------------------------------------------------------------------------
+
+
+def activities_since(session: Session, athlete_id: int, since: date) -> Sequence[Activity]:
+    return session.scalars(
+        select(Activity)
+        .where(Activity.athlete_id == athlete_id, Activity.local_date >= since)
+        .order_by(Activity.start_date_local, Activity.id)
+    ).all()
+
+
+def get_athlete(session: Session, athlete_id: int) -> Athlete | None:
+    return session.get(Athlete, athlete_id)
+
+
+def athletes_overview(session: Session) -> Sequence[tuple[Athlete, str | None, Plan | None]]:
+    """Every athlete with their connection status and active plan (for `runsmart athletes list`)."""
+    stmt = (
+        select(Athlete, StravaConnection.status, Plan)
+        .outerjoin(StravaConnection, StravaConnection.athlete_id == Athlete.id)
+        .outerjoin(Plan, (Plan.athlete_id == Athlete.id) & Plan.active.is_(True))
+        .order_by(Athlete.id)
+    )
+    return [(a, s, p) for a, s, p in session.execute(stmt)]
+
+
+def activity_counts(session: Session) -> dict[int, int]:
+    rows = session.execute(select(Activity.athlete_id, func.count()).group_by(Activity.athlete_id))
+    return {athlete_id: count for athlete_id, count in rows}
+
+
+# --- the outbox ---------------------------------------------------------------------------------------
+
+
+def enqueue_notification(
+    session: Session,
+    *,
+    athlete_id: int,
+    event_type: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    now: datetime,
+) -> bool:
+    """Insert once per idempotency key; False when that notification was already written."""
+    insert = _insert_for(session)
+    stmt = (
+        insert(NotificationOutbox)
+        .values(
+            athlete_id=athlete_id,
+            event_type=event_type,
+            payload=payload,
+            idempotency_key=idempotency_key,
+            status="pending",
+            attempts=0,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    return _affected(session, stmt) == 1
+
+
+def notifications(session: Session, athlete_id: int) -> Sequence[NotificationOutbox]:
+    return session.scalars(
+        select(NotificationOutbox)
+        .where(NotificationOutbox.athlete_id == athlete_id)
+        .order_by(NotificationOutbox.id)
+    ).all()
