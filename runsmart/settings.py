@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     missed_lookback_days: int = Field(3, ge=1, le=14)
     token_prefresh_hour: int = Field(21, ge=0, le=23)
 
+    # Keys of the internal API for the RunSmart app (`Authorization: Bearer <key>`), comma-separated so a
+    # key can be rotated without downtime. Empty: every /api/v1 request is refused (401).
+    api_keys: SecretStr = SecretStr("")
+
+    def api_key_list(self) -> list[str]:
+        return [key.strip() for key in self.api_keys.get_secret_value().split(",") if key.strip()]
+
     @property
     def celery_broker_url(self) -> str:
         return self.broker_url or self.redis_url
@@ -101,6 +108,9 @@ class Settings(BaseSettings):
         ]
         if self.strava_client_id <= 0:
             problems.append("RUNSMART_STRAVA_CLIENT_ID")
+        keys = self.api_key_list()
+        if not keys or any(key in _PLACEHOLDERS or len(key) < 16 for key in keys):
+            problems.append("RUNSMART_API_KEYS")
         if self.app_webhook_url and not _valid_webhook_secret(self.app_webhook_secret.get_secret_value()):
             problems.append("RUNSMART_APP_WEBHOOK_SECRET")
         if problems:

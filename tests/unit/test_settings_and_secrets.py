@@ -20,6 +20,7 @@ def production(**overrides: object) -> Settings:
         "strava_client_secret": "a-real-client-secret",
         "strava_verify_token": "a-real-verify-token",
         "token_key": Fernet.generate_key().decode(),
+        "api_keys": "app-key-0123456789abcdef",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -37,6 +38,8 @@ def test_a_complete_production_configuration_is_accepted() -> None:
         ("token_key", DEV_TOKEN_KEY, "RUNSMART_TOKEN_KEY"),
         ("token_key", "changeme", "RUNSMART_TOKEN_KEY"),
         ("strava_client_id", 0, "RUNSMART_STRAVA_CLIENT_ID"),
+        ("api_keys", "", "RUNSMART_API_KEYS"),
+        ("api_keys", "app-key-0123456789abcdef,changeme", "RUNSMART_API_KEYS"),
     ],
 )
 def test_placeholders_are_refused_outside_development(field: str, value: object, named: str) -> None:
