@@ -26,7 +26,7 @@ def _timezone(name: str | None, fallback: str | None) -> str:
     return tz
 
 
-def _loaded(session: Session, athlete_id: int, now: datetime) -> Loaded:
+def loaded_or_404(session: Session, athlete_id: int, now: datetime) -> Loaded:
     loaded = service.load(session, athlete_id, now=now)
     if loaded is not None:
         return loaded
@@ -125,7 +125,7 @@ def _install(
         now=now,
     )
     # Runs already stored (a plan started in the past) are matched and adapted to at once.
-    loaded = _loaded(session, athlete_id, now)
+    loaded = loaded_or_404(session, athlete_id, now)
     return service.refresh(session, loaded, cause=source, now=now)
 
 
@@ -133,7 +133,7 @@ def _install(
 
 
 def undo(session: Session, athlete_id: int, change_id: str, *, now: datetime) -> Outcome:
-    loaded = _loaded(session, athlete_id, now)
+    loaded = loaded_or_404(session, athlete_id, now)
     row = loaded.row
     if not plan_repository.has_change(session, row.id, change_id):
         raise NotFound(f"change {change_id} not found in this plan")
@@ -155,7 +155,7 @@ def undo(session: Session, athlete_id: int, change_id: str, *, now: datetime) ->
 
 
 def move(session: Session, athlete_id: int, workout_id: str, to: date, *, now: datetime) -> Outcome:
-    loaded = _loaded(session, athlete_id, now)
+    loaded = loaded_or_404(session, athlete_id, now)
     workout = _workout(loaded, workout_id)
     if workout.date < loaded.today:
         raise Conflict(f"workout {workout_id} was on {workout.date.isoformat()}: the past cannot be moved")
@@ -200,7 +200,7 @@ def _run(session: Session, loaded: Loaded, activity_id: int) -> ActivityRow:
 
 
 def pair(session: Session, athlete_id: int, workout_id: str, activity_id: int, *, now: datetime) -> Outcome:
-    loaded = _loaded(session, athlete_id, now)
+    loaded = loaded_or_404(session, athlete_id, now)
     workout = _workout(loaded, workout_id)
     _run(session, loaded, activity_id)
     if not workout.is_run:
@@ -226,7 +226,7 @@ def pair(session: Session, athlete_id: int, workout_id: str, activity_id: int, *
 
 
 def unpair(session: Session, athlete_id: int, workout_id: str, activity_id: int, *, now: datetime) -> Outcome:
-    loaded = _loaded(session, athlete_id, now)
+    loaded = loaded_or_404(session, athlete_id, now)
     workout = _workout(loaded, workout_id)
     _run(session, loaded, activity_id)
     plan_id = loaded.row.id
@@ -255,7 +255,7 @@ def _refresh_after_edit(
     session: Session, athlete_id: int, *, cause: str, reason: str, now: datetime
 ) -> Outcome:
     # Reload: the overrides just written are part of the inputs.
-    loaded = _loaded(session, athlete_id, now)
+    loaded = loaded_or_404(session, athlete_id, now)
     return service.refresh(session, loaded, cause=cause, now=now, reasons=[reason], force=cause == "move")
 
 
@@ -263,7 +263,7 @@ def _refresh_after_edit(
 
 
 def pause(session: Session, athlete_id: int, *, until: date, reason: str, now: datetime) -> Loaded:
-    loaded = _loaded(session, athlete_id, now)
+    loaded = loaded_or_404(session, athlete_id, now)
     if reason not in PAUSE_REASONS:
         raise Invalid(f"reason must be one of {', '.join(sorted(PAUSE_REASONS))}")
     if until < loaded.today:
@@ -277,7 +277,7 @@ def pause(session: Session, athlete_id: int, *, until: date, reason: str, now: d
 
 
 def resume(session: Session, athlete_id: int, *, now: datetime) -> Outcome:
-    loaded = _loaded(session, athlete_id, now)
+    loaded = loaded_or_404(session, athlete_id, now)
     if not service.is_paused(loaded.athlete, loaded.today):
         raise Conflict(f"athlete {athlete_id} is not paused")
     paused_from = loaded.row.paused_from
@@ -287,7 +287,7 @@ def resume(session: Session, athlete_id: int, *, now: datetime) -> Outcome:
     since = f" since {paused_from.isoformat()}" if paused_from else ""
     return service.refresh(
         session,
-        _loaded(session, athlete_id, now),
+        loaded_or_404(session, athlete_id, now),
         cause="resume",
         now=now,
         reasons=[f"Welcome back: the days paused{since} now count, and the plan adapts to them."],

@@ -1,4 +1,4 @@
-"""The HTTP API process: Strava webhooks, OAuth connect, health and metrics."""
+"""The HTTP API process: Strava webhooks, OAuth connect, the internal plan API, health and metrics."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from plans.errors import PlanError
 from runsmart.bootstrap import Container, container
-from webhooks import oauth, strava
+from webhooks import oauth, plans_api, strava
 
 
 def _broker_reachable() -> bool:
@@ -30,10 +31,17 @@ def create_app(
     start_backfill: Callable[[int], bool] | None = None,
     broker_check: Callable[[], bool] = _broker_reachable,
 ) -> FastAPI:
+    publish: Callable[[list[int]], bool]
     if enqueue is None:
-        from workers.enqueue import enqueue_event
+        from workers.enqueue import enqueue_event, publish_events
 
-        enqueue = enqueue_event
+        enqueue, publish = enqueue_event, publish_events
+    else:
+        one = enqueue
+
+        def publish(ids: list[int]) -> bool:
+            return all([one(event_id) for event_id in ids])
+
     if start_backfill is None:
         from workers.enqueue import send
 
@@ -41,8 +49,11 @@ def create_app(
             return send("backfill.page", athlete_id, queue="strava_bulk")
 
     app = FastAPI(title="RunSmart Sync", version="0.1.0")
-    app.include_router(strava.make_router(get_container, enqueue))
+    app.include_router(strava.make_router(get_container, publish))
     app.include_router(oauth.make_router(get_container, enqueue, start_backfill))
+    # The internal API for the RunSmart app (docs/api.md); OpenAPI docs at /docs.
+    app.include_router(plans_api.make_router(get_container))
+    app.add_exception_handler(PlanError, plans_api.plan_error_handler)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

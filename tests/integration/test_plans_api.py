@@ -1,0 +1,249 @@
+"""The internal plan API through FastAPI on the real PostgreSQL: auth, every write, and 4xx that change nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import responses
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from runsmart.bootstrap import Container
+from store.models import Athlete
+from store.plan_models import NotificationOutbox, Plan, PlanChange, PlanMatch, PlanOverride, PlanVersion
+from tests.integration.conftest import ATHLETE_ID, connect_athlete
+from tests.integration.test_plans_pipeline import last_monday, push_run, today
+from webhooks.app import create_app
+
+pytestmark = pytest.mark.integration
+
+KEY = "app-key-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+BASE = f"/api/v1/athletes/{ATHLETE_ID}"
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:
+    container.settings.api_keys = SecretStr(KEY)
+    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
+        yield c
+
+
+def goal_body(start: str | None = None, distance_m: float = 10000, weeks: int = 14) -> dict[str, Any]:
+    first = last_monday() if start is None else None
+    return {
+        "athlete": {"weekly_km": 40, "runs_per_week": 4, "vdot": 45, "long_run_km": 12},
+        "goal": {
+            "kind": "race",
+            "date": ((first or today()) + timedelta(weeks=weeks)).isoformat(),
+            "distance_m": distance_m,
+        },
+        "start": start or last_monday().isoformat(),
+        "timezone": "Europe/Amsterdam",
+    }
+
+
+def snapshot(container: Container) -> tuple[int, ...]:
+    """Row counts and the plan version and pause: what a refused request must leave untouched."""
+    with container.sessions() as session:
+        counts = tuple(
+            session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Plan, PlanVersion, PlanChange, PlanMatch, PlanOverride, NotificationOutbox)
+        )
+        version = session.scalar(select(func.max(Plan.version))) or 0
+        athlete = session.get(Athlete, ATHLETE_ID)
+        paused = athlete.paused_until.toordinal() if athlete and athlete.paused_until else 0
+    return (*counts, version, paused)
+
+
+def plan(client: TestClient) -> dict[str, Any]:
+    response = client.get(f"{BASE}/plan", headers=AUTH)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def future_workout(body: dict[str, Any]) -> dict[str, Any]:
+    """A future workout with a free day and another workout's day after today in its week."""
+    for week in body["weeks"]:
+        days = [date.fromisoformat(week["start"]) + timedelta(days=i) for i in range(7)]
+        taken = {w["date"] for w in week["workouts"]}
+        free = [d.isoformat() for d in days if d > today() and d.isoformat() not in taken]
+        later = [w for w in week["workouts"] if w["date"] > body["today"]]
+        if free and len(later) >= 2:
+            return {**later[0], "free_day": free[0], "taken_day": later[1]["date"]}
+    raise AssertionError("no movable workout")
+
+
+# --- auth ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong-key-0123456789"}, {"Authorization": KEY}]
+)
+def test_requests_without_the_right_key_are_refused(
+    client: TestClient, container: Container, headers: dict[str, str]
+) -> None:
+    connect_athlete(container)
+    before = snapshot(container)
+    assert client.get(f"{BASE}/plan", headers=headers).status_code == 401
+    assert client.put(f"{BASE}/plan", json=goal_body(), headers=headers).status_code == 401
+    assert snapshot(container) == before
+
+
+def test_openapi_docs_are_served(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/athletes/{athlete_id}/plan/changes/{change_id}/undo" in paths
+
+
+# --- writes -------------------------------------------------------------------------------------------
+
+
+def test_create_from_a_goal_then_read_the_plan_with_compliance(
+    client: TestClient, container: Container
+) -> None:
+    connect_athlete(container)
+    response = client.put(f"{BASE}/plan", json=goal_body(), headers=AUTH)
+    assert response.status_code == 200, response.text
+    body = plan(client)
+    assert body["version"] == response.json()["version"]
+    first_week = body["weeks"][0]
+    assert first_week["colour"] == "red"  # last week, nothing run
+    assert {w["status"] for w in first_week["workouts"]} == {"missed"}
+    with container.sessions() as session:
+        kinds = session.scalars(select(NotificationOutbox.event_type)).all()
+    assert "plan.updated" in kinds
+
+
+def test_an_unsafe_goal_is_refused_with_the_planners_reason(client: TestClient, container: Container) -> None:
+    connect_athlete(container)
+    before = snapshot(container)
+    response = client.put(f"{BASE}/plan", json=goal_body(distance_m=42195, weeks=3), headers=AUTH)
+    assert response.status_code == 422
+    assert "longest run" in response.json()["detail"] or "spike" in response.json()["detail"].lower()
+    assert snapshot(container) == before
+
+
+def test_undo_a_change_and_it_stays_undone(client: TestClient, container: Container) -> None:
+    connect_athlete(container)
+    client.put(f"{BASE}/plan", json=goal_body(), headers=AUTH)
+    changes = client.get(f"{BASE}/plan/changes", headers=AUTH).json()
+    active = [c for c in changes if c["active"]]
+    assert active, "a week with nothing run must have changed the plan"
+    target = active[0]["id"]
+
+    response = client.post(f"{BASE}/plan/changes/{target}/undo", headers=AUTH)
+
+    assert response.status_code == 200, response.text
+    after = plan(client)
+    assert target not in {c["id"] for c in after["plan"]["changes"]}
+    assert target in after["plan"]["suppressed"]
+    listed = {c["id"]: c for c in client.get(f"{BASE}/plan/changes", headers=AUTH).json()}
+    assert listed[target]["undone"] is True
+    before = snapshot(container)
+    assert client.post(f"{BASE}/plan/changes/{target}/undo", headers=AUTH).status_code == 409
+    assert snapshot(container) == before
+
+
+def test_move_a_workout_and_it_survives_re_adaptation(
+    client: TestClient, container: Container, strava: responses.RequestsMock
+) -> None:
+    connect_athlete(container)
+    client.put(f"{BASE}/plan", json=goal_body(), headers=AUTH)
+    w = future_workout(plan(client))
+
+    response = client.post(f"{BASE}/plan/workouts/{w['id']}/move", json={"date": w["free_day"]}, headers=AUTH)
+
+    assert response.status_code == 200, response.text
+    moved = {x["id"]: x for week in plan(client)["weeks"] for x in week["workouts"]}[w["id"]]
+    assert (moved["date"], moved["moved_from"]) == (w["free_day"], w["date"])
+    # A synced run re-adapts the plan; the move is applied on top again.
+    container.events.process(push_run(container, strava, last_monday() + timedelta(days=1), 700))
+    again = {x["id"]: x for week in plan(client)["weeks"] for x in week["workouts"]}[w["id"]]
+    assert again["date"] == w["free_day"]
+
+
+def test_pair_and_unpair_by_hand_survive_re_adaptation(
+    client: TestClient, container: Container, strava: responses.RequestsMock
+) -> None:
+    connect_athlete(container)
+    client.put(f"{BASE}/plan", json=goal_body(), headers=AUTH)
+    workouts = plan(client)["weeks"][0]["workouts"]
+    first, second = workouts[0], workouts[1]
+    # A run on the first workout's day is matched to it automatically ...
+    container.events.process(push_run(container, strava, date.fromisoformat(first["date"]), 800))
+    assert plan(client)["weeks"][0]["workouts"][0]["activity_ids"] == [800]
+
+    # ... the athlete says it was the second workout.
+    response = client.post(
+        f"{BASE}/plan/workouts/{second['id']}/pair", json={"activity_id": 800}, headers=AUTH
+    )
+
+    assert response.status_code == 200, response.text
+    week = {w["id"]: w for w in plan(client)["weeks"][0]["workouts"]}
+    assert (week[second["id"]]["activity_ids"], week[second["id"]]["manual"]) == ([800], True)
+    assert week[first["id"]]["activity_ids"] == []
+    # Another synced run re-adapts and re-matches: the manual pairing stays.
+    container.events.process(push_run(container, strava, date.fromisoformat(workouts[2]["date"]), 801))
+    week = {w["id"]: w for w in plan(client)["weeks"][0]["workouts"]}
+    assert week[second["id"]]["activity_ids"] == [800]
+
+    assert client.delete(f"{BASE}/plan/workouts/{second['id']}/pair/800", headers=AUTH).status_code == 200
+    week = {w["id"]: w for w in plan(client)["weeks"][0]["workouts"]}
+    assert week[first["id"]]["activity_ids"] == [800]  # back to the automatic match
+    # Unpairing the automatic match is remembered too.
+    assert client.delete(f"{BASE}/plan/workouts/{first['id']}/pair/800", headers=AUTH).status_code == 200
+    container.events.process(push_run(container, strava, date.fromisoformat(workouts[3]["date"]), 802))
+    week = {w["id"]: w for w in plan(client)["weeks"][0]["workouts"]}
+    assert week[first["id"]]["activity_ids"] == []
+
+
+def test_pause_and_resume(client: TestClient, container: Container) -> None:
+    connect_athlete(container)
+    client.put(f"{BASE}/plan", json=goal_body(start=today().isoformat()), headers=AUTH)
+    until = (today() + timedelta(days=7)).isoformat()
+    response = client.put(f"{BASE}/pause", json={"until": until, "reason": "sick"}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert response.json()["paused_until"] == until
+    assert plan(client)["paused_until"] == until
+    assert client.delete(f"{BASE}/pause", headers=AUTH).status_code == 200
+    assert plan(client)["paused_until"] is None
+
+
+# --- every refusal changes nothing --------------------------------------------------------------------
+
+
+def test_every_4xx_changes_nothing(client: TestClient, container: Container) -> None:
+    connect_athlete(container)
+    client.put(f"{BASE}/plan", json=goal_body(), headers=AUTH)
+    body = plan(client)
+    past = body["weeks"][0]["workouts"][0]
+    movable = future_workout(body)
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    cases: list[tuple[str, str, dict[str, Any] | None, int]] = [
+        ("get", "/api/v1/athletes/999/plan", None, 404),
+        ("put", "/api/v1/athletes/999/plan", goal_body(), 404),
+        ("post", f"{BASE}/plan/changes/nope@2020-01-06/undo", None, 404),
+        ("post", f"{BASE}/plan/workouts/w19990101/move", {"date": movable["free_day"]}, 404),
+        ("post", f"{BASE}/plan/workouts/{past['id']}/move", {"date": movable["free_day"]}, 409),
+        ("post", f"{BASE}/plan/workouts/{movable['id']}/move", {"date": yesterday}, 422),
+        ("post", f"{BASE}/plan/workouts/{movable['id']}/move", {"date": "2026-02-30"}, 422),
+        ("post", f"{BASE}/plan/workouts/{movable['id']}/move", {"date": "2099-01-01"}, 422),
+        ("post", f"{BASE}/plan/workouts/{movable['id']}/move", {"date": movable["taken_day"]}, 409),
+        ("post", f"{BASE}/plan/workouts/{movable['id']}/pair", {"activity_id": 424242}, 404),
+        ("delete", f"{BASE}/plan/workouts/{movable['id']}/pair/424242", None, 404),
+        ("put", f"{BASE}/pause", {"until": yesterday, "reason": "sick"}, 422),
+        ("put", f"{BASE}/pause", {"until": movable["free_day"], "reason": "bored"}, 422),
+        ("delete", f"{BASE}/pause", None, 409),
+        ("put", f"{BASE}/plan", {**goal_body(), "timezone": "Mars/Olympus"}, 422),
+        ("put", f"{BASE}/plan/upload", {"plan": {"weeks": "nope"}}, 422),
+    ]
+    for method, path, json, status in cases:
+        before = snapshot(container)
+        response = client.request(method, path, json=json, headers=AUTH)
+        assert response.status_code == status, (method, path, json, response.text)
+        assert snapshot(container) == before, (method, path)
