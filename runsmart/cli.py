@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from runsmart.athletes_cli import athletes_app
 from runsmart.plan_cli import plan_app
 from runsmart.strava_cli import backfill_command, reconcile_command, strava_app
 from simulator.cli import simulator_command
@@ -12,6 +13,7 @@ app = typer.Typer(no_args_is_help=True, help="RunSmart Sync: Strava runs kept tr
 db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
+app.add_typer(athletes_app, name="athletes")
 app.command("simulator")(simulator_command)
 app.add_typer(strava_app, name="strava")
 app.command("backfill")(backfill_command)

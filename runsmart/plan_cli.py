@@ -1,4 +1,4 @@
-"""`runsmart plan ...` commands (owned by the planner work; see issue 3)."""
+"""`runsmart plan ...` commands: scenario replay (issue 3) and showing a stored plan (issue 4)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,24 @@ def examples_command(
 
     for path in write_examples(directory):
         typer.echo(str(path))
+
+
+@plan_app.command("show")
+def show_command(
+    athlete_id: int = typer.Argument(..., help="The athlete's Strava id."),
+    chart: Path | None = typer.Option(None, "--chart", help="Also draw the weeks into this PNG file."),
+) -> None:
+    """The athlete's stored plan: weeks planned vs done (compliance colours), the changes and their reasons."""
+    from rich.console import Console
+
+    from plans.errors import PlanError
+    from runsmart import plan_show
+    from runsmart.bootstrap import container
+
+    try:
+        plan_show.show(container(), athlete_id, Console(), chart)
+    except PlanError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    if chart is not None:
+        typer.echo(f"chart written to {chart}")

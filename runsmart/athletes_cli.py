@@ -1,0 +1,35 @@
+"""`runsmart athletes list`: who is connected, with what plan."""
+
+from __future__ import annotations
+
+import typer
+
+athletes_app = typer.Typer(no_args_is_help=True, help="Athletes: connections and plans.")
+
+
+@athletes_app.command("list")
+def list_command() -> None:
+    """Every athlete: connection status, stored activities, active plan version, pause."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from runsmart.bootstrap import container
+    from store import plan_repository
+
+    with container().sessions() as session:
+        rows = plan_repository.athletes_overview(session)
+        counts = plan_repository.activity_counts(session)
+    table = Table("athlete", "name", "timezone", "connection", "activities", "plan", "goal", "paused until")
+    for athlete, status, plan in rows:
+        goal = plan.goal if plan else {}
+        table.add_row(
+            str(athlete.id),
+            f"{athlete.firstname} {athlete.lastname}".strip() or "—",
+            athlete.timezone or "—",
+            status or "—",
+            str(counts.get(athlete.id, 0)),
+            f"{plan.id} v{plan.version}" if plan else "—",
+            f"{goal.get('kind', '')} {goal.get('date', '')}".strip() if plan else "—",
+            athlete.paused_until.isoformat() if athlete.paused_until else "—",
+        )
+    Console().print(table if rows else "no athletes yet")
