@@ -44,9 +44,28 @@ app.conf.update(
             "schedule": crontab(minute=45, hour=4, day_of_week="mon"),
         },
         "outbox-redrive": {"task": "notify.redrive", "schedule": settings.outbox_redrive_every_s},
+        # Hourly ticks; each selects the athletes for whom it is the right local time (jobs/clock.py).
+        "weekly-review": {"task": "jobs.weekly_review_tick", "schedule": crontab(minute=0)},
+        "missed-sweep": {"task": "jobs.missed_tick", "schedule": crontab(minute=5)},
+        "token-prefresh": {"task": "jobs.token_prefresh_tick", "schedule": crontab(minute=10)},
     },
 )
+
+
+def use_redbeat(celery: Celery, redis_url: str, *, key_prefix: str = "runsmart:redbeat") -> None:
+    """Beat's schedule and a lock in Redis: a second beat instance waits for the lock instead of sending
+    every job a second time, and takes over within the lock timeout if the first one dies."""
+    celery.conf.beat_scheduler = "redbeat.RedBeatScheduler"
+    celery.conf.redbeat_redis_url = redis_url
+    celery.conf.redbeat_redis_options = {"socket_timeout": 5, "socket_connect_timeout": 5}
+    celery.conf.redbeat_key_prefix = key_prefix
+    celery.conf.beat_max_loop_interval = 30  # the lock is extended every tick ...
+    celery.conf.redbeat_lock_timeout = 150  # ... and lapses 2.5 min after a beat dies
+
+
 if settings.celery_broker_url.startswith("redis"):
+    # The filesystem broker of `make demo` (no Redis) keeps Celery's default file-based scheduler.
+    use_redbeat(app, settings.redis_url)
     # Longer than any countdown we issue (sync.events.MAX_COUNTDOWN_S), so retries are not redelivered early.
     app.conf.broker_transport_options = {"visibility_timeout": 3600}
     app.conf.broker_pool_limit = 10

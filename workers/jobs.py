@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 
 from celery import Task
 
+from jobs import service
 from runsmart.bootstrap import container
+from store.db import UnitOfWork
 from sync.events import MAX_COUNTDOWN_S
 from workers.celery_app import app
 from workers.enqueue import send
@@ -49,3 +52,65 @@ def redrive_outbox() -> int:
     if ids:
         log.info("notify.redriven", extra={"count": len(ids)})
     return len(ids)
+
+
+# --- scheduled jobs: hourly ticks select athletes by their local time; one task per athlete --------------
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@app.task(name="jobs.weekly_review_tick", acks_late=True)
+def weekly_review_tick() -> int:
+    c = container()
+    with c.sessions() as session:
+        due = service.reviews_due(session, now=_now(), hour=c.settings.weekly_review_hour)
+    for athlete_id, week_start in due:
+        send("jobs.weekly_review", athlete_id, week_start.isoformat(), queue=QUEUE)
+    return len(due)
+
+
+@app.task(name="jobs.weekly_review", acks_late=True)
+def weekly_review(athlete_id: int, week_start: str) -> str:
+    with UnitOfWork(container().sessions) as uow:
+        outcome = service.weekly_review(uow.session, athlete_id, date.fromisoformat(week_start), now=_now())
+        uow.commit()
+    return outcome
+
+
+@app.task(name="jobs.missed_tick", acks_late=True)
+def missed_tick() -> int:
+    c = container()
+    with c.sessions() as session:
+        due = service.missed_due(session, now=_now(), lookback_days=c.settings.missed_lookback_days)
+    for athlete_id in due:
+        send("jobs.missed_sweep", athlete_id, queue=QUEUE)
+    return len(due)
+
+
+@app.task(name="jobs.missed_sweep", acks_late=True)
+def missed_sweep(athlete_id: int) -> int:
+    c = container()
+    with UnitOfWork(c.sessions) as uow:
+        missed = service.sweep_missed(
+            uow.session, athlete_id, now=_now(), lookback_days=c.settings.missed_lookback_days
+        )
+        uow.commit()
+    return len(missed)
+
+
+@app.task(name="jobs.token_prefresh_tick", acks_late=True)
+def token_prefresh_tick() -> int:
+    c = container()
+    with c.sessions() as session:
+        due = service.prefresh_due(session, now=_now(), hour=c.settings.token_prefresh_hour)
+    for athlete_id in due:
+        send("jobs.token_prefresh", athlete_id, queue=QUEUE)
+    return len(due)
+
+
+@app.task(name="jobs.token_prefresh", acks_late=True)
+def token_prefresh(athlete_id: int) -> str:
+    c = container()
+    return service.prefresh(c.sessions, c.tokens, athlete_id, now=_now(), recent_s=3600.0)

@@ -1,0 +1,281 @@
+"""The scheduled jobs' services. Selection (`*_due`) only reads; each per-athlete job runs in the caller's
+one transaction under the athlete's row lock (plans.service.load) and is idempotent through the outbox's
+idempotency keys: running it twice writes nothing the second time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+import planner
+from jobs import clock
+from plans import service as plan_service
+from store import plan_repository
+from store.models import Athlete, ConnectionStatus, StravaConnection
+from store.plan_models import NotificationOutbox
+from store.plan_models import Plan as PlanRow
+from sync.errors import StravaAuthError
+from sync.tokens import TokenService
+
+WEEK_REVIEWED = "week.reviewed"
+WORKOUT_MISSED = "workout.missed"
+
+
+def review_key(plan_id: int, week_start: date) -> str:
+    return f"{WEEK_REVIEWED}:{plan_id}:{week_start.isoformat()}"
+
+
+def missed_key(plan_id: int, workout_id: str) -> str:
+    return f"{WORKOUT_MISSED}:{plan_id}:{workout_id}"
+
+
+def _active_plans(session: Session) -> Sequence[tuple[PlanRow, Athlete]]:
+    stmt = (
+        select(PlanRow, Athlete)
+        .join(Athlete, Athlete.id == PlanRow.athlete_id)
+        .where(PlanRow.active.is_(True))
+    )
+    return [(p, a) for p, a in session.execute(stmt)]
+
+
+def _existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    if not keys:
+        return set()
+    stmt = select(NotificationOutbox.idempotency_key).where(NotificationOutbox.idempotency_key.in_(keys))
+    return set(session.scalars(stmt))
+
+
+def _write_once(
+    session: Session, *, key: str, athlete_id: int, event_type: str, payload: dict[str, Any], now: datetime
+) -> bool:
+    """One outbox row per key. Checked first (the caller holds the athlete's lock; the unique key stays the
+    last word), because the insert's rowcount is not reported for ORM-enabled INSERT ... ON CONFLICT."""
+    if _existing_keys(session, [key]):
+        return False
+    plan_repository.enqueue_notification(
+        session, athlete_id=athlete_id, event_type=event_type, payload=payload, idempotency_key=key, now=now
+    )
+    return True
+
+
+def _view(session: Session, row: PlanRow) -> planner.Plan:
+    return planner.plan_from_dict(plan_repository.current_version(session, row).plan)
+
+
+# --- weekly review -------------------------------------------------------------------------------------
+
+
+def reviews_due(session: Session, *, now: datetime, hour: int) -> list[tuple[int, date]]:
+    """(athlete, week Monday) for every athlete whose Sunday `hour`:00 has come and who has no review yet."""
+    due = [
+        (row, week)
+        for row, _athlete in _active_plans(session)
+        if (week := clock.review_week(now, row.timezone, hour)) is not None
+    ]
+    done = _existing_keys(session, [review_key(row.id, week) for row, week in due])
+    return [(row.athlete_id, week) for row, week in due if review_key(row.id, week) not in done]
+
+
+@dataclass(frozen=True)
+class WeekReview:
+    planned_km: float
+    done_km: float
+    workouts: list[dict[str, Any]]
+
+
+def summarize_week(
+    plan: planner.Plan, runs: Sequence[planner.Activity], week_start: date
+) -> WeekReview | None:
+    week = plan.week_of(week_start)
+    if week is None:
+        return None
+    as_of = week.end + timedelta(days=1)
+    compliance = planner.plan_compliance(plan, runs, as_of)
+    rows = []
+    for w in week.workouts:
+        if not w.is_run:
+            continue
+        c = compliance.get(w.id)
+        rows.append(
+            {
+                "workout_id": w.id,
+                "date": w.date.isoformat(),
+                "type": w.type.value,
+                "planned_km": round(w.distance_m / 1000, 1),
+                "done_km": round((c.completed_m if c else 0.0) / 1000, 1),
+                "status": c.status if c else "planned",
+                "colour": c.colour if c else None,
+            }
+        )
+    done = sum(a.distance_m for a in runs if a.is_run and week.start <= a.local_date <= week.end) / 1000
+    return WeekReview(round(week.planned_km, 1), round(done, 1), rows)
+
+
+def weekly_review(session: Session, athlete_id: int, week_start: date, *, now: datetime) -> str:
+    loaded = plan_service.load(session, athlete_id, now=now)  # takes the athlete's row lock
+    if loaded is None:
+        return "no plan"
+    row = loaded.row
+    runs = [a for a in loaded.activities if a.is_run]
+    review = summarize_week(loaded.view, runs, week_start)
+    if review is None:
+        return "week not in plan"
+    done_runs = sum(1 for w in review.workouts if w["status"] == "completed")
+    share = f" ({review.done_km / review.planned_km:.0%})" if review.planned_km else ""
+    reasons = [
+        f"Week of {week_start:%a %d %b}: {review.done_km:.1f} of {review.planned_km:.1f} km{share}, "
+        f"{done_runs} of {len(review.workouts)} planned runs done."
+    ]
+    changed = [
+        c.reason
+        for c in plan_repository.changes(session, row.id)
+        if not c.undone and week_start <= c.created_at.date() <= week_start + timedelta(days=6)
+    ]
+    reasons.extend(dict.fromkeys(changed))
+    written = _write_once(
+        session,
+        athlete_id=athlete_id,
+        event_type=WEEK_REVIEWED,
+        payload={
+            "athlete_id": athlete_id,
+            "plan_id": row.id,
+            "version": row.version,
+            "week_start": week_start.isoformat(),
+            "planned_km": review.planned_km,
+            "done_km": review.done_km,
+            "workouts": review.workouts,
+            "reasons": reasons,
+        },
+        key=review_key(row.id, week_start),
+        now=now,
+    )
+    return "reviewed" if written else "already reviewed"
+
+
+# --- missed workouts -----------------------------------------------------------------------------------
+
+
+def _missed(
+    view: planner.Plan, matched: set[str], first: date, last: date, not_before: date
+) -> list[planner.Workout]:
+    return [
+        w
+        for w in view.workouts()
+        if w.is_run and first <= w.date <= last and w.date >= not_before and w.id not in matched
+    ]
+
+
+def _window(row: PlanRow, now: datetime, lookback_days: int) -> tuple[date, date, date]:
+    first, last = clock.ended_days(now, row.timezone, lookback_days)
+    # Workouts dated before the plan existed were never anyone's to miss.
+    created = clock.local_now(row.created_at, row.timezone).date()
+    return first, last, created
+
+
+def missed_due(session: Session, *, now: datetime, lookback_days: int) -> list[int]:
+    """Athletes with a run workout whose day has ended in their timezone, unmatched and not yet announced."""
+    athletes = []
+    for row, athlete in _active_plans(session):
+        first, last, created = _window(row, now, lookback_days)
+        if plan_service.is_paused(athlete, last + timedelta(days=1)):
+            continue
+        matched = {w for w, _ in plan_repository.match_pairs(session, row.id)}
+        candidates = _missed(_view(session, row), matched, first, last, created)
+        keys = [missed_key(row.id, w.id) for w in candidates]
+        if set(keys) - _existing_keys(session, keys):
+            athletes.append(row.athlete_id)
+    return athletes
+
+
+def sweep_missed(session: Session, athlete_id: int, *, now: datetime, lookback_days: int) -> list[str]:
+    """Adapt the plan as of the athlete's today, then announce each ended workout still without a run."""
+    loaded = plan_service.load(session, athlete_id, now=now)  # takes the athlete's row lock
+    if loaded is None or plan_service.is_paused(loaded.athlete, loaded.today):
+        return []
+    outcome = plan_service.refresh(session, loaded, cause="missed_sweep", now=now)
+    row = loaded.row
+    first, last, created = _window(row, now, lookback_days)
+    matched = {w for w, _ in plan_repository.match_pairs(session, row.id)}
+    candidates = _missed(_view(session, row), matched, first, last, created)
+    written = []
+    for w in candidates:
+        reason = (
+            f"No run was recorded for the {w.distance_m / 1000:.1f} km {w.type.value} run "
+            f"planned on {w.date:%a %d %b}: it counts as missed."
+        )
+        if _write_once(
+            session,
+            athlete_id=athlete_id,
+            event_type=WORKOUT_MISSED,
+            payload={
+                "athlete_id": athlete_id,
+                "plan_id": row.id,
+                "version": row.version,
+                "workout_id": w.id,
+                "workout_date": w.date.isoformat(),
+                "type": w.type.value,
+                "planned_km": round(w.distance_m / 1000, 1),
+                "reasons": [reason, *(c.reason for c in outcome.changes)],
+            },
+            key=missed_key(row.id, w.id),
+            now=now,
+        ):
+            written.append(w.id)
+    return written
+
+
+# --- token refresh ahead of use ------------------------------------------------------------------------
+
+
+def prefresh_due(session: Session, *, now: datetime, hour: int, recent_s: float = 3600.0) -> list[int]:
+    """Athletes for whom it is `hour` o'clock, with a run planned tomorrow, whose access token expires before
+    tomorrow starts and was not refreshed within `recent_s` (someone else just proved the grant alive)."""
+    athletes = []
+    for row, _athlete in _active_plans(session):
+        if not clock.is_hour(now, row.timezone, hour):
+            continue
+        tomorrow = clock.local_now(now, row.timezone).date() + timedelta(days=1)
+        if not any(w.is_run and w.date == tomorrow for w in _view(session, row).workouts()):
+            continue
+        connection = session.get(StravaConnection, row.athlete_id)
+        if connection is None or connection.status != ConnectionStatus.ACTIVE:
+            continue
+        if connection.expires_at >= clock.start_of(tomorrow, row.timezone).timestamp():
+            continue
+        refreshed = connection.refreshed_at
+        if refreshed is not None and (now - _aware(refreshed)).total_seconds() < recent_s:
+            continue
+        athletes.append(row.athlete_id)
+    return athletes
+
+
+def prefresh(
+    sessions: sessionmaker[Session], tokens: TokenService, athlete_id: int, *, now: datetime, recent_s: float
+) -> str:
+    """Refresh one athlete's token now, unless another worker did within `recent_s` (no redundant refresh).
+
+    A dead grant is marked `needs_reauth` by the token service, so the athlete is asked to reconnect before
+    the run rather than after it."""
+    with sessions() as session:
+        connection = session.get(StravaConnection, athlete_id)
+        if connection is None or connection.status != ConnectionStatus.ACTIVE:
+            return "not connected"
+        if (
+            connection.refreshed_at is not None
+            and (now - _aware(connection.refreshed_at)).total_seconds() < recent_s
+        ):
+            return "recently refreshed"
+    try:
+        tokens.access_token(athlete_id, force_refresh=True)
+    except StravaAuthError:
+        return "grant dead: needs reauthorization"
+    return "refreshed"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
