@@ -33,3 +33,29 @@ def list_command() -> None:
             athlete.paused_until.isoformat() if athlete.paused_until else "—",
         )
     Console().print(table if rows else "no athletes yet")
+
+
+@athletes_app.command("ical")
+def ical_command(
+    athlete_id: int = typer.Argument(..., help="the athlete's Strava id"),
+    rotate: bool = typer.Option(False, help="issue a new URL; the old one stops working"),
+) -> None:
+    """Print the athlete's calendar feed URL (issued on first use; only its digest is stored)."""
+    from notify import ical
+    from runsmart.bootstrap import container
+    from store.db import UnitOfWork
+
+    c = container()
+    with UnitOfWork(c.sessions) as uow:
+        try:
+            token = ical.issue_token(uow.session, athlete_id, rotate=rotate)
+        except LookupError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        uow.commit()
+    if token is None:
+        typer.echo(
+            "a feed URL was already issued and cannot be shown again; use --rotate for a new one", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(ical.feed_url(c.settings.public_base_url, token))

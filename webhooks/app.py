@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from plans.errors import PlanError
 from runsmart.bootstrap import Container, container
-from webhooks import oauth, plans_api, strava
+from webhooks import ical, oauth, plans_api, strava
 
 
 def _broker_reachable() -> bool:
@@ -47,6 +47,8 @@ def create_app(
     # The internal API for the RunSmart app (docs/api.md); OpenAPI docs at /docs.
     app.include_router(plans_api.make_router(get_container))
     app.add_exception_handler(PlanError, plans_api.plan_error_handler)
+    # The athlete's training calendar feed (docs/notifications.md).
+    app.include_router(ical.make_router(get_container))
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
