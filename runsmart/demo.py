@@ -1,4 +1,6 @@
-"""`make demo`: the whole ingest path on this machine with nothing installed but Python.
+"""`make demo`: the whole loop on this machine with nothing installed but Python: a season synced from the
+simulator, a plan (internal API) that adapts to a missed week and too much speed work, the signed notifications
+received and verified by a local webhook receiver, and the plan chart (.demo/plan.png).
 
 Embedded SQLite instead of PostgreSQL, kombu's filesystem transport instead of Redis, the Strava simulator instead
 of strava.com; but the same API process, the same Celery tasks in a real worker process, the same migrations.
@@ -6,11 +8,15 @@ of strava.com; but the same API process, the same Celery tasks in a real worker 
 
 from __future__ import annotations
 
+import base64
 import shutil
+import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
 from rich.console import Console
@@ -18,12 +24,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
-from runsmart.stack import Stack
+from notify.receiver import Receiver
+from runsmart.stack import Stack, _runsmart
 from store.db import engine_for, session_factory
 from store.migrate import upgrade
 from store.models import Activity, StravaEvent
 
 WORKDIR = Path(".demo")
+DEMO_SECRET = "whsec_" + base64.b64encode(b"demo-only-webhook-secret-32bytes").decode()
+DEMO_API_KEY = "demo-api-key-not-for-production"
 
 
 def _events(url: str) -> list[StravaEvent]:
@@ -66,6 +75,100 @@ def _activity_table(url: str) -> Table:
     return table
 
 
+def _season(
+    console: Console, stack: Stack, athlete_id: int, url: str, receiver: Receiver, handled: int
+) -> None:
+    """A plan, then a season on it: a normal week, a missed week, a week of too much speed work."""
+    api = f"{stack.api_url}/api/v1/athletes/{athlete_id}"
+    auth = {"Authorization": f"Bearer {DEMO_API_KEY}"}
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=today.weekday() + 21)  # three complete weeks ago
+    body: dict[str, Any] = {
+        "athlete": {"weekly_km": 35, "runs_per_week": 4, "vdot": 45, "long_run_km": 12},
+        "goal": {
+            "kind": "race",
+            "date": (start + timedelta(weeks=12, days=5)).isoformat(),
+            "distance_m": 10000,
+        },
+        "start": start.isoformat(),
+        "timezone": "UTC",
+    }
+    requests.put(f"{api}/plan", json=body, headers=auth, timeout=30).raise_for_status()
+    plan = requests.get(f"{api}/plan", headers=auth, timeout=30).json()
+    console.print(
+        f"\n[bold]A plan[/] for a 10 km race on {body['goal']['date']}, starting {start} (via the internal API)"
+    )
+    runs: list[dict[str, Any]] = [
+        w for week in plan["weeks"] for w in week["workouts"] if w["type"] != "rest"
+    ]
+    week1 = [w for w in runs if start <= date.fromisoformat(w["date"]) < start + timedelta(days=7)]
+    week3 = [
+        w
+        for w in runs
+        if start + timedelta(days=14) <= date.fromisoformat(w["date"]) < start + timedelta(days=21)
+    ]
+    admin = stack.simulator.admin
+    created = 0
+    for w in week1:  # as planned
+        admin.create_activity(
+            athlete_id,
+            kind="long" if w["type"] == "long" else "easy",
+            start_date_local=f"{w['date']}T07:00:00Z",
+            fields={"distance": w["distance_m"], "moving_time": int(w["duration_s"])},
+        )
+        created += 1
+    # Week 2: nothing (sick). Week 3: every run turned into an interval session.
+    for w in week3:
+        admin.create_activity(athlete_id, kind="intervals", start_date_local=f"{w['date']}T07:00:00Z")
+        created += 1
+    console.print(
+        f"the athlete runs week 1 as planned, misses week 2, and does {len(week3)} interval sessions in week 3"
+    )
+    admin.wait_deliveries()
+    _wait_until_handled(console, url, handled + created)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(receiver.webhooks()) < 3:
+        time.sleep(0.2)
+    time.sleep(1.0)  # let the last deliveries land
+
+    changes = requests.get(f"{api}/plan/changes", headers=auth, timeout=30).json()
+    table = Table(title="Plan changes and their reasons")
+    for column in ("change", "reason"):
+        table.add_column(column)
+    for change in changes:
+        table.add_row(str(change.get("id") or change.get("change_id")), str(change.get("reason")))
+    console.print(table)
+
+    received = Table(title=f"Notifications received by the local webhook receiver ({receiver.url})")
+    for column in ("type", "signature", "reasons"):
+        received.add_column(column)
+    for message in receiver.webhooks():
+        data = message.json()
+        received.add_row(
+            data["type"],
+            "verified" if message.verified else f"INVALID ({message.error})",
+            "\n".join(data["data"].get("reasons") or [])[:300],
+        )
+    console.print(received)
+
+
+def _chart(console: Console, stack: Stack, athlete_id: int, workdir: Path) -> Path | None:
+    chart = (workdir / "plan.png").resolve()
+    result = subprocess.run(
+        [*_runsmart(), "plan", "show", str(athlete_id), "--chart", str(chart)],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        console.print(f"[yellow]runsmart plan show failed:[/] {result.stderr.strip()[-300:]}")
+        return None
+    console.print(result.stdout)
+    return chart
+
+
 def run_demo(weeks: int = 3, keep: bool = False, workdir: Path = WORKDIR) -> int:
     console = Console(width=None if sys.stdout.isatty() else 120)
     if workdir.exists() and not keep:
@@ -75,6 +178,7 @@ def run_demo(weeks: int = 3, keep: bool = False, workdir: Path = WORKDIR) -> int
     upgrade(url)
     console.print(f"[bold]RunSmart Sync demo[/] — database {url}, broker filesystem://{workdir}/broker")
 
+    receiver = Receiver(secret=DEMO_SECRET).start()
     stack = Stack(
         database_url=url,
         broker_url="filesystem://",
@@ -82,6 +186,11 @@ def run_demo(weeks: int = 3, keep: bool = False, workdir: Path = WORKDIR) -> int
         workers=1,
         worker_pool="solo",
         simulator_args=["--weeks", str(weeks), "--hold-season"],
+        extra_env={
+            "RUNSMART_APP_WEBHOOK_URL": f"{receiver.url}/webhooks",
+            "RUNSMART_APP_WEBHOOK_SECRET": DEMO_SECRET,
+            "RUNSMART_API_KEYS": DEMO_API_KEY,
+        },
     )
     with stack:
         console.print(
@@ -113,10 +222,15 @@ def run_demo(weeks: int = 3, keep: bool = False, workdir: Path = WORKDIR) -> int
         again.raise_for_status()
         console.print(f"redelivered the rename event: the API answered {again.json()}")
         _wait_until_handled(console, url, pushed + 3)
+        _season(console, stack, athlete_id, url, receiver, pushed + 3)
+        chart = _chart(console, stack, athlete_id, workdir)
+    receiver.stop()
 
     console.print(_activity_table(url))
     outcomes = Counter(e.outcome for e in _events(url))
     console.print("events by outcome: " + ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())))
+    if chart:
+        console.print(f"plan chart written to {chart}")
     stats_line = f"logs and database in {workdir}/ (run again with --keep to keep them between runs)"
     console.print(stats_line)
     return 0

@@ -91,6 +91,7 @@ def test_a_synced_run_changes_the_plan_and_a_signed_notification_arrives(
         body = Webhook(SECRET).verify(matched.body, matched.headers)  # the app's own check
         assert matched.headers["webhook-id"].startswith("workout.matched:")
         assert body["data"]["reasons"]
+
         # Last week is complete and mostly unrun: syncing adapts the plan, and that is announced with reasons.
         def adapted() -> bool:
             return any(
