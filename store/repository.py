@@ -127,6 +127,25 @@ def count_events_by_status(session: Session) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
+def has_newer_update(session: Session, event: StravaEvent) -> bool:
+    """Another `update` of the same activity in the inbox at the same second or later (any status).
+
+    Strava's `event_time` has whole seconds and deliveries arrive in any order, so an `update` that is not the
+    newest known one must not be applied from its body (a late rename would overwrite a newer one)."""
+    stmt = (
+        select(StravaEvent.id)
+        .where(
+            StravaEvent.object_type == event.object_type,
+            StravaEvent.object_id == event.object_id,
+            StravaEvent.aspect_type == "update",
+            StravaEvent.id != event.id,
+            StravaEvent.event_time >= event.event_time,
+        )
+        .limit(1)
+    )
+    return session.execute(stmt).first() is not None
+
+
 # --- athletes and connections -------------------------------------------------------------------------
 
 

@@ -221,6 +221,9 @@ class EventProcessor:
         if stored is None or not set(updates) <= {"title", "private"}:
             return self._sync(session, event)
         repository.lock_athlete(session, event.owner_id)
+        if repository.has_newer_update(session, event):
+            # Delivered out of order, or several edits in one second: the body may be stale; ask Strava.
+            return self._sync(session, event)
         raw = dict(stored.raw or {})
         if "title" in updates:
             stored.name = raw["name"] = str(updates["title"])
