@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck services unit integration e2e bench clean
+.PHONY: demo test lint typecheck services unit integration e2e chaos bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -40,6 +40,10 @@ integration: $(STAMP) services
 
 e2e: $(STAMP) services
 	$(BIN)/pytest -q -m e2e
+
+## The chaos suite at 5x the CI scenario (docs/testing.md); RUNSMART_CHAOS_SCALE=N for any other size.
+chaos: $(STAMP) services
+	RUNSMART_CHAOS_SCALE=$${RUNSMART_CHAOS_SCALE:-5} $(BIN)/pytest -q -s -m chaos tests/chaos
 
 bench: $(STAMP) services
 	$(BIN)/python -m bench
