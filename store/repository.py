@@ -48,22 +48,44 @@ def updates_digest(updates: dict[str, Any]) -> str:
 
 def insert_event_if_new(session: Session, values: dict[str, Any]) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the id of a new row, None for a duplicate."""
-    values = {**values, "updates_digest": updates_digest(values.get("updates", {}))}
-    key = [
-        StravaEvent.subscription_id,
-        StravaEvent.object_type,
-        StravaEvent.object_id,
-        StravaEvent.aspect_type,
-        StravaEvent.event_time,
-        StravaEvent.updates_digest,
-    ]
+    return insert_events_if_new(session, [values])[0]
+
+
+def insert_events_if_new(session: Session, rows: Sequence[dict[str, Any]]) -> list[int | None]:
+    """Many events in one statement (group commit): for each row, its new id, or None for a duplicate.
+
+    Duplicates inside the batch are resolved here (the first wins) and against the table by ON CONFLICT.
+    """
+    keyed = [{**row, "updates_digest": updates_digest(row.get("updates", {}))} for row in rows]
+    key_of = [_natural_key(row) for row in keyed]
+    first: dict[tuple[Any, ...], int] = {}
+    for index, key in enumerate(key_of):
+        first.setdefault(key, index)
+    unique = [keyed[i] for i in sorted(first.values())]
+    # executemany with RETURNING: SQLAlchemy's "insertmanyvalues" sends one multi-row INSERT per 1000 rows,
+    # and the statement is compiled once (a .values(list) would be compiled anew for every batch size).
     stmt = (
         _insert_for(session)(StravaEvent)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=key)
-        .returning(StravaEvent.id)
+        .on_conflict_do_nothing(index_elements=_NATURAL_KEY)
+        .returning(StravaEvent.id, *_NATURAL_KEY)
     )
-    return session.execute(stmt).scalar_one_or_none()
+    result = session.execute(stmt, unique) if len(unique) > 1 else session.execute(stmt.values(unique[0]))
+    inserted = {tuple(r[1:]): r[0] for r in result.all()}
+    return [inserted.get(key) if first[key] == index else None for index, key in enumerate(key_of)]
+
+
+_NATURAL_KEY = [
+    StravaEvent.subscription_id,
+    StravaEvent.object_type,
+    StravaEvent.object_id,
+    StravaEvent.aspect_type,
+    StravaEvent.event_time,
+    StravaEvent.updates_digest,
+]
+
+
+def _natural_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[column.key] for column in _NATURAL_KEY)
 
 
 def lock_event(session: Session, event_id: int) -> StravaEvent | None:

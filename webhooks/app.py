@@ -31,10 +31,17 @@ def create_app(
     start_backfill: Callable[[int], bool] | None = None,
     broker_check: Callable[[], bool] = _broker_reachable,
 ) -> FastAPI:
+    publish: Callable[[list[int]], bool]
     if enqueue is None:
-        from workers.enqueue import enqueue_event
+        from workers.enqueue import enqueue_event, publish_events
 
-        enqueue = enqueue_event
+        enqueue, publish = enqueue_event, publish_events
+    else:
+        one = enqueue
+
+        def publish(ids: list[int]) -> bool:
+            return all([one(event_id) for event_id in ids])
+
     if start_backfill is None:
         from workers.enqueue import send
 
@@ -42,7 +49,7 @@ def create_app(
             return send("backfill.page", athlete_id, queue="strava_bulk")
 
     app = FastAPI(title="RunSmart Sync", version="0.1.0")
-    app.include_router(strava.make_router(get_container, enqueue))
+    app.include_router(strava.make_router(get_container, publish))
     app.include_router(oauth.make_router(get_container, enqueue, start_backfill))
     # The internal API for the RunSmart app (docs/api.md); OpenAPI docs at /docs.
     app.include_router(plans_api.make_router(get_container))

@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from runsmart.bootstrap import Container
 from store import repository
 from store.db import UnitOfWork
+from webhooks.intake import GroupCommitter
 from webhooks.metrics import ENQUEUE_FAILURES, WEBHOOK_EVENTS, WEBHOOK_LATENCY
 from webhooks.schemas import Ack, StravaEventIn
 
@@ -58,8 +58,9 @@ def parse_event(body: bytes) -> StravaEventIn:
         raise HTTPException(422, f"not a Strava event: {problems}") from None
 
 
-def make_router(container: Callable[[], Container], enqueue: Callable[[int], bool]) -> APIRouter:
+def make_router(container: Callable[[], Container], publish: Callable[[list[int]], bool]) -> APIRouter:
     router = APIRouter()
+    committer = GroupCommitter(lambda rows: _store(container(), rows), publish)
 
     @router.get("/webhooks/strava")
     def handshake(request: Request) -> JSONResponse:
@@ -77,7 +78,7 @@ def make_router(container: Callable[[], Container], enqueue: Callable[[int], boo
         return JSONResponse({"hub.challenge": challenge})
 
     @router.post("/webhooks/strava", response_model=Ack)
-    async def receive(request: Request) -> Ack:
+    async def receive(request: Request) -> Response:
         started = time.perf_counter()
         settings = container().settings
         try:
@@ -91,26 +92,29 @@ def make_router(container: Callable[[], Container], enqueue: Callable[[int], boo
         except HTTPException as error:
             WEBHOOK_EVENTS.labels(outcome=f"rejected_{error.status_code}").inc()
             raise
+        values: dict[str, Any] = event.model_dump()
+        values["received_at"] = datetime.now(UTC)
         try:
-            event_id = await run_in_threadpool(_store, container(), event)
+            event_id, published = await committer.submit(values)
         except OperationalError:
             WEBHOOK_EVENTS.labels(outcome="unavailable").inc()
             # Strava retries a non-200 (up to 3 attempts in all), so a 503 is not a loss by itself.
             raise HTTPException(503, "event store unavailable, retry later") from None
-        if event_id is not None and not await run_in_threadpool(enqueue, event_id):
+        if event_id is not None and not published:
             ENQUEUE_FAILURES.inc()
         outcome = "accepted" if event_id is not None else "duplicate"
         WEBHOOK_EVENTS.labels(outcome=outcome).inc()
         WEBHOOK_LATENCY.observe(time.perf_counter() - started)
-        return Ack(status=outcome)
+        return Response(_ACKS[outcome], media_type="application/json")
 
     return router
 
 
-def _store(c: Container, event: StravaEventIn) -> int | None:
-    values: dict[str, Any] = event.model_dump()
-    values["received_at"] = datetime.now(UTC)
+_ACKS = {status: Ack(status=status).model_dump_json().encode() for status in ("accepted", "duplicate")}
+
+
+def _store(c: Container, rows: list[dict[str, Any]]) -> list[int | None]:
     with UnitOfWork(c.sessions) as uow:
-        event_id = repository.insert_event_if_new(uow.session, values)
+        ids = repository.insert_events_if_new(uow.session, rows)
         uow.commit()
-    return event_id
+    return ids

@@ -24,6 +24,7 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     task_routes={
         "sync.*": {"queue": "strava"},
+        "inbox.dispatch": {"queue": "strava"},
         "backfill.page": {"queue": "strava_bulk"},
         "reconcile.athlete": {"queue": "strava_bulk"},
         "inbox.*": {"queue": "maintenance"},

@@ -17,6 +17,13 @@ def enqueue_event(event_id: int, *, bulk: bool = False) -> bool:
     return send("sync.process_event", event_id, queue="strava_bulk" if bulk else "strava")
 
 
+def publish_events(event_ids: list[int]) -> bool:
+    """A batch from the webhook's group commit: one message; the worker fans it out (`inbox.dispatch`)."""
+    if len(event_ids) == 1:
+        return enqueue_event(event_ids[0])
+    return send("inbox.dispatch", event_ids, queue="strava")
+
+
 def send(task: str, *args: object, queue: str | None = None, countdown: float | None = None) -> bool:
     try:
         app.send_task(

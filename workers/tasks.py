@@ -29,6 +29,13 @@ def process_event(self: Task, event_id: int) -> str:
     return result.outcome
 
 
+@app.task(name="inbox.dispatch", acks_late=True)
+def dispatch_events(event_ids: list[int]) -> int:
+    """Fan a group-committed batch out into one task per event (each with its own retries)."""
+    published = sum(enqueue_event(event_id) for event_id in event_ids)
+    return published
+
+
 @app.task(name="inbox.redrive", acks_late=True)
 def redrive_inbox(limit: int = 500) -> int:
     """Re-enqueue inbox rows left unhandled: a crash between commit and enqueue, a broker outage, parked work."""
