@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -54,8 +55,18 @@ def drop_database(name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_url(worker_id: str) -> Iterator[str]:
-    name = f"runsmart_test_{worker_id}"
+def run_tag(request: pytest.FixtureRequest, worker_id: str) -> str:
+    """Unique per test run and xdist worker: concurrent runs on one machine never drop each other's databases."""
+    uid = getattr(request.config, "workerinput", {}).get("testrunuid") or _RUN_UID
+    return f"{uid[:8]}_{worker_id}"
+
+
+_RUN_UID = uuid.uuid4().hex
+
+
+@pytest.fixture(scope="session")
+def pg_url(run_tag: str) -> Iterator[str]:
+    name = f"runsmart_test_{run_tag}"
     url = create_database(name)
     yield url
     from store.db import engine_for

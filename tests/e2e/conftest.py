@@ -27,8 +27,8 @@ def wait_for(check: Callable[[], T], timeout: float = 30.0, what: str = "conditi
 
 
 @pytest.fixture
-def e2e_db(worker_id: str) -> Iterator[str]:
-    name = f"runsmart_e2e_{worker_id}"
+def e2e_db(run_tag: str) -> Iterator[str]:
+    name = f"runsmart_e2e_{run_tag}"
     url = create_database(name)
     yield url
     from store.db import engine_for
