@@ -46,6 +46,7 @@ chaos: $(STAMP) services
 	RUNSMART_CHAOS_SCALE=$${RUNSMART_CHAOS_SCALE:-5} $(BIN)/pytest -q -s -m chaos tests/chaos
 
 bench: $(STAMP) services
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || (echo "install wrk (apt-get install wrk)"; exit 1)
 	$(BIN)/python -m bench
 
 clean:

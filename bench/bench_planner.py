@@ -66,14 +66,10 @@ def synthetic_runs(plan: Plan, rng: random.Random, weeks: int = 12) -> list[Acti
     return runs
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--athletes", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
+def measure(athletes: int = 200, seed: int = 1) -> dict[str, float | int]:
+    rng = random.Random(seed)
     cases = []
-    for _ in range(args.athletes):
+    for _ in range(athletes):
         athlete, goal, start = synthetic_athlete(rng)
         runs = synthetic_runs(generate_plan(athlete, goal, start), rng)
         cases.append((athlete, goal, start, runs, start + timedelta(weeks=12)))
@@ -88,10 +84,27 @@ def main() -> None:
         changes += len(result.changes)
 
     times.sort()
-    median = statistics.median(times) * 1000
-    p90 = times[int(0.9 * (len(times) - 1))] * 1000
-    print(f"athletes: {len(times)}  changes: {changes}  (16-week plan + adapt over 12 weeks of runs)")
-    print(f"median per athlete: {median:.2f} ms   p90: {p90:.2f} ms   max: {times[-1] * 1000:.2f} ms")
+    return {
+        "athletes": len(times),
+        "changes": changes,
+        "median_ms": round(statistics.median(times) * 1000, 2),
+        "p90_ms": round(times[int(0.9 * (len(times) - 1))] * 1000, 2),
+        "max_ms": round(times[-1] * 1000, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--athletes", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    result = measure(args.athletes, args.seed)
+    print(
+        f"athletes: {result['athletes']}  changes: {result['changes']}  (16-week plan + adapt over 12 weeks of runs)"
+    )
+    print(
+        f"median per athlete: {result['median_ms']:.2f} ms   p90: {result['p90_ms']:.2f} ms   max: {result['max_ms']:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

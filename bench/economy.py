@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from runsmart.stack import Stack
 from store.db import engine_for, session_factory
-from store.models import Activity, StravaEvent
+from store.models import Activity, BackfillJob, StravaEvent
 
 PG = "postgresql+psycopg://root@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/14"
@@ -192,11 +192,9 @@ def priority(athletes: int, history_weeks: int, pushes: int, log_dir: Path) -> d
                     .select_from(StravaEvent)
                     .where(StravaEvent.source == "backfill", StravaEvent.status != "done")
                 )
-                jobs_open = session.execute(
-                    select(func.count())
-                    .select_from(StravaEvent.__table__.metadata.tables["backfill_jobs"])
-                    .where(StravaEvent.__table__.metadata.tables["backfill_jobs"].c.status != "done")
-                ).scalar()
+                jobs_open = session.scalar(
+                    select(func.count()).select_from(BackfillJob).where(BackfillJob.status != "done")
+                )
             now = time.monotonic()
             for activity_id in have - synced_at.keys():
                 synced_at[activity_id] = now

@@ -1,0 +1,59 @@
+"""`make bench`: every benchmark in one run, results written to bench/results/ and README's Performance section.
+
+    .venv/bin/python -m bench                # the full run (a few minutes; needs PostgreSQL, Redis and wrk)
+    .venv/bin/python -m bench --quick        # smaller sizes, for a smoke run
+    .venv/bin/python -m bench --only intake  # one of: planner, intake, economy
+
+Every ratio is against a baseline measured in the same run on the same machine. Run it on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import bench_planner, economy, intake
+from bench.report import render_markdown, update_readme
+
+RESULTS = Path(__file__).with_name("results")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="RunSmart Sync benchmarks")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=["planner", "intake", "economy"], action="append")
+    parser.add_argument(
+        "--no-readme", action="store_true", help="do not rewrite README's Performance section"
+    )
+    args = parser.parse_args()
+    wanted = set(args.only or ["planner", "intake", "economy"])
+    results: dict[str, Any] = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "quick": args.quick,
+    }
+    if "planner" in wanted:
+        print("planner …", flush=True)
+        results["planner"] = bench_planner.measure(athletes=50 if args.quick else 200)
+    if "intake" in wanted:
+        print("intake …", flush=True)
+        results["intake"] = intake.run(seconds=5 if args.quick else 15)
+    if "economy" in wanted:
+        print("economy …", flush=True)
+        results["economy"] = economy.run(quick=args.quick)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    markdown = render_markdown(results)
+    (RESULTS / "latest.md").write_text(markdown)
+    if not args.no_readme and not args.quick:
+        update_readme(Path(__file__).resolve().parent.parent / "README.md", markdown)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Render benchmark results as Markdown and splice them into README between markers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def render_markdown(r: dict[str, Any]) -> str:
+    lines = [f"Measured {r['measured_at']} on {r['machine']} with `make bench`.", ""]
+    if "intake" in r:
+        i = r["intake"]
+        lines += [
+            f"**Webhook intake** — wrk, {i['connections']} connections, {i['seconds']} s per server, one uvicorn process each:",
+            "",
+            _row("server", "events/s", "p50 ms", "p99 ms", "acked", "stored", "durable"),
+            _row("---", "---:", "---:", "---:", "---:", "---:", "---"),
+        ]
+        for name, label in (
+            ("bare", "bare ASGI, answers 200 (ceiling)"),
+            ("naive", "naive FastAPI: INSERT+COMMIT+Redis push per request"),
+            ("ours", "RunSmart API (group commit)"),
+        ):
+            m = i[name]
+            lines.append(
+                _row(
+                    label,
+                    f"{m['rps']:.0f}",
+                    m["p50_ms"],
+                    m["p99_ms"],
+                    m["acked"],
+                    m["stored"] if m["stored"] is not None else "–",
+                    {True: "yes", False: "NO", None: "–"}[m["durable"]],
+                )
+            )
+        lines += [
+            "",
+            f"Ours / naive = **{i['ours_vs_naive']}×** (goal ≥ 2×); ours / bare = {i['ours_vs_bare']}×.",
+            "",
+        ]
+    if "economy" in r:
+        e = r["economy"]
+        c, d, p = e["calls_per_run"], e["drain"], e["priority"]
+        lines += [
+            "**Strava API economy** — real API, 2 workers and the simulator:",
+            "",
+            _row("measure", "value", "goal"),
+            _row("---", "---:", "---"),
+            _row(
+                f"calls per synced run ({c['runs_synced']} runs, {c['athletes']} athletes; incl. {c['token_refreshes']} refreshes)",
+                c["calls_per_synced_run"],
+                "≤ 1.02",
+            ),
+            _row("… including the nightly reconciliation", c["calls_per_run_with_nightly"], "≤ 1.02"),
+            _row(
+                "weekly full reconciliation, calls per athlete",
+                c["weekly_reconcile_calls_per_athlete"],
+                "cheap",
+            ),
+            _row(
+                f"drain: calls used of a {d['read_limit_per_15min']}/15 min window ({d['runs_pushed']} runs pushed)",
+                f"{d['drain_share'] * 100:.0f} %",
+                "≥ 95 %",
+            ),
+            _row("429s provoked", c["http_429"] + d["http_429"], "0"),
+            _row(
+                f"push latency p50 / max during a backfill of {p['backfilled_runs']} runs",
+                f"{p['push_latency_p50_s']} s / {p['push_latency_max_s']} s",
+                "pushes first",
+            ),
+            _row(
+                "last push synced / backfill finished (s after connect)",
+                f"{p['last_push_synced_at_s']} / {p['backfill_finished_at_s']}",
+                "pushes first",
+            ),
+            "",
+        ]
+    if "planner" in r:
+        pl = r["planner"]
+        lines += [
+            f"**Planner** — 16-week plan generated and adapted over 12 weeks of runs, {pl['athletes']} synthetic athletes: "
+            f"median **{pl['median_ms']} ms** per athlete (p90 {pl['p90_ms']} ms, max {pl['max_ms']} ms; goal ≤ 5 ms).",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, markdown: str) -> None:
+    text = readme.read_text()
+    if BEGIN not in text or END not in text:
+        return
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{BEGIN}\n{markdown}\n{END}{tail}")
