@@ -17,6 +17,7 @@ from notify import ical
 from runsmart.bootstrap import Container
 from store import plan_repository
 from store.db import UnitOfWork
+from webhooks.schemas import StravaId
 
 
 class IcalFeed(BaseModel):
@@ -66,7 +67,7 @@ def make_router(get_container: Callable[[], Container]) -> APIRouter:
         summary="Issue the athlete's calendar feed URL (shown once; rotate=true replaces it)",
         dependencies=[Depends(authorized)],
     )
-    def issue(athlete_id: int, rotate: bool = False) -> IcalFeed:
+    def issue(athlete_id: StravaId, rotate: bool = False) -> IcalFeed:
         c = get_container()
         with UnitOfWork(c.sessions) as uow:
             try:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 import planner
+from webhooks.schemas import StravaId
 
 
 class RaceResultIn(BaseModel):
@@ -78,7 +79,7 @@ class MoveIn(BaseModel):
 
 class PairIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    activity_id: int
+    activity_id: StravaId
 
 
 class PauseIn(BaseModel):

@@ -33,6 +33,7 @@ from webhooks.plan_schemas import (
     PlanFromGoal,
     PlanUpload,
 )
+from webhooks.schemas import StravaId
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "missing or wrong API key"},
@@ -88,11 +89,11 @@ def make_router(
         uow.commit()
         return _changed(outcome)
 
-    def read(uow: UnitOfWork, athlete_id: int) -> Loaded:
+    def read(uow: UnitOfWork, athlete_id: StravaId) -> Loaded:
         return commands.loaded_or_404(uow.session, athlete_id, now())
 
     @router.put("/plan", response_model=PlanChanged, summary="Create or replace the plan from a goal")
-    def plan_from_goal(athlete_id: int, body: PlanFromGoal, uow: Uow) -> PlanChanged:
+    def plan_from_goal(athlete_id: StravaId, body: PlanFromGoal, uow: Uow) -> PlanChanged:
         return write(
             uow,
             lambda s: commands.create_from_goal(
@@ -109,47 +110,47 @@ def make_router(
     @router.put(
         "/plan/upload", response_model=PlanChanged, summary="Create or replace the plan from plan JSON"
     )
-    def plan_upload(athlete_id: int, body: PlanUpload, uow: Uow) -> PlanChanged:
+    def plan_upload(athlete_id: StravaId, body: PlanUpload, uow: Uow) -> PlanChanged:
         return write(
             uow,
             lambda s: commands.upload(s, athlete_id, plan_json=body.plan, timezone=body.timezone, now=now()),
         )
 
     @router.get("/plan", summary="The current plan with matches and compliance")
-    def get_plan(athlete_id: int, uow: Uow) -> dict[str, Any]:
+    def get_plan(athlete_id: StravaId, uow: Uow) -> dict[str, Any]:
         return views.plan_detail(uow.session, read(uow, athlete_id))
 
     @router.get("/plan/changes", summary="Every change with its reason")
-    def list_changes(athlete_id: int, uow: Uow) -> list[dict[str, Any]]:
+    def list_changes(athlete_id: StravaId, uow: Uow) -> list[dict[str, Any]]:
         return views.change_list(uow.session, read(uow, athlete_id))
 
     @router.post("/plan/changes/{change_id}/undo", response_model=PlanChanged, summary="Undo a change")
-    def undo_change(athlete_id: int, change_id: str, uow: Uow) -> PlanChanged:
+    def undo_change(athlete_id: StravaId, change_id: str, uow: Uow) -> PlanChanged:
         return write(uow, lambda s: commands.undo(s, athlete_id, change_id, now=now()))
 
     @router.post("/plan/workouts/{workout_id}/move", response_model=PlanChanged, summary="Move a workout")
-    def move_workout(athlete_id: int, workout_id: str, body: MoveIn, uow: Uow) -> PlanChanged:
+    def move_workout(athlete_id: StravaId, workout_id: str, body: MoveIn, uow: Uow) -> PlanChanged:
         return write(uow, lambda s: commands.move(s, athlete_id, workout_id, body.date, now=now()))
 
     @router.post("/plan/workouts/{workout_id}/pair", response_model=PlanChanged, summary="Pair a run by hand")
-    def pair_run(athlete_id: int, workout_id: str, body: PairIn, uow: Uow) -> PlanChanged:
+    def pair_run(athlete_id: StravaId, workout_id: str, body: PairIn, uow: Uow) -> PlanChanged:
         return write(uow, lambda s: commands.pair(s, athlete_id, workout_id, body.activity_id, now=now()))
 
     @router.delete(
         "/plan/workouts/{workout_id}/pair/{activity_id}", response_model=PlanChanged, summary="Unpair a run"
     )
-    def unpair_run(athlete_id: int, workout_id: str, activity_id: int, uow: Uow) -> PlanChanged:
+    def unpair_run(athlete_id: StravaId, workout_id: str, activity_id: StravaId, uow: Uow) -> PlanChanged:
         return write(uow, lambda s: commands.unpair(s, athlete_id, workout_id, activity_id, now=now()))
 
     @router.put("/pause", response_model=PauseOut, summary="Pause (sick, vacation): days off are not missed")
-    def pause(athlete_id: int, body: PauseIn, uow: Uow) -> PauseOut:
+    def pause(athlete_id: StravaId, body: PauseIn, uow: Uow) -> PauseOut:
         loaded = commands.pause(uow.session, athlete_id, until=body.until, reason=body.reason, now=now())
         out = PauseOut(paused_from=loaded.row.paused_from, paused_until=body.until, reason=body.reason)
         uow.commit()
         return out
 
     @router.delete("/pause", response_model=PlanChanged, summary="Resume: the plan adapts to the days off")
-    def resume(athlete_id: int, uow: Uow) -> PlanChanged:
+    def resume(athlete_id: StravaId, uow: Uow) -> PlanChanged:
         return write(uow, lambda s: commands.resume(s, athlete_id, now=now()))
 
     return router

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 BIGINT_MAX = 2**63 - 1
+# A Strava id as our tables hold it (BIGINT): anything larger is a 422, never a database error.
+StravaId = Annotated[int, Field(gt=0, le=BIGINT_MAX)]
 
 
 class StravaEventIn(BaseModel):
