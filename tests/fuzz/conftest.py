@@ -24,6 +24,7 @@ from webhooks.app import create_app
 
 SUBSCRIPTION_ID = 120475
 VERIFY_TOKEN = "fuzz-verify-token"
+API_KEY = "fuzz-api-key-0123456789abcdef"
 EXAMPLES = int(os.environ.get("RUNSMART_FUZZ_EXAMPLES", "0")) or None
 
 settings.register_profile(
@@ -67,6 +68,7 @@ def fuzz_container(fuzz_db: str) -> Container:
         # Nothing may reach a network during fuzzing: a closed local port.
         strava_base_url="http://127.0.0.1:9",
         public_base_url="http://testserver",
+        api_keys=API_KEY,  # type: ignore[arg-type]
     )
     return build(settings, budget=LocalBudget())
 
