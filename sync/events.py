@@ -135,26 +135,26 @@ class EventProcessor:
     def process(self, event_id: int, attempt: int = 0) -> Processed:
         started = self._now()
         try:
-            result = self._handle(event_id)
+            result = self._handle(event_id, started)
         except StravaRateLimited as error:
-            result = self._wait(event_id, error.retry_after_s or 900.0, "rate_limited", str(error))
+            result = self._wait(event_id, started, error.retry_after_s or 900.0, "rate_limited", str(error))
         except StravaAppInactive as error:
             log.error("sync.app_inactive", extra={"event_id": event_id})
-            result = self._wait(event_id, FAILED_REDRIVE_S, "app_inactive", str(error))
+            result = self._wait(event_id, started, FAILED_REDRIVE_S, "app_inactive", str(error))
         except StravaNotFound as error:
-            result = self._not_found(event_id, attempt, str(error))
+            result = self._not_found(event_id, started, attempt, str(error))
         except StravaAuthError as error:
-            result = self._finish(event_id, EventStatus.AWAITING_REAUTH, "awaiting_reauth", str(error))
+            result = self._finish(
+                event_id, started, EventStatus.AWAITING_REAUTH, "awaiting_reauth", str(error)
+            )
         except (StravaTransient, StravaBadResponse, MalformedActivity, OperationalError) as error:
-            result = self._backoff(event_id, attempt, _describe(error))
-        if result.outcome not in {"busy", "already_handled", "missing"}:
-            self._record(event_id, started, result)
+            result = self._backoff(event_id, started, attempt, _describe(error))
         log.info("sync.event.processed", extra={"event_id": event_id, "outcome": result.outcome})
         return result
 
     # --- the happy path: one transaction ---------------------------------------------------------------
 
-    def _handle(self, event_id: int) -> Processed:
+    def _handle(self, event_id: int, started: datetime) -> Processed:
         with UnitOfWork(self._factory) as uow:
             event = repository.lock_event(uow.session, event_id)
             if event is None:
@@ -170,6 +170,7 @@ class EventProcessor:
             event.outcome = outcome
             event.handled_at = self._now()
             event.next_attempt_at = None
+            self._record(uow.session, event_id, started, Processed(outcome))
             uow.commit()
             return Processed(outcome)
 
@@ -279,37 +280,44 @@ class EventProcessor:
 
     # --- the unhappy paths: each its own short transaction ---------------------------------------------
 
-    def _not_found(self, event_id: int, attempt: int, error: str) -> Processed:
+    def _not_found(self, event_id: int, started: datetime, attempt: int, error: str) -> Processed:
         if attempt < self.policy.not_found_retries:
-            return self._mark(event_id, "not_found_retrying", error, retry_in=self.policy.backoff(attempt))
-        return self._finish(event_id, EventStatus.DONE, "gone", error)
+            return self._mark(
+                event_id, started, "not_found_retrying", error, retry_in=self.policy.backoff(attempt)
+            )
+        return self._finish(event_id, started, EventStatus.DONE, "gone", error)
 
-    def _backoff(self, event_id: int, attempt: int, error: str) -> Processed:
+    def _backoff(self, event_id: int, started: datetime, attempt: int, error: str) -> Processed:
         if attempt < self.policy.max_retries:
-            return self._mark(event_id, "retrying", error, retry_in=self.policy.backoff(attempt))
+            return self._mark(event_id, started, "retrying", error, retry_in=self.policy.backoff(attempt))
         return self._finish(
             event_id,
+            started,
             EventStatus.FAILED,
             "failed",
             error,
             next_attempt_at=self._now() + timedelta(seconds=FAILED_REDRIVE_S),
         )
 
-    def _wait(self, event_id: int, delay_s: float, outcome: str, error: str) -> Processed:
+    def _wait(self, event_id: int, started: datetime, delay_s: float, outcome: str, error: str) -> Processed:
         if delay_s <= MAX_COUNTDOWN_S:
-            return self._mark(event_id, outcome, error, retry_in=delay_s)
+            return self._mark(event_id, started, outcome, error, retry_in=delay_s)
         # Too long for a broker countdown: park it; the sweeper re-drives it when the window has reset.
         return self._finish(
             event_id,
+            started,
             EventStatus.PENDING,
             f"{outcome}_parked",
             error,
             next_attempt_at=self._now() + timedelta(seconds=delay_s),
         )
 
-    def _mark(self, event_id: int, outcome: str, error: str, *, retry_in: float) -> Processed:
+    def _mark(
+        self, event_id: int, started: datetime, outcome: str, error: str, *, retry_in: float
+    ) -> Processed:
         return self._finish(
             event_id,
+            started,
             EventStatus.PENDING,
             outcome,
             error,
@@ -320,6 +328,7 @@ class EventProcessor:
     def _finish(
         self,
         event_id: int,
+        started: datetime,
         status: str,
         outcome: str,
         error: str | None,
@@ -327,6 +336,7 @@ class EventProcessor:
         next_attempt_at: datetime | None = None,
         retry_in: float | None = None,
     ) -> Processed:
+        result = Processed(outcome, retry_in_s=retry_in, error=error)
         with UnitOfWork(self._factory) as uow:
             event = uow.session.get(StravaEvent, event_id)
             if event is not None and event.status not in (EventStatus.DONE, EventStatus.AWAITING_REAUTH):
@@ -335,23 +345,21 @@ class EventProcessor:
                 event.next_attempt_at = next_attempt_at
                 if status == EventStatus.DONE:
                     event.handled_at = self._now()
+                self._record(uow.session, event_id, started, result)
                 uow.commit()
-        return Processed(outcome, retry_in_s=retry_in, error=error)
+        return result
 
-    def _record(self, event_id: int, started: datetime, result: Processed) -> None:
-        # An audit row per attempt, in its own transaction so that failed attempts are kept too.
-        with UnitOfWork(self._factory) as uow:
-            if uow.session.get(StravaEvent, event_id) is None:  # purged together with its athlete's data
-                return
-            repository.record_attempt(
-                uow.session,
-                event_id=event_id,
-                started_at=started,
-                finished_at=self._now(),
-                outcome=result.outcome,
-                error=result.error,
-            )
-            uow.commit()
+    def _record(self, session: Session, event_id: int, started: datetime, result: Processed) -> None:
+        # An audit row per attempt, in the same transaction as the attempt's outcome (one commit per attempt;
+        # the effects of a failed attempt were rolled back, its record and the retry decision are not).
+        repository.record_attempt(
+            session,
+            event_id=event_id,
+            started_at=started,
+            finished_at=self._now(),
+            outcome=result.outcome,
+            error=result.error,
+        )
 
 
 def _describe(error: Exception) -> str:

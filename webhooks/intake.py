@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -22,41 +23,50 @@ StoreBatch = Callable[[list[dict[str, Any]]], Sequence[int | None]]
 PublishBatch = Callable[[list[int]], bool]
 
 
+Pending = deque[tuple[dict[str, Any], "asyncio.Future[tuple[int | None, bool]]"]]
+
+
+class _LoopWriter:
+    """The queue and writer task of one event loop (uvicorn runs one loop per process; tests may run many)."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, flush: Callable[[list[Any]], Any], max_batch: int
+    ) -> None:
+        self.queue: Pending = deque()
+        self.wake = asyncio.Event()
+        self._flush = flush
+        self._max_batch = max_batch
+        self.task = loop.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.queue:
+                await asyncio.sleep(0)  # let requests that are already parsed join this batch
+                batch = [self.queue.popleft() for _ in range(min(self._max_batch, len(self.queue)))]
+                await self._flush(batch)
+
+
 class GroupCommitter:
     def __init__(self, store: StoreBatch, publish: PublishBatch, *, max_batch: int = 500) -> None:
         self._store = store
         self._publish = publish
         self._max_batch = max_batch
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: deque[tuple[dict[str, Any], asyncio.Future[tuple[int | None, bool]]]] = deque()
-        self._wake: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopWriter] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def submit(self, values: dict[str, Any]) -> tuple[int | None, bool]:
         """Store one event; returns (its new id or None for a duplicate, whether it was published)."""
-        wake = self._ensure_running()
-        future: asyncio.Future[tuple[int | None, bool]] = asyncio.get_running_loop().create_future()
-        self._queue.append((values, future))
-        wake.set()
-        return await future
-
-    def _ensure_running(self) -> asyncio.Event:
         loop = asyncio.get_running_loop()
-        if self._task is None or self._task.done() or self._loop is not loop or self._wake is None:
-            # One writer per event loop (uvicorn runs one loop per process).
-            self._loop, self._wake = loop, asyncio.Event()
-            self._queue = deque()
-            self._task = loop.create_task(self._run(self._wake))
-        return self._wake
-
-    async def _run(self, wake: asyncio.Event) -> None:
-        while True:
-            await wake.wait()
-            wake.clear()
-            while self._queue:
-                await asyncio.sleep(0)  # let requests that are already parsed join this batch
-                batch = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
-                await self._flush(batch)
+        writer = self._writers.get(loop)
+        if writer is None or writer.task.done():
+            writer = self._writers[loop] = _LoopWriter(loop, self._flush, self._max_batch)
+        future: asyncio.Future[tuple[int | None, bool]] = loop.create_future()
+        writer.queue.append((values, future))
+        writer.wake.set()
+        return await future
 
     async def _flush(
         self, batch: list[tuple[dict[str, Any], asyncio.Future[tuple[int | None, bool]]]]

@@ -25,6 +25,7 @@ app.conf.update(
     task_routes={
         "sync.*": {"queue": "strava"},
         "inbox.dispatch": {"queue": "strava"},
+        "diag.noop": {"queue": "strava"},
         "backfill.page": {"queue": "strava_bulk"},
         "reconcile.athlete": {"queue": "strava_bulk"},
         "inbox.*": {"queue": "maintenance"},

@@ -29,6 +29,14 @@ def process_event(self: Task, event_id: int) -> str:
     return result.outcome
 
 
+@app.task(name="diag.noop", acks_late=True)
+def noop(counter_key: str) -> None:
+    """Does nothing but count itself (in Redis): the baseline of what a Celery task costs here (bench/)."""
+    import redis
+
+    redis.Redis.from_url(container().settings.redis_url).incr(counter_key)
+
+
 @app.task(name="inbox.dispatch", acks_late=True)
 def dispatch_events(event_ids: list[int]) -> int:
     """Fan a group-committed batch out into one task per event (each with its own retries)."""
