@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -80,6 +81,21 @@ class PlanVersion(Base):
     # What produced it: generated, uploaded, synced, updated_locally, deleted, deauthorized, undo, move, ...
     cause: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PlanWeek(Base):
+    """Per week of the current plan version: planned run km and run count (derived from `plan_versions.plan`,
+    rewritten whenever a version is stored), so the weekly review can run as set-based SQL."""
+
+    __tablename__ = "plan_weeks"
+
+    plan_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)  # a Monday
+    planned_km: Mapped[float] = mapped_column(Float)
+    planned_runs: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)  # the plan version these figures come from
 
 
 class PlanChange(Base):

@@ -21,6 +21,7 @@ from store.plan_models import (
     PlanMatch,
     PlanOverride,
     PlanVersion,
+    PlanWeek,
 )
 from store.repository import _affected, _insert_for
 
@@ -66,6 +67,7 @@ def add_first_version(
     )
     session.add(row)
     session.flush()
+    write_plan_weeks(session, plan.id, plan.version, plan_json)
     return row
 
 
@@ -95,7 +97,28 @@ def bump_version(
         )
     )
     session.flush()
+    write_plan_weeks(session, plan.id, read + 1, plan_json)
     return read + 1
+
+
+def week_rows(plan_json: dict[str, Any]) -> list[tuple[date, float, int]]:
+    """(week start, planned run km, planned runs) per week of a plan JSON — `planner.Week.planned_km`'s sum."""
+    rows = []
+    for week in plan_json.get("weeks", []):
+        runs = [w for w in week.get("workouts", []) if w.get("type") != "rest"]
+        km = sum(float(w.get("distance_m") or 0.0) for w in runs) / 1000.0
+        rows.append((date.fromisoformat(week["start"]), km, len(runs)))
+    return rows
+
+
+def write_plan_weeks(session: Session, plan_id: int, version: int, plan_json: dict[str, Any]) -> None:
+    """Replace the plan's `plan_weeks` with this version's weeks (the weekly review's set-based input)."""
+    session.execute(delete(PlanWeek).where(PlanWeek.plan_id == plan_id))
+    session.add_all(
+        PlanWeek(plan_id=plan_id, week_start=start, planned_km=km, planned_runs=runs, version=version)
+        for start, km, runs in week_rows(plan_json)
+    )
+    session.flush()
 
 
 def versions(session: Session, plan_id: int) -> Sequence[PlanVersion]:
