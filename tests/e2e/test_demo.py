@@ -32,3 +32,12 @@ def test_the_demo_syncs_a_season_on_the_embedded_default(
     printed = capsys.readouterr().out
     assert "{'status': 'duplicate'}" in printed
     assert not (Path.cwd() / "control").exists()
+    # The loop: the plan changed with reasons, and every notification arrived signed and verified.
+    assert "Plan changes and their reasons" in printed
+    assert printed.count("verified") >= 3
+    assert "INVALID" not in printed
+    assert "plan.updated" in printed
+    assert "workout.matched" in printed
+    chart = workdir / "plan.png"
+    assert chart.exists()
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
