@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from celery import Task
 
-from jobs import service
+from jobs import review, service
 from runsmart.bootstrap import container
 from store.db import UnitOfWork
 from sync.events import MAX_COUNTDOWN_S
@@ -63,12 +63,17 @@ def _now() -> datetime:
 
 @app.task(name="jobs.weekly_review_tick", acks_late=True)
 def weekly_review_tick() -> int:
+    """Every due review in set-based chunks (jobs.review); each chunk's rows are enqueued once it committed."""
     c = container()
-    with c.sessions() as session:
-        due = service.reviews_due(session, now=_now(), hour=c.settings.weekly_review_hour)
-    for athlete_id, week_start in due:
-        send("jobs.weekly_review", athlete_id, week_start.isoformat(), queue=QUEUE)
-    return len(due)
+    run = review.review_all(
+        c.sessions,
+        now=_now(),
+        hour=c.settings.weekly_review_hour,
+        after_commit=lambda ids: enqueue_outbox(ids, kick=not ids),
+    )
+    if run.written:
+        log.info("jobs.weekly_reviews", extra={"written": run.written, "plans": run.scanned})
+    return run.written
 
 
 @app.task(name="jobs.weekly_review", acks_late=True)

@@ -1,0 +1,200 @@
+"""The set-based weekly review (jobs.review) on the real PostgreSQL with an injected clock: due per timezone,
+idempotent on re-run, the same figures and first reason as the per-athlete path, chunked."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+import planner
+from jobs import review, service
+from plans import commands
+from plans import service as plan_service
+from runsmart.bootstrap import Container
+from store import plan_repository
+from store.db import UnitOfWork
+from store.models import Activity
+from store.plan_models import NotificationOutbox, PlanWeek
+from tests.integration.conftest import connect_athlete
+
+pytestmark = pytest.mark.integration
+
+TOKYO, LA = 601, 602
+START = date(2026, 7, 6)  # a Monday
+SUNDAY = START + timedelta(days=6)
+CREATED = datetime(2026, 7, 5, 12, 0, tzinfo=UTC)
+TZ = {TOKYO: "Asia/Tokyo", LA: "America/Los_Angeles"}
+PROFILE = planner.Athlete(weekly_km=40, runs_per_week=5, vdot=45)
+GOAL = planner.Goal(planner.GoalKind.RACE, START + timedelta(weeks=12, days=6), 10_000)
+
+
+def local(day: date, hh: int, mm: int, athlete: int) -> datetime:
+    return datetime.combine(day, time(hh, mm), tzinfo=ZoneInfo(TZ[athlete])).astimezone(UTC)
+
+
+def make_plan(container: Container, athlete_id: int) -> None:
+    connect_athlete(container, athlete_id)
+    with UnitOfWork(container.sessions) as uow:
+        commands.create_from_goal(
+            uow.session,
+            athlete_id,
+            athlete=PROFILE,
+            goal=GOAL,
+            start=START,
+            timezone=TZ[athlete_id],
+            now=CREATED,
+        )
+        uow.commit()
+
+
+def add_run(
+    container: Container, athlete_id: int, activity_id: int, day: date, km: float, *, run: bool = True
+) -> None:
+    start = datetime.combine(day, time(7, 0))
+    with UnitOfWork(container.sessions) as uow:
+        uow.session.add(
+            Activity(
+                id=activity_id,
+                athlete_id=athlete_id,
+                name="Morning Run",
+                sport_type="Run" if run else "Ride",
+                is_run=run,
+                start_date=start.replace(tzinfo=ZoneInfo(TZ[athlete_id])).astimezone(UTC),
+                start_date_local=start,
+                local_date=day,
+                timezone=TZ[athlete_id],
+                distance_m=km * 1000,
+                moving_time_s=int(km * 300),
+                elapsed_time_s=int(km * 310),
+                raw={},
+                fetched_at=CREATED,
+            )
+        )
+        uow.commit()
+
+
+def adapt(container: Container, athlete_id: int, now: datetime) -> None:
+    """What syncing would have done: adapt and re-match the plan with the stored runs."""
+    with UnitOfWork(container.sessions) as uow:
+        loaded = plan_service.load(uow.session, athlete_id, now=now)
+        assert loaded is not None
+        plan_service.refresh(uow.session, loaded, cause="synced", now=now)
+        uow.commit()
+
+
+def reviews(container: Container) -> list[NotificationOutbox]:
+    with container.sessions() as session:
+        stmt = select(NotificationOutbox).where(NotificationOutbox.event_type == service.WEEK_REVIEWED)
+        return list(session.scalars(stmt.order_by(NotificationOutbox.id)))
+
+
+def test_plan_weeks_follow_the_current_version(container: Container) -> None:
+    make_plan(container, TOKYO)
+    plan = planner.generate_plan(PROFILE, GOAL, START)
+    with container.sessions() as session:
+        row = plan_repository.active_plan(session, TOKYO)
+        assert row is not None
+        weeks = session.scalars(
+            select(PlanWeek).where(PlanWeek.plan_id == row.id).order_by(PlanWeek.week_start)
+        )
+        got = [(w.week_start, round(w.planned_km, 3), w.planned_runs, w.version) for w in weeks]
+    assert got == [
+        (w.start, round(w.planned_km, 3), sum(1 for x in w.workouts if x.is_run), 1) for w in plan.weeks
+    ]
+
+
+def test_bulk_review_in_two_timezones_is_idempotent_and_right(container: Container) -> None:
+    for athlete_id in (TOKYO, LA):
+        make_plan(container, athlete_id)
+    plan = planner.generate_plan(PROFILE, GOAL, START)
+    run_days = [w.date for w in plan.weeks[0].workouts if w.is_run]
+    # Tokyo ran the first two planned runs (8.0 + 12.3 km) and rode a bike; a run of the week before and
+    # one of the next week do not count.
+    add_run(container, TOKYO, 1, run_days[0], 8.0)
+    add_run(container, TOKYO, 2, run_days[1], 12.3)
+    add_run(container, TOKYO, 3, run_days[1], 30.0, run=False)
+    add_run(container, TOKYO, 4, START - timedelta(days=1), 5.0)
+    add_run(container, TOKYO, 5, START + timedelta(days=7), 5.0)
+    adapt(container, TOKYO, local(SUNDAY, 12, 0, TOKYO))
+
+    now = local(SUNDAY, 20, 5, TOKYO)  # Sunday 04:05 in Los Angeles
+    with container.sessions() as session:
+        assert review.due_timezones(session, now=now, hour=20) == {"Asia/Tokyo": START}
+        assert service.reviews_due(session, now=now, hour=20) == [(TOKYO, START)]
+    delivered: list[int] = []
+    first = review.review_all(container.sessions, now=now, hour=20, after_commit=delivered.extend)
+    assert (first.scanned, first.written) == (1, 1)
+    [row] = reviews(container)
+    assert delivered == [row.id]
+    assert row.athlete_id == TOKYO
+    assert row.idempotency_key == service.review_key(row.payload["plan_id"], START)
+    assert row.status == "pending"
+    p = row.payload
+    assert p["week_start"] == START.isoformat()
+    assert p["planned_km"] == pytest.approx(plan.weeks[0].planned_km, abs=0.05)
+    assert p["done_km"] == 20.3
+    assert p["planned_runs"] == len(run_days)
+    assert p["done_runs"] == 2
+    share = f"{20.3 / round(plan.weeks[0].planned_km, 1):.0%}"
+    assert p["reasons"][0] == (
+        f"Week of Mon 06 Jul: 20.3 of {plan.weeks[0].planned_km:.1f} km ({share}), "
+        f"2 of {len(run_days)} planned runs done."
+    )
+
+    # The per-athlete path agrees on the figures and on what it tells the athlete.
+    with UnitOfWork(container.sessions) as uow:
+        loaded = plan_service.load(uow.session, TOKYO, now=now)
+        assert loaded is not None
+        single = service.summarize_week(loaded.view, [a for a in loaded.activities if a.is_run], START)
+    assert single is not None
+    assert (p["planned_km"], p["done_km"]) == (single.planned_km, single.done_km)
+    assert sum(1 for w in single.workouts if w["status"] == "completed") == p["done_runs"]
+
+    # Idempotent: the hourly tick runs again, and the per-athlete path finds the review written.
+    again = review.review_all(container.sessions, now=now + timedelta(hours=1), hour=20)
+    assert (again.scanned, again.written) == (1, 0)
+    with UnitOfWork(container.sessions) as uow:
+        assert service.weekly_review(uow.session, TOKYO, START, now=now) == "already reviewed"
+    with container.sessions() as session:
+        assert service.reviews_due(session, now=now, hour=20) == []
+    assert len(reviews(container)) == 1
+
+    # Once it is Sunday evening in Los Angeles, LA's week is reviewed (nothing run there); it is Monday noon in
+    # Tokyo, still inside Tokyo's catch-up window, and Tokyo's review is not written twice.
+    la = review.review_all(container.sessions, now=local(SUNDAY, 20, 5, LA), hour=20)
+    assert la.due_timezones == {"America/Los_Angeles": START, "Asia/Tokyo": START}
+    assert (la.scanned, la.written) == (2, 1)
+    tokyo_row, la_row = reviews(container)
+    assert la_row.athlete_id == LA
+    assert la_row.payload["done_km"] == 0.0
+    assert la_row.payload["done_runs"] == 0
+    assert la_row.payload["reasons"][0].startswith("Week of Mon 06 Jul: 0.0 of")
+    assert tokyo_row.id == row.id
+
+
+def test_bulk_review_writes_in_chunks_and_skips_inactive_plans_and_weeks_outside_the_plan(
+    container: Container,
+) -> None:
+    athletes = [700 + n for n in range(7)]
+    TZ.update(dict.fromkeys(athletes, "Asia/Tokyo"))
+    for athlete_id in athletes:
+        make_plan(container, athlete_id)
+    with UnitOfWork(container.sessions) as uow:
+        plan_repository.deactivate_plans(uow.session, athletes[0], now=CREATED)
+        uow.commit()
+    # The Sunday before the plan starts: no week to review, nothing written.
+    early = review.review_all(
+        container.sessions, now=local(START - timedelta(days=1), 20, 5, TOKYO), hour=20, chunk=3
+    )
+    assert (early.scanned, early.written) == (6, 0)
+
+    ids: list[list[int]] = []
+    run = review.review_all(
+        container.sessions, now=local(SUNDAY, 21, 0, TOKYO), hour=20, chunk=3, after_commit=ids.append
+    )
+    assert (run.scanned, run.written, run.chunks) == (6, 6, 3)  # 3 + 3, then an empty chunk
+    assert [len(chunk) for chunk in ids] == [3, 3]
+    assert sorted(r.athlete_id for r in reviews(container)) == athletes[1:]
