@@ -8,7 +8,6 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
-from stravalib import Client
 
 from store import repository
 from store.models import Athlete, ConnectionStatus, StravaConnection
@@ -45,6 +44,8 @@ def read_state(secret: str, state: str) -> dict[str, Any]:
 
 
 def authorize_url(*, client_id: int, redirect_uri: str, state: str, base_url: str) -> str:
+    from stravalib import Client  # imported here: see sync/strava.py on its import cost
+
     url = Client().authorization_url(
         client_id=client_id,
         redirect_uri=redirect_uri,

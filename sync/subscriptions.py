@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from stravalib import Client, exc
 
 from sync.strava import StravaHttpSession, classify_fault
 
@@ -54,6 +53,8 @@ class SubscriptionManager:
         self._client_id = client_id
         self._client_secret = client_secret
         # Creation blocks while Strava runs the handshake against our callback: allow more than 2 s.
+        from stravalib import Client  # imported here: see sync/strava.py on its import cost
+
         self._client = Client(
             rate_limit_requests=False, requests_session=StravaHttpSession(base_url, timeout_s)
         )
@@ -61,7 +62,7 @@ class SubscriptionManager:
     def _call(self, fn: Any) -> Any:
         try:
             return fn()
-        except (exc.Fault, requests.RequestException) as error:
+        except requests.RequestException as error:  # stravalib's Fault is a requests HTTPError
             raise SubscriptionError(_explain(error)) from None
 
     def create(self, callback_url: str, verify_token: str) -> Subscription:
