@@ -9,20 +9,18 @@ priority: it pauses while webhook events wait and stops short of the budget rese
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from store import repository
 from store.db import UnitOfWork
 from store.models import BackfillJob, EventStatus, JobStatus, StravaEvent
 from sync.budget import Priority
 from sync.errors import StravaAuthError, StravaRateLimited, StravaTransient
-from sync.strava import StravaGateway
-from sync.tokens import TokenService
+from sync.listing import ActivityPager
 
 log = logging.getLogger(__name__)
 PAUSE_FOR_WEBHOOKS_S = 5.0
@@ -81,22 +79,7 @@ def jobs_to_redrive(session: Session, *, now: datetime, stale_before: datetime) 
     ]
 
 
-class BackfillService:
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        gateway: StravaGateway,
-        tokens: TokenService,
-        *,
-        per_page: int = 200,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._factory = factory
-        self._gateway = gateway
-        self._tokens = tokens
-        self._per_page = per_page
-        self._now = now
-
+class BackfillService(ActivityPager):
     def step(self, athlete_id: int) -> Step:
         with UnitOfWork(self._factory) as uow:
             job = uow.session.get(BackfillJob, athlete_id, with_for_update=True)
@@ -107,16 +90,12 @@ class BackfillService:
                     done=False, retry_in_s=PAUSE_FOR_WEBHOOKS_S, note="paused: webhook events waiting"
                 )
             try:
-                page = self._tokens.call(
+                page = self._page(
                     athlete_id,
-                    lambda token: self._gateway.list_activities(
-                        token,
-                        after=job.after_epoch,
-                        before=job.before_epoch,
-                        page=job.next_page,
-                        per_page=self._per_page,
-                        priority=Priority.BACKFILL,
-                    ),
+                    after=job.after_epoch,
+                    before=job.before_epoch,
+                    page=job.next_page,
+                    priority=Priority.BACKFILL,
                 )
             except StravaRateLimited as error:
                 return self._wait(uow, job, error.retry_after_s or 900.0, str(error))

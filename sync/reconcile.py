@@ -11,9 +11,9 @@ a weekly pass and `runsmart reconcile` visit everyone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,8 +22,7 @@ from store import repository
 from store.db import UnitOfWork
 from store.models import Activity, JobStatus, ReconciliationRun
 from sync.budget import Priority
-from sync.strava import StravaGateway
-from sync.tokens import TokenService
+from sync.listing import ActivityPager
 
 log = logging.getLogger(__name__)
 
@@ -68,22 +67,7 @@ def athletes_due(
     return sorted(due)
 
 
-class Reconciler:
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        gateway: StravaGateway,
-        tokens: TokenService,
-        *,
-        per_page: int = 200,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._factory = factory
-        self._gateway = gateway
-        self._tokens = tokens
-        self._per_page = per_page
-        self._now = now
-
+class Reconciler(ActivityPager):
     def reconcile(self, athlete_id: int, *, days: int = 3, pad_hours: int = 24) -> ReconcileResult:
         """One athlete's padded window. Raises StravaRateLimited/StravaTransient for the task to retry."""
         now = self._now()
@@ -151,17 +135,7 @@ class Reconciler:
         items: list[dict[str, Any]] = []
         page, calls = 1, 0
         while True:
-            batch = self._tokens.call(
-                athlete_id,
-                lambda token, page=page: self._gateway.list_activities(  # type: ignore[misc]
-                    token,
-                    after=after,
-                    before=before,
-                    page=page,
-                    per_page=self._per_page,
-                    priority=Priority.RECONCILE,
-                ),
-            )
+            batch = self._page(athlete_id, after=after, before=before, page=page, priority=Priority.RECONCILE)
             calls += 1
             if not batch:  # only an empty page ends the list
                 return items, calls
