@@ -81,6 +81,37 @@ def render_markdown(r: dict[str, Any]) -> str:
             ),
             "",
         ]
+    if "weekly" in r:
+        w = r["weekly"]
+        lines += [
+            f"**Weekly review** — set-based (one INSERT … SELECT per {w['chunks']} chunks), {w['athletes']:,} synthetic "
+            f"athletes in {w['timezones']} timezones in PostgreSQL:",
+            "",
+            _row("measure", "value", "goal"),
+            _row("---", "---:", "---"),
+            _row("athletes/s", f"**{w['athletes_per_s']:,}** ({w['seconds']} s)", "≥ 2,000/s"),
+            _row("week.reviewed rows written", f"{w['rows_written']:,}", f"{w['athletes']:,}"),
+            _row(
+                "re-run (idempotent): rows written / seconds",
+                f"{w['rerun_rows_written']} / {w['rerun_seconds']}",
+                "0",
+            ),
+            _row(
+                f"baseline: per-athlete path (plan JSON + runs in Python), {w['per_athlete_sample']} athletes",
+                f"{w['per_athlete_per_s']}/s (bulk = {w['bulk_vs_per_athlete']}×)",
+                "—",
+            ),
+            "",
+        ]
+    if "latency" in r:
+        lt = r["latency"]
+        lines += [
+            f"**Event → notification latency** — simulator push to the first verified signed `workout.matched` at the "
+            f"receiver; {lt['runs']} runs, one every {lt['interval_s']} s, API + {lt['workers']} workers + beat: "
+            f"p50 **{lt['p50_ms']} ms**, p95 **{lt['p95_ms']} ms** (goal ≤ 1,000 ms), max {lt['max_ms']} ms; "
+            f"{lt['missing']} runs without a notification.",
+            "",
+        ]
     if "planner" in r:
         pl = r["planner"]
         lines += [
