@@ -275,8 +275,10 @@ def enqueue_notification(
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(NotificationOutbox.id)
     )
-    return _affected(session, stmt) == 1
+    # RETURNING, not rowcount: drivers report -1 for INSERT .. ON CONFLICT (see store/repository.py).
+    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def notifications(session: Session, athlete_id: int) -> Sequence[NotificationOutbox]:
