@@ -84,7 +84,7 @@ def render_markdown(r: dict[str, Any]) -> str:
     if "weekly" in r:
         w = r["weekly"]
         lines += [
-            f"**Weekly review** — set-based (one INSERT … SELECT per {w['chunks']} chunks), {w['athletes']:,} synthetic "
+            f"**Weekly review** — set-based (one INSERT … SELECT per chunk of 5,000 plans, {w['chunks']} chunks), {w['athletes']:,} synthetic "
             f"athletes in {w['timezones']} timezones in PostgreSQL:",
             "",
             _row("measure", "value", "goal"),
