@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench                # the full run (a few minutes; needs PostgreSQL, Redis and wrk)
     .venv/bin/python -m bench --quick        # smaller sizes, for a smoke run
-    .venv/bin/python -m bench --only intake  # one of: planner, intake, economy, weekly, latency
+    .venv/bin/python -m bench --only intake  # one of: planner, intake, economy, pipeline, weekly, latency
 
 Every ratio is against a baseline measured in the same run on the same machine. Run it on a quiet machine.
 """
@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import bench_planner, economy, intake, latency, weekly_review
+from bench import bench_planner, economy, intake, latency, pipeline, weekly_review
 from bench.report import render_markdown, update_readme
 
 RESULTS = Path(__file__).with_name("results")
@@ -27,13 +27,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="RunSmart Sync benchmarks")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
-        "--only", choices=["planner", "intake", "economy", "weekly", "latency"], action="append"
+        "--only", choices=["planner", "intake", "economy", "pipeline", "weekly", "latency"], action="append"
     )
     parser.add_argument(
         "--no-readme", action="store_true", help="do not rewrite README's Performance section"
     )
     args = parser.parse_args()
-    wanted = set(args.only or ["planner", "intake", "economy", "weekly", "latency"])
+    wanted = set(args.only or ["planner", "intake", "economy", "pipeline", "weekly", "latency"])
     results: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -48,6 +48,9 @@ def main() -> None:
     if "economy" in wanted:
         print("economy …", flush=True)
         results["economy"] = economy.run(quick=args.quick)
+    if "pipeline" in wanted:
+        print("pipeline …", flush=True)
+        results["pipeline"] = pipeline.run(runs=60 if args.quick else 200)
     if "weekly" in wanted:
         print("weekly review …", flush=True)
         results["weekly"] = weekly_review.run(athletes=10_000 if args.quick else 100_000)

@@ -81,6 +81,21 @@ def render_markdown(r: dict[str, Any]) -> str:
             ),
             "",
         ]
+    if "pipeline" in r:
+        pp = r["pipeline"]
+        lines += [
+            f"**Pipeline** — {pp['runs']} runs pushed in a burst, webhook → sync → match → adapt → outbox, "
+            f"{pp['workers']} worker processes, {pp['athletes']} athletes with plans:",
+            "",
+            _row("measure", "value", "goal"),
+            _row("---", "---:", "---"),
+            _row("no-op Celery task on the same workers (baseline)", f"{pp['noop_tasks_per_s']} /s", ""),
+            _row("pipeline", f"{pp['pipeline_runs_per_s']} runs/s", ""),
+            _row("pipeline / no-op", f"{pp['pipeline_vs_noop'] * 100:.0f} %", "≥ 50 %"),
+            _row("API peak RSS", f"{pp['api_peak_rss_mb']} MB", "≤ 120 MB"),
+            _row("worker peak RSS", f"{pp['worker_peak_rss_mb']} MB", "≤ 150 MB"),
+            "",
+        ]
     if "weekly" in r:
         w = r["weekly"]
         lines += [
