@@ -192,6 +192,9 @@ class EventProcessor:
 
     def _sync(self, session: Session, event: StravaEvent) -> str:
         activity_id, athlete_id = event.object_id, event.owner_id
+        # The athlete's lock is taken before the fetch, not after: a fetch that started before a rename (or a
+        # delete) was applied could otherwise finish after it and write the older copy over it.
+        repository.lock_athlete(session, athlete_id)
         if repository.is_tombstoned(session, activity_id):
             return "ignored_deleted"
         priority = self._priority(event)
@@ -204,9 +207,6 @@ class EventProcessor:
             # A forged event can name another athlete's public activity; never file it under this athlete.
             log.warning("sync.event.owner_mismatch", extra={"event_id": event.id})
             return "ignored_owner_mismatch"
-        repository.lock_athlete(session, athlete_id)
-        if repository.is_tombstoned(session, activity_id):  # deleted while we were fetching
-            return "ignored_deleted"
         written = repository.upsert_activity(session, activity_row(parsed, raw, fetched_at))
         return "synced" if written else "synced_newer_copy_kept"
 
@@ -216,12 +216,12 @@ class EventProcessor:
 
     def _update(self, session: Session, event: StravaEvent) -> str:
         updates = event.updates or {}
+        repository.lock_athlete(session, event.owner_id)  # before reading the stored copy it may change
         stored = session.get(Activity, event.object_id)
         # Title and privacy need no API call (issue 5 §7); a type change may move the activity in or out of
         # running volume, so it is re-fetched, as is anything we have not stored yet.
         if stored is None or not set(updates) <= {"title", "private"}:
             return self._sync(session, event)
-        repository.lock_athlete(session, event.owner_id)
         if repository.has_newer_update(session, event):
             # Delivered out of order, or several edits in one second: the body may be stale; ask Strava.
             return self._sync(session, event)
@@ -235,7 +235,8 @@ class EventProcessor:
 
     def _delete(self, session: Session, event: StravaEvent) -> str:
         # A delete is verified like everything else (event bodies are hints, strava.md §1.6): a forged delete
-        # must not remove a run. One GET per deletion; deletions are rare.
+        # must not remove a run. One GET per deletion; deletions are rare. Locked first, as in _sync.
+        repository.lock_athlete(session, event.owner_id)
         if session.get(Activity, event.object_id) is not None:
             try:
                 self._tokens.call(
@@ -249,7 +250,6 @@ class EventProcessor:
             else:
                 log.warning("sync.event.delete_not_confirmed", extra={"event_id": event.id})
                 return "ignored_delete_not_confirmed"
-        repository.lock_athlete(session, event.owner_id)
         repository.delete_activity(session, event.object_id, event.owner_id, now=self._now())
         return "deleted"
 
