@@ -167,7 +167,17 @@ def drain(limit: int, log_dir: Path) -> dict[str, Any]:
 
 def priority(athletes: int, history_weeks: int, pushes: int, log_dir: Path) -> dict[str, Any]:
     url = _fresh("runsmart_bench_priority")
-    args = ["--athletes", str(athletes), "--weeks", str(history_weeks)]
+    # A window large enough for the whole backfill: this phase measures ordering, not the budget (drain does).
+    args = [
+        "--athletes",
+        str(athletes),
+        "--weeks",
+        str(history_weeks),
+        "--read-limit",
+        "1000,10000",
+        "--overall-limit",
+        "2000,20000",
+    ]
     with _stack(url, log_dir / "priority", args, backfill_weeks=history_weeks + 1) as stack:
         admin = stack.simulator.admin
         ids = [a["id"] for a in admin.athletes()][:athletes]
