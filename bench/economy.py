@@ -70,7 +70,19 @@ def calls_per_run(athletes: int, runs: int, log_dir: Path) -> dict[str, Any]:
     url = _fresh("runsmart_bench_economy")
     # Short-lived access tokens, so refreshes happen and are counted.
     with _stack(
-        url, log_dir / "economy", ["--athletes", str(athletes), "--weeks", "0", "--access-token-ttl", "1200"]
+        url,
+        log_dir / "economy",
+        # A window large enough for every run: this phase counts calls per run (the drain phase tests the limit).
+        [
+            "--athletes",
+            str(athletes),
+            "--weeks",
+            "0",
+            "--access-token-ttl",
+            "1200",
+            "--read-limit",
+            "1000,10000",
+        ],
     ) as stack:
         admin = stack.simulator.admin
         ids = [a["id"] for a in admin.athletes()][:athletes]

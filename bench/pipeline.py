@@ -56,7 +56,8 @@ def run(runs: int = 200, athletes: int = 4, workers: int = 2) -> dict[str, Any]:
         broker_url=REDIS,
         log_dir=log_dir,
         workers=workers,
-        simulator_args=["--athletes", str(athletes), "--weeks", "0"],
+        # A window large enough for every run: this measures processing, not Strava's budget (bench/economy.py).
+        simulator_args=["--athletes", str(athletes), "--weeks", "0", "--read-limit", "10000,100000"],
         extra_env={
             "RUNSMART_BACKFILL_WEEKS": "0",
             "RUNSMART_API_KEYS": API_KEY,
