@@ -82,6 +82,8 @@ def calls_per_run(athletes: int, runs: int, log_dir: Path) -> dict[str, Any]:
             "1200",
             "--read-limit",
             "1000,10000",
+            "--overall-limit",
+            "2000,20000",
         ],
     ) as stack:
         admin = stack.simulator.admin
