@@ -103,5 +103,14 @@ class PauseOut(BaseModel):
     reason: str
 
 
+class NotificationsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    urls: list[str] = Field(max_length=10)
+
+
+class NotificationsOut(BaseModel):
+    channels: list[str]
+
+
 class ErrorOut(BaseModel):
     detail: str

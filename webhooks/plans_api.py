@@ -7,6 +7,7 @@ any PlanError rolls everything back (notifications included, they are outbox row
 
 # No `from __future__ import annotations`: FastAPI resolves the closures' Annotated dependencies at runtime.
 
+import hashlib
 import hmac
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,9 +24,12 @@ from plans.errors import PlanError
 from plans.service import Loaded, Outcome
 from runsmart.bootstrap import Container
 from store.db import UnitOfWork
+from store.models import Athlete
 from webhooks.plan_schemas import (
     ErrorOut,
     MoveIn,
+    NotificationsIn,
+    NotificationsOut,
     PairIn,
     PauseIn,
     PauseOut,
@@ -153,4 +157,41 @@ def make_router(
     def resume(athlete_id: StravaId, uow: Uow) -> PlanChanged:
         return write(uow, lambda s: commands.resume(s, athlete_id, now=now()))
 
+    @router.put(
+        "/notifications",
+        response_model=NotificationsOut,
+        summary="Set the athlete's direct notification channels (apprise URLs: ntfy, e-mail, Telegram, ...)",
+    )
+    def set_notifications(athlete_id: StravaId, body: NotificationsIn, uow: Uow) -> NotificationsOut:
+        athlete = uow.session.get(Athlete, athlete_id)
+        if athlete is None:
+            raise HTTPException(404, "unknown athlete")
+        refused = [n for n, url in enumerate(body.urls) if not _apprise_understands(url)]
+        if refused:
+            # The URLs may carry credentials: name their positions, never echo them.
+            raise HTTPException(422, f"not an apprise URL apprise can use, at positions {refused}")
+        athlete.notification_urls = list(dict.fromkeys(body.urls))
+        uow.commit()
+        return NotificationsOut(channels=[_channel_name(url) for url in athlete.notification_urls])
+
+    @router.get(
+        "/notifications", response_model=NotificationsOut, summary="The athlete's notification channels"
+    )
+    def get_notifications(athlete_id: StravaId, uow: Uow) -> NotificationsOut:
+        athlete = uow.session.get(Athlete, athlete_id)
+        if athlete is None:
+            raise HTTPException(404, "unknown athlete")
+        return NotificationsOut(channels=[_channel_name(url) for url in athlete.notification_urls or []])
+
     return router
+
+
+def _apprise_understands(url: str) -> bool:
+    import apprise  # imported here: only this endpoint and the notify worker need it
+
+    return bool(apprise.Apprise().add(url))
+
+
+def _channel_name(url: str) -> str:
+    """Shown instead of the URL, which can hold a password or a token: the scheme and a digest."""
+    return f"{url.split('://', 1)[0]}:{hashlib.sha256(url.encode()).hexdigest()[:10]}"

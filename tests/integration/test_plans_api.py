@@ -247,3 +247,38 @@ def test_every_4xx_changes_nothing(client: TestClient, container: Container) -> 
         response = client.request(method, path, json=json, headers=AUTH)
         assert response.status_code == status, (method, path, json, response.text)
         assert snapshot(container) == before, (method, path)
+
+
+def test_notification_channels_are_set_validated_and_never_echoed(
+    client: TestClient, container: Container
+) -> None:
+    from store.models import Athlete
+
+    connect_athlete(container)
+    url = f"/api/v1/athletes/{ATHLETE_ID}/notifications"
+    secret_url = "ntfys://user:s3cr3t-pass@ntfy.example.com/runsmart"
+    response = client.put(url, json={"urls": [secret_url, "json://localhost:9/hook"]}, headers=AUTH)
+    assert response.status_code == 200
+    channels = response.json()["channels"]
+    assert [c.split(":")[0] for c in channels] == ["ntfys", "json"]
+    assert "s3cr3t" not in response.text
+    assert "s3cr3t" not in client.get(url, headers=AUTH).text
+    with container.sessions() as session:
+        athlete = session.get(Athlete, ATHLETE_ID)
+        assert athlete is not None
+        assert athlete.notification_urls == [secret_url, "json://localhost:9/hook"]
+    # A URL apprise cannot use is refused by position, and nothing changes.
+    refused = client.put(
+        url, json={"urls": ["json://localhost:9/hook", "not a url with s3cr3t"]}, headers=AUTH
+    )
+    assert refused.status_code == 422
+    assert "[1]" in refused.json()["detail"]
+    assert "s3cr3t" not in refused.text
+    with container.sessions() as session:
+        athlete = session.get(Athlete, ATHLETE_ID)
+        assert athlete is not None
+        assert athlete.notification_urls == [secret_url, "json://localhost:9/hook"]
+    assert (
+        client.put("/api/v1/athletes/999/notifications", json={"urls": []}, headers=AUTH).status_code == 404
+    )
+    assert client.put(url, json={"urls": []}).status_code == 401
