@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,19 +22,18 @@ from bench import bench_planner, economy, intake, latency, pipeline, weekly_revi
 from bench.report import render_markdown, update_readme
 
 RESULTS = Path(__file__).with_name("results")
+CHOICES = ["planner", "intake", "economy", "pipeline", "weekly", "latency"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="RunSmart Sync benchmarks")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument(
-        "--only", choices=["planner", "intake", "economy", "pipeline", "weekly", "latency"], action="append"
-    )
+    parser.add_argument("--only", choices=CHOICES, action="append")
     parser.add_argument(
         "--no-readme", action="store_true", help="do not rewrite README's Performance section"
     )
     args = parser.parse_args()
-    wanted = set(args.only or ["planner", "intake", "economy", "pipeline", "weekly", "latency"])
+    wanted = set(args.only or CHOICES)
     previous = RESULTS / "latest.json"
     # `--only X` re-measures X and keeps the other figures of the last run (each section names its own run time).
     results: dict[str, Any] = json.loads(previous.read_text()) if args.only and previous.exists() else {}
@@ -42,24 +42,19 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "quick": args.quick,
     }
-    if "planner" in wanted:
-        print("planner …", flush=True)
-        results["planner"] = bench_planner.measure(athletes=50 if args.quick else 200)
-    if "intake" in wanted:
-        print("intake …", flush=True)
-        results["intake"] = intake.run(seconds=5 if args.quick else 15)
-    if "economy" in wanted:
-        print("economy …", flush=True)
-        results["economy"] = economy.run(quick=args.quick)
-    if "pipeline" in wanted:
-        print("pipeline …", flush=True)
-        results["pipeline"] = pipeline.run(runs=60 if args.quick else 200)
-    if "weekly" in wanted:
-        print("weekly review …", flush=True)
-        results["weekly"] = weekly_review.run(athletes=10_000 if args.quick else 100_000)
-    if "latency" in wanted:
-        print("latency …", flush=True)
-        results["latency"] = latency.run(runs=30 if args.quick else 100)
+    quick = args.quick
+    benchmarks: dict[str, Callable[[], Any]] = {
+        "planner": lambda: bench_planner.measure(athletes=50 if quick else 200),
+        "intake": lambda: intake.run(seconds=5 if quick else 15),
+        "economy": lambda: economy.run(quick=quick),
+        "pipeline": lambda: pipeline.run(runs=60 if quick else 200),
+        "weekly": lambda: weekly_review.run(athletes=10_000 if quick else 100_000),
+        "latency": lambda: latency.run(runs=30 if quick else 100),
+    }
+    for name, measure in benchmarks.items():
+        if name in wanted:
+            print(f"{name} …", flush=True)
+            results[name] = measure()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     markdown = render_markdown(results)
