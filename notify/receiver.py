@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -85,7 +85,7 @@ class Receiver:
         with self._lock:
             return [r for r in self.received if not r.path.startswith("/webhooks")]
 
-    def start(self) -> Receiver:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -93,7 +93,7 @@ class Receiver:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> Receiver:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
