@@ -308,26 +308,19 @@ def test_outbox_rows_are_announced_after_commit_only(container: Container, athle
     assert calls == [([row(container, "k:orm").id], True)]
 
 
-def test_enqueue_notification_says_whether_it_wrote(container: Container) -> None:
+def test_enqueue_notification_says_whether_it_wrote(container: Container, athlete: int) -> None:
     """Once per idempotency key: True for the first write, False for the same key again (on PostgreSQL too)."""
-    connect_athlete(container)
-    now = datetime.now(UTC)
     with UnitOfWork(container.sessions) as uow:
-        first = plan_repository.enqueue_notification(
-            uow.session,
-            athlete_id=ATHLETE_ID,
-            event_type="plan.updated",
-            payload={},
-            idempotency_key="k:1",
-            now=now,
-        )
-        again = plan_repository.enqueue_notification(
-            uow.session,
-            athlete_id=ATHLETE_ID,
-            event_type="plan.updated",
-            payload={},
-            idempotency_key="k:1",
-            now=now,
-        )
+        written = [
+            plan_repository.enqueue_notification(
+                uow.session,
+                athlete_id=athlete,
+                event_type="plan.updated",
+                payload={},
+                idempotency_key="k:1",
+                now=datetime.now(UTC),
+            )
+            for _ in range(2)
+        ]
         uow.commit()
-    assert (first, again) == (True, False)
+    assert written == [True, False]
