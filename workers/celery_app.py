@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 from runsmart.settings import get_settings
@@ -52,6 +53,13 @@ app.conf.update(
         "token-prefresh": {"task": "jobs.token_prefresh_tick", "schedule": crontab(minute=10)},
     },
 )
+
+
+@signals.worker_init.connect
+def _import_stravalib(**_: Any) -> None:
+    # sync.strava imports stravalib lazily (it costs the API process ~30 MB); a worker needs it for every
+    # task, so it pays the import (~1 s with pint's unit registry) at start, not inside its first task.
+    import stravalib  # noqa: F401
 
 
 def use_redbeat(celery: Celery, redis_url: str, *, key_prefix: str = "runsmart:redbeat") -> None:
