@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from store import repository
 from store.models import Athlete, ConnectionStatus, StravaConnection
 from sync.crypto import TokenCipher
-from sync.strava import STRAVA_ORIGIN, TokenSet
+from sync.strava import TokenSet
 from sync.tokens import store_tokens
 
 # activity:read_all: without it "Only You" runs are invisible and surface as delete events (strava.md §2.1).
@@ -44,16 +45,19 @@ def read_state(secret: str, state: str) -> dict[str, Any]:
 
 
 def authorize_url(*, client_id: int, redirect_uri: str, state: str, base_url: str) -> str:
-    from stravalib import Client  # imported here: see sync/strava.py on its import cost
-
-    url = Client().authorization_url(
-        client_id=client_id,
-        redirect_uri=redirect_uri,
-        scope=REQUESTED_SCOPES,  # type: ignore[arg-type]
-        state=state,
-        approval_prompt="auto",
+    # The documented query string (strava.md §2.1), in the order stravalib 2.6 writes it (§5.2); built here so
+    # the API process never imports stravalib (see sync/strava.py on its cost).
+    query = urlencode(
+        {
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "approval_prompt": "auto",
+            "scope": ",".join(REQUESTED_SCOPES),
+            "response_type": "code",
+            "state": state,
+        }
     )
-    return base_url.rstrip("/") + url[len(STRAVA_ORIGIN) :] if url.startswith(STRAVA_ORIGIN) else url
+    return f"{base_url.rstrip('/')}/oauth/authorize?{query}"
 
 
 def missing_scopes(granted: str | None) -> list[str]:

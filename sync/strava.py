@@ -32,8 +32,8 @@ from sync.errors import (
 if TYPE_CHECKING:
     from stravalib import Client
 
-# stravalib is imported where it is used: with pint's unit registry it costs ~30 MB and 0.7 s at import, and the
-# API process needs it only for the OAuth code exchange.
+# stravalib is imported where it is used (activity reads, in the workers): with pint's unit registry it costs
+# ~30 MB and 0.7 s at import, and the API process never needs it (OAuth is two plain POSTs, see _token).
 
 # We never hand stravalib the client id/secret through the environment (that would arm its auto-refresh),
 # so silence the warning it logs about that on every client creation.
@@ -100,22 +100,33 @@ def _first_error(response: requests.Response | None) -> dict[str, Any]:
     return errors[0] if errors and isinstance(errors[0], dict) else {}
 
 
-def classify_fault(error: Exception) -> StravaError:
-    """Map stravalib/requests failures onto our small set of classified errors."""
-    from stravalib import exc
+def _is_app_inactive(detail: Mapping[str, Any]) -> bool:
+    # Strava's 403 for an application whose owner has no active subscription (strava.md §2.5, stravalib 2.6).
+    return (detail.get("resource"), detail.get("field"), detail.get("code")) == (
+        "Application",
+        "Status",
+        "Inactive",
+    )
 
+
+def classify_fault(error: Exception) -> StravaError:
+    """Map stravalib/requests failures onto our small set of classified errors.
+
+    By status and Strava's error body only: stravalib's faults are requests HTTPErrors that carry the response,
+    so this never needs stravalib's exception classes (the API process does not import stravalib at all).
+    """
     if isinstance(error, requests.Timeout):
         return StravaTransient("Strava request timed out")
     if isinstance(error, requests.ConnectionError):
         return StravaTransient("cannot connect to Strava")
-    if isinstance(error, exc.ApplicationInactive):
-        return StravaAppInactive("Strava refuses every request: the application is inactive")
     response = getattr(error, "response", None)
     status = getattr(response, "status_code", None)
     detail = _first_error(response)
-    if isinstance(error, exc.ObjectNotFound) or status == 404:
+    if status == 403 and _is_app_inactive(detail):
+        return StravaAppInactive("Strava refuses every request: the application is inactive")
+    if status == 404:
         return StravaNotFound("Strava answered 404 Not Found")
-    if isinstance(error, exc.AccessUnauthorized) or status == 401:
+    if status == 401:
         if detail.get("code") == "missing":
             return StravaScopeMissing(f"the athlete's grant lacks the scope {detail.get('field', '?')}")
         return StravaAuthError("Strava answered 401: the access token is invalid or revoked")
@@ -173,30 +184,32 @@ class StravalibGateway:
         except requests.RequestException as error:  # stravalib's Fault is a requests HTTPError
             raise classify_fault(error) from None
 
+    def _token(self, form: dict[str, str | int]) -> dict[str, Any]:
+        """One POST to Strava's token endpoint (strava.md §2.2 exchange, §2.3 refresh), with our classification.
+
+        Plain requests rather than stravalib: it is one form POST, and importing stravalib (with pint's unit
+        registry) would cost the API process ~30 MB for the OAuth callback, its only Strava call."""
+        credentials = {"client_id": self._client_id, "client_secret": self._client_secret}
+        try:
+            response = self._session.post(f"{STRAVA_ORIGIN}/oauth/token", data={**credentials, **form})
+            self._observe(response.headers, "POST")
+            response.raise_for_status()
+            body = response.json()
+        except requests.RequestException as error:
+            raise classify_fault(error) from None
+        except ValueError:
+            raise StravaBadResponse("Strava's token response is not JSON") from None
+        if not isinstance(body, dict):
+            raise StravaBadResponse("Strava's token response is not a JSON object")
+        return body
+
     def exchange_code(self, code: str) -> tuple[TokenSet, dict[str, Any]]:
-        client = self._client()
-        result = self._call(
-            lambda: client.exchange_code_for_token(
-                client_id=self._client_id,
-                client_secret=self._client_secret,
-                code=code,
-                return_athlete=True,
-            )
-        )
-        access, athlete = result
-        summary = athlete.model_dump(mode="json") if athlete is not None else {}
-        return _token_set(access), summary
+        body = self._token({"code": code, "grant_type": "authorization_code"})
+        athlete = body.get("athlete")  # only on the initial exchange (strava.md §2.2)
+        return _token_set(body), athlete if isinstance(athlete, dict) else {}
 
     def refresh(self, refresh_token: str) -> TokenSet:
-        client = self._client()
-        access = self._call(
-            lambda: client.refresh_access_token(
-                client_id=self._client_id,
-                client_secret=self._client_secret,
-                refresh_token=refresh_token,
-            )
-        )
-        return _token_set(access)
+        return _token_set(self._token({"refresh_token": refresh_token, "grant_type": "refresh_token"}))
 
     def get_activity(
         self, access_token: str, activity_id: int, *, priority: Priority = Priority.WEBHOOK

@@ -164,3 +164,43 @@ def test_reconnecting_re_drives_the_events_kept_while_the_grant_was_dead(
     )
     assert response.json()["redriven_events"] == 1
     assert enqueued == [event_id]
+
+
+API_WITHOUT_STRAVALIB = """
+import sys, responses
+from fastapi.testclient import TestClient
+from runsmart.bootstrap import container
+from sync.connect import make_state
+from webhooks.app import create_app
+token = {TOKEN!r}
+client = TestClient(create_app(broker_check=lambda: True, enqueue=lambda i: True, start_backfill=lambda a: True),
+                    follow_redirects=False)
+assert client.get("/strava/connect").status_code == 302
+with responses.RequestsMock() as strava:
+    strava.post("https://www.strava.com/oauth/token", json=token)
+    state = make_state(container().settings.effective_token_key(), {{"v": 1}})
+    answer = client.get("/strava/callback", params={{"state": state, "code": "abc", "scope": "read,activity:read_all"}})
+    assert answer.status_code == 200, answer.text
+print("stravalib" in sys.modules, "pint" in sys.modules)
+"""
+
+
+def test_the_api_process_connects_an_athlete_without_importing_stravalib(clean_db: str) -> None:
+    # stravalib with pint costs ~30 MB; the API's memory goal (README "Performance") depends on never loading it.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "RUNSMART_ENV": "test",
+        "RUNSMART_DATABASE_URL": clean_db,
+        "RUNSMART_STRAVA_CLIENT_ID": "1234",
+        "RUNSMART_STRAVA_CLIENT_SECRET": "client-secret-for-tests",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    script = API_WITHOUT_STRAVALIB.format(TOKEN=TOKEN_RESPONSE)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["False", "False"]
