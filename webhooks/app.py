@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
@@ -11,6 +12,7 @@ from sqlalchemy import text
 
 from plans.errors import PlanError
 from runsmart.bootstrap import Container, container
+from runsmart.gc_tuning import freeze_startup_objects
 from webhooks import ical, oauth, plans_api, strava
 
 
@@ -48,7 +50,12 @@ def create_app(
         def start_backfill(athlete_id: int) -> bool:
             return send("backfill.page", athlete_id, queue="strava_bulk")
 
-    app = FastAPI(title="RunSmart Sync", version="0.1.0")
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        freeze_startup_objects()
+        yield
+
+    app = FastAPI(title="RunSmart Sync", version="0.1.0", lifespan=lifespan)
     app.include_router(strava.make_router(get_container, publish))
     app.include_router(oauth.make_router(get_container, enqueue, start_backfill))
     # The internal API for the RunSmart app (docs/api.md); OpenAPI docs at /docs.

@@ -62,6 +62,15 @@ def _import_stravalib(**_: Any) -> None:
     import stravalib  # noqa: F401
 
 
+@signals.worker_ready.connect
+@signals.worker_process_init.connect
+def _freeze_startup_objects(**_: Any) -> None:
+    # Start-up objects out of the collector's full scans (runsmart/gc_tuning.py): shorter pauses per task.
+    from runsmart.gc_tuning import freeze_startup_objects
+
+    freeze_startup_objects()
+
+
 def use_redbeat(celery: Celery, redis_url: str, *, key_prefix: str = "runsmart:redbeat") -> None:
     """Beat's schedule and a lock in Redis: a second beat instance waits for the lock instead of sending
     every job a second time, and takes over within the lock timeout if the first one dies."""
