@@ -11,7 +11,8 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,7 +59,14 @@ def parse_event(body: bytes) -> StravaEventIn:
         raise HTTPException(422, f"not a Strava event: {problems}") from None
 
 
-def make_router(container: Callable[[], Container], publish: Callable[[list[int]], bool]) -> APIRouter:
+@dataclass(frozen=True)
+class StravaWebhook:
+    router: APIRouter  # the handshake and the intake, as documented in the OpenAPI spec
+    # The intake itself, which webhooks/app.py also serves ahead of FastAPI's routing and middleware stack.
+    receive: Callable[[Request], Awaitable[Response]]
+
+
+def make_router(container: Callable[[], Container], publish: Callable[[list[int]], bool]) -> StravaWebhook:
     router = APIRouter()
     committer = GroupCommitter(lambda rows: _store(container(), rows), publish)
 
@@ -107,7 +115,7 @@ def make_router(container: Callable[[], Container], publish: Callable[[list[int]
         WEBHOOK_LATENCY.observe(time.perf_counter() - started)
         return Response(_ACKS[outcome], media_type="application/json")
 
-    return router
+    return StravaWebhook(router, receive)
 
 
 _ACKS = {status: Ack(status=status).model_dump_json().encode() for status in ("accepted", "duplicate")}
