@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from runsmart.athletes_cli import athletes_app
@@ -41,16 +44,9 @@ def db_downgrade(revision: str = typer.Argument("-1")) -> None:
 @app.command("api")
 def api(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the webhook, OAuth, health and metrics API."""
-    import uvicorn
-
-    from runsmart.logs import configure_logging
-
-    configure_logging()
-    # log_config=None: uvicorn's own handlers would print access lines (the OAuth callback's `code=...`)
-    # unscrubbed; without them its loggers propagate to the root handler, which redacts secrets.
-    uvicorn.run(
-        "webhooks.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=None
-    )
+    # A fresh interpreter without this command line's imports (runsmart/api_server.py says why).
+    argv = [sys.executable, "-m", "runsmart.api_server", "--host", host, "--port", str(port)]
+    os.execv(sys.executable, [*argv, "--workers", str(workers)])
 
 
 @app.command("worker")
