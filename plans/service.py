@@ -77,11 +77,11 @@ def load(session: Session, athlete_id: int, *, now: datetime) -> Loaded | None:
     athlete = repository.lock_athlete(session, athlete_id)
     if athlete is None:
         return None
-    row = plan_repository.active_plan(session, athlete_id)
-    if row is None:
+    # Read after the lock (and over what the session held): another transaction may have moved it on meanwhile.
+    found = plan_repository.active_plan_and_version(session, athlete_id)
+    if found is None:
         return None
-    session.refresh(row)  # read after the lock: another transaction may have moved it on meanwhile
-    version = plan_repository.current_version(session, row)
+    row, version = found
     rows = plan_repository.activities_since(session, athlete_id, row.start - timedelta(days=LOOKBACK_DAYS))
     return Loaded(
         athlete=athlete,
@@ -143,9 +143,9 @@ def rematch(
     row = loaded.row
     runs = loaded.runs_until(loaded.today)
     by_workout = overlay.matches(view, runs, loaded.overrides)
-    before = plan_repository.match_pairs(session, row.id)
+    before = plan_repository.match_sources(session, row.id)
     rows = [(w, a, source) for w, pairs in by_workout.items() for a, source in pairs]
-    plan_repository.replace_matches(session, row.id, rows, now=now)
+    plan_repository.replace_matches(session, row.id, rows, now=now, current=before)
     workouts = {w.id: w for w in view.workouts()}
     by_id = {a.id: a for a in runs}
     newly = tuple((w, a) for w, a, _ in rows if (w, a) not in before)

@@ -126,7 +126,7 @@ class MatchSource:
 
 
 class PlanMatch(Base):
-    """The current run ↔ workout matches of a plan (recomputed on every adaptation)."""
+    """The current run ↔ workout matches of a plan (recomputed on every adaptation, stored as the difference)."""
 
     __tablename__ = "plan_matches"
     __table_args__ = (Index("ix_plan_matches_activity", "activity_id"),)
@@ -139,6 +139,7 @@ class PlanMatch(Base):
         BigInteger, ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
     )
     source: Mapped[str] = mapped_column(String(16), default=MatchSource.AUTO)
+    # When the pair was matched with this source: a recompute rewrites only the pairs that changed.
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -6,11 +6,12 @@ about an athlete's plan; `bump_version` is the optimistic second line of defence
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, defer
 
 from store.models import Activity, Athlete, StravaConnection
@@ -35,6 +36,28 @@ class StaleVersion(RuntimeError):
 
 def active_plan(session: Session, athlete_id: int) -> Plan | None:
     return session.scalars(select(Plan).where(Plan.athlete_id == athlete_id, Plan.active.is_(True))).first()
+
+
+def active_plan_and_version(session: Session, athlete_id: int) -> tuple[Plan, PlanVersion] | None:
+    """The active plan, freshly read, with its current version: one statement for `active_plan`,
+    `session.refresh` and `current_version`.
+
+    populate_existing overwrites a Plan already in the session with the row as read now, as `session.refresh`
+    did: a caller that holds the athlete's lock reads what the previous lock holder committed.
+    """
+    stmt = (
+        select(Plan, PlanVersion)
+        .outerjoin(PlanVersion, (PlanVersion.plan_id == Plan.id) & (PlanVersion.version == Plan.version))
+        .where(Plan.athlete_id == athlete_id, Plan.active.is_(True))
+        .execution_options(populate_existing=True)
+    )
+    found = session.execute(stmt).first()
+    if found is None:
+        return None
+    plan, version = found
+    if version is None:  # as `current_version`'s .one() did: a plan without its current version is corrupt
+        raise NoResultFound(f"plan {plan.id} has no version {plan.version}")
+    return plan, version
 
 
 def deactivate_plans(session: Session, athlete_id: int, *, now: datetime) -> None:
@@ -183,17 +206,51 @@ def matches(session: Session, plan_id: int) -> Sequence[PlanMatch]:
     return session.scalars(select(PlanMatch).where(PlanMatch.plan_id == plan_id)).all()
 
 
+def match_sources(session: Session, plan_id: int) -> dict[tuple[str, int], str]:
+    """The plan's current matches: (workout id, activity id) → source."""
+    rows = session.execute(
+        select(PlanMatch.workout_id, PlanMatch.activity_id, PlanMatch.source).where(
+            PlanMatch.plan_id == plan_id
+        )
+    )
+    return {(w, a): source for w, a, source in rows}
+
+
 def replace_matches(
-    session: Session, plan_id: int, rows: Iterable[tuple[str, int, str]], *, now: datetime
+    session: Session,
+    plan_id: int,
+    rows: Iterable[tuple[str, int, str]],
+    *,
+    now: datetime,
+    current: Mapping[tuple[str, int], str] | None = None,
 ) -> None:
-    session.execute(delete(PlanMatch).where(PlanMatch.plan_id == plan_id))
-    for workout_id, activity_id, source in rows:
-        session.add(
-            PlanMatch(
-                plan_id=plan_id, workout_id=workout_id, activity_id=activity_id, source=source, created_at=now
+    """Make the plan's matches exactly `rows` (workout id, activity id, source), writing only the difference.
+
+    A pair that stays with the same source keeps its row, so `created_at` is when the pair was matched; a
+    removed pair is deleted, and a new pair, or one whose source changed, is written with `created_at=now`.
+    `current` is `match_sources` as the caller read it in this transaction under the athlete's lock (read
+    here when not given).
+    """
+    wanted = {(w, a): source for w, a, source in rows}
+    if current is None:
+        current = match_sources(session, plan_id)
+    gone = [pair for pair, source in current.items() if wanted.get(pair) != source]
+    new = [(pair, source) for pair, source in wanted.items() if current.get(pair) != source]
+    if gone:
+        session.execute(
+            delete(PlanMatch).where(
+                PlanMatch.plan_id == plan_id,
+                tuple_(PlanMatch.workout_id, PlanMatch.activity_id).in_(gone),
             )
         )
-    session.flush()
+    if new:
+        session.execute(
+            _insert_for(session)(PlanMatch),
+            [
+                {"plan_id": plan_id, "workout_id": w, "activity_id": a, "source": source, "created_at": now}
+                for (w, a), source in new
+            ],
+        )
 
 
 def overrides(session: Session, plan_id: int) -> Sequence[PlanOverride]:

@@ -6,11 +6,13 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Executable, Select, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from store.models import (
     Activity,
@@ -125,23 +127,26 @@ def release_awaiting_reauth(session: Session, athlete_id: int) -> Sequence[int]:
 
 def record_attempt(
     session: Session,
+    event: StravaEvent,
     *,
-    event_id: int,
     started_at: datetime,
     finished_at: datetime,
     outcome: str,
     error: str | None,
 ) -> None:
+    """An audit row for the attempt, and the event's attempt count and last error.
+
+    `attempts + 1` is computed by the database (never from a value read earlier) and goes out in the same
+    UPDATE as the caller's other changes to the event row when the session flushes.
+    """
     session.add(
         EventAttempt(
-            event_id=event_id, started_at=started_at, finished_at=finished_at, outcome=outcome, error=error
+            event_id=event.id, started_at=started_at, finished_at=finished_at, outcome=outcome, error=error
         )
     )
-    session.execute(
-        update(StravaEvent)
-        .where(StravaEvent.id == event_id)
-        .values(attempts=StravaEvent.attempts + 1, last_error=error)
-    )
+    event.attempts = StravaEvent.attempts + 1  # type: ignore[assignment]
+    event.last_error = error
+    flag_modified(event, "last_error")  # written even when unchanged, as the separate UPDATE did
 
 
 def count_events_by_status(session: Session) -> dict[str, int]:
@@ -171,16 +176,41 @@ def has_newer_update(session: Session, event: StravaEvent) -> bool:
 # --- athletes and connections -------------------------------------------------------------------------
 
 
+# session.info key: (the root transaction, {athlete id: Athlete}) of the row locks that transaction holds.
+_LOCKED_ATHLETES = "runsmart.locked_athletes"
+
+
 def lock_athlete(session: Session, athlete_id: int) -> Athlete | None:
-    """Serializes all writes about one athlete (activities, deletions, purges, plans)."""
+    """Serializes all writes about one athlete (activities, deletions, purges, plans).
+
+    A row lock lasts until its transaction ends, so asking again within the same transaction (an event's
+    write, then the plan pipeline) returns the row locked before instead of sending the SELECT .. FOR UPDATE
+    again: without populate_existing that statement would have returned the same identity-map object anyway.
+    Only locks taken outside a savepoint are remembered (rolling back to a savepoint releases the row locks
+    taken after it), and only for the root transaction that took them (a commit or rollback ends them).
+    """
+    held = session.info.get(_LOCKED_ATHLETES)
+    if held is not None and held[0] is session.get_transaction() and athlete_id in held[1]:
+        return cast(Athlete, held[1][athlete_id])
     stmt = _for_update(session, select(Athlete).where(Athlete.id == athlete_id))
-    return session.execute(stmt).scalar_one_or_none()
+    athlete = session.execute(stmt).scalar_one_or_none()
+    if athlete is not None and not session.in_nested_transaction():
+        transaction = session.get_transaction()
+        if held is None or held[0] is not transaction:
+            held = session.info[_LOCKED_ATHLETES] = (transaction, dict[int, Athlete]())
+        held[1][athlete_id] = athlete
+    return athlete
 
 
-def get_connection(session: Session, athlete_id: int, *, lock: bool = False) -> StravaConnection | None:
+def get_connection(
+    session: Session, athlete_id: int, *, lock: bool = False, fresh: bool = False
+) -> StravaConnection | None:
+    """`fresh`: overwrite a copy the session already holds with the row as read now (populate_existing)."""
     stmt = select(StravaConnection).where(StravaConnection.athlete_id == athlete_id)
     if lock:
         stmt = _for_update(session, stmt)
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -193,16 +223,22 @@ def is_tombstoned(session: Session, activity_id: int) -> bool:
 
 def upsert_activity(session: Session, values: dict[str, Any]) -> bool:
     """Insert or update by Strava id; an older read never overwrites a newer one. True if written."""
-    insert = _insert_for(session)
-    stmt = insert(Activity).values(**values)
-    changed = {k: stmt.excluded[k] for k in values if k != "id"}
-    stmt = stmt.on_conflict_do_update(
+    # The values go in as parameters of a statement built once per dialect and set of columns: building it
+    # around the values (.values(**values), one excluded[...] per column) cost more than sending it.
+    stmt = _upsert_activity_stmt(session.get_bind().dialect.name, tuple(values))
+    # RETURNING, not rowcount: drivers report -1 for INSERT .. ON CONFLICT.
+    return session.execute(stmt, values).scalar_one_or_none() is not None
+
+
+@lru_cache(maxsize=16)
+def _upsert_activity_stmt(dialect: str, columns: tuple[str, ...]) -> Executable:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Activity)
+    return stmt.on_conflict_do_update(
         index_elements=[Activity.id],
-        set_=changed,
+        set_={k: stmt.excluded[k] for k in columns if k != "id"},
         where=Activity.fetched_at <= stmt.excluded.fetched_at,
     ).returning(Activity.id)
-    # RETURNING, not rowcount: drivers report -1 for INSERT .. ON CONFLICT.
-    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def delete_activity(session: Session, activity_id: int, athlete_id: int, *, now: datetime) -> None:

@@ -170,7 +170,7 @@ class EventProcessor:
             event.outcome = outcome
             event.handled_at = self._now()
             event.next_attempt_at = None
-            self._record(uow.session, event_id, started, Processed(outcome))
+            self._record(uow.session, event, started, Processed(outcome))
             uow.commit()
             return Processed(outcome)
 
@@ -199,7 +199,9 @@ class EventProcessor:
             return "ignored_deleted"
         priority = self._priority(event)
         raw = self._tokens.call(
-            athlete_id, lambda token: self._gateway.get_activity(token, activity_id, priority=priority)
+            athlete_id,
+            lambda token: self._gateway.get_activity(token, activity_id, priority=priority),
+            session=session,
         )
         fetched_at = self._now()
         parsed = parse_activity(raw)
@@ -244,6 +246,7 @@ class EventProcessor:
                     lambda token: self._gateway.get_activity(
                         token, event.object_id, priority=self._priority(event)
                     ),
+                    session=session,
                 )
             except StravaNotFound:
                 pass
@@ -345,16 +348,16 @@ class EventProcessor:
                 event.next_attempt_at = next_attempt_at
                 if status == EventStatus.DONE:
                     event.handled_at = self._now()
-                self._record(uow.session, event_id, started, result)
+                self._record(uow.session, event, started, result)
                 uow.commit()
         return result
 
-    def _record(self, session: Session, event_id: int, started: datetime, result: Processed) -> None:
+    def _record(self, session: Session, event: StravaEvent, started: datetime, result: Processed) -> None:
         # An audit row per attempt, in the same transaction as the attempt's outcome (one commit per attempt;
         # the effects of a failed attempt were rolled back, its record and the retry decision are not).
         repository.record_attempt(
             session,
-            event_id=event_id,
+            event,
             started_at=started,
             finished_at=self._now(),
             outcome=result.outcome,

@@ -61,18 +61,29 @@ class TokenService:
         self._margin_s = margin_s
         self._clock = clock
 
-    def access_token(self, athlete_id: int, *, force_refresh: bool = False) -> str:
+    def access_token(
+        self, athlete_id: int, *, force_refresh: bool = False, session: Session | None = None
+    ) -> str:
+        """The athlete's access token, refreshed first when it expires within the margin (or when forced).
+
+        `session`: read the connection in the caller's open session (its transaction sees every committed
+        refresh: READ COMMITTED) instead of checking out a connection of our own just for that one SELECT.
+        A refresh always runs in its own transaction (see the module docstring).
+        """
         if not force_refresh:
-            with self._factory() as session:
-                connection = self._usable(repository.get_connection(session, athlete_id), athlete_id)
-                if connection.expires_at - self._clock() > self._margin_s:
-                    return self._cipher.decrypt(connection.access_token_enc or "")
+            if session is None:
+                with self._factory() as own:
+                    token = self._unexpired(own, athlete_id)
+            else:
+                token = self._unexpired(session, athlete_id)
+            if token is not None:
+                return token
         return self._refresh(athlete_id, force=force_refresh)
 
-    def call(self, athlete_id: int, fn: Callable[[str], T]) -> T:
+    def call(self, athlete_id: int, fn: Callable[[str], T], *, session: Session | None = None) -> T:
         """Run `fn(access_token)`; on a 401 refresh once and retry, then give up as needing re-auth."""
         try:
-            return fn(self.access_token(athlete_id))
+            return fn(self.access_token(athlete_id, session=session))
         except StravaScopeMissing as error:
             self._give_up(athlete_id, str(error))
             raise
@@ -86,6 +97,14 @@ class TokenService:
             if not isinstance(error, NotConnected):
                 self._give_up(athlete_id, str(error))
             raise
+
+    def _unexpired(self, session: Session, athlete_id: int) -> str | None:
+        # Read now, over whatever the session held: status and token as last committed (another worker may
+        # have refreshed, or marked the connection needs_reauth, since the caller first read it).
+        connection = self._usable(repository.get_connection(session, athlete_id, fresh=True), athlete_id)
+        if connection.expires_at - self._clock() > self._margin_s:
+            return self._cipher.decrypt(connection.access_token_enc or "")
+        return None
 
     def grant_is_revoked(self, athlete_id: int) -> bool:
         """Confirm a deauthorization by trying a refresh: a live grant refreshes (strava.md §1.6).
