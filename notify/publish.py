@@ -2,8 +2,9 @@
 
 Installed on the container's session factory, so any writer of outbox rows (the plan pipeline, the internal
 API, the scheduled jobs) gets them delivered right after its commit without knowing about Celery. ORM inserts
-are announced by id; bulk `INSERT ... ON CONFLICT` statements (whose ids are not returned) by a "kick" that
-makes a worker deliver every fresh pending row. A lost publish loses nothing: `notify.redrive` finds them.
+and `plan_repository.enqueue_notification`'s INSERT .. RETURNING are announced by id; set-based inserts (whose
+ids are not returned, e.g. the weekly review's INSERT .. SELECT) by a "kick" that makes a worker deliver every
+fresh pending row. (A kick per event would re-send every fresh row each time: quadratic under a burst.) A lost publish loses nothing: `notify.redrive` finds them.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from store.plan_models import NotificationOutbox
+from store.plan_repository import NEW_OUTBOX_IDS, OUTBOX_IDS_RECORDED
 
 log = logging.getLogger(__name__)
-_IDS = "notify.outbox_ids"
+_IDS = NEW_OUTBOX_IDS
 _KICK = "notify.outbox_kick"
 
 # publish(ids, kick): ids of new rows; kick=True when rows were inserted whose ids are unknown.
@@ -30,7 +32,8 @@ def install(sessions: sessionmaker[Session], publish: Publish) -> None:
     @event.listens_for(sessions, "do_orm_execute")
     def _statement(state: ORMExecuteState) -> None:
         table = getattr(state.statement, "table", None)
-        if state.is_insert and getattr(table, "name", None) == TABLE:
+        into_outbox = state.is_insert and getattr(table, "name", None) == TABLE
+        if into_outbox and not state.execution_options.get(OUTBOX_IDS_RECORDED):
             state.session.info[_KICK] = True
 
     @event.listens_for(sessions, "after_flush")

@@ -311,6 +311,13 @@ def activity_counts(session: Session) -> dict[int, int]:
 # --- the outbox ---------------------------------------------------------------------------------------
 
 
+# session.info key: ids of the outbox rows this session inserted with Core statements (their ids come back
+# through RETURNING). notify/publish.py announces them after the commit, as it does the ORM-added rows.
+NEW_OUTBOX_IDS = "store.new_outbox_ids"
+# Execution option on such a statement: its new ids are recorded under NEW_OUTBOX_IDS, so no "kick" is needed.
+OUTBOX_IDS_RECORDED = "runsmart_outbox_ids_recorded"
+
+
 def enqueue_notification(
     session: Session,
     *,
@@ -335,9 +342,13 @@ def enqueue_notification(
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(NotificationOutbox.id)
+        .execution_options(**{OUTBOX_IDS_RECORDED: True})
     )
     # RETURNING, not rowcount: drivers report -1 for INSERT .. ON CONFLICT (see store/repository.py).
-    return session.execute(stmt).scalar_one_or_none() is not None
+    new_id = session.execute(stmt).scalar_one_or_none()
+    if new_id is not None:
+        session.info.setdefault(NEW_OUTBOX_IDS, []).append(new_id)
+    return new_id is not None
 
 
 def notifications(session: Session, athlete_id: int) -> Sequence[NotificationOutbox]:

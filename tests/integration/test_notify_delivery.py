@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, insert, literal, literal_column, select
 from standardwebhooks import Webhook
 
 from notify import publish
@@ -305,7 +305,35 @@ def test_outbox_rows_are_announced_after_commit_only(container: Container, athle
         )
         assert calls == []  # not before the commit
         uow.commit()
-    assert calls == [([row(container, "k:orm").id], True)]
+    # Both by id, no kick: the Core insert's id came back through RETURNING.
+    assert calls == [([row(container, "k:orm").id, row(container, "k:core").id], False)]
+
+    with UnitOfWork(container.sessions) as uow:
+        # A set-based insert does not return ids: a kick makes a worker deliver every fresh row.
+        uow.session.execute(
+            insert(NotificationOutbox).from_select(
+                [
+                    "athlete_id",
+                    "event_type",
+                    "payload",
+                    "idempotency_key",
+                    "status",
+                    "attempts",
+                    "created_at",
+                ],
+                select(
+                    literal(ATHLETE_ID),
+                    literal("week.reviewed"),
+                    literal_column("'{}'::jsonb"),
+                    literal("k:set-based"),
+                    literal("pending"),
+                    literal(0),
+                    func.now(),
+                ),
+            )
+        )
+        uow.commit()
+    assert calls[-1] == ([], True)
 
 
 def test_enqueue_notification_says_whether_it_wrote(container: Container, athlete: int) -> None:
