@@ -92,6 +92,12 @@ def render_markdown(r: dict[str, Any]) -> str:
             _row("no-op Celery task on the same workers (baseline)", f"{pp['noop_tasks_per_s']} /s", ""),
             _row("pipeline", f"{pp['pipeline_runs_per_s']} runs/s", ""),
             _row("pipeline / no-op", f"{pp['pipeline_vs_noop'] * 100:.0f} %", "≥ 50 %"),
+            _row(
+                "CPU per synced run, by process (ms)",
+                ", ".join(f"{k} {v}" for k, v in sorted(pp.get("cpu_ms_per_run", {}).items())),
+                "",
+            ),
+            _row("worker CPU per no-op task (ms)", pp.get("noop_worker_cpu_ms_per_task", "–"), ""),
             _row("API peak RSS", f"{pp['api_peak_rss_mb']} MB", "≤ 120 MB"),
             _row("worker peak RSS", f"{pp['worker_peak_rss_mb']} MB", "≤ 150 MB"),
             "",
