@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.plan_models import NotificationOutbox, OutboxStatus
@@ -56,3 +56,29 @@ def counts_by_status(session: Session) -> dict[str, int]:
         select(NotificationOutbox.status, func.count()).group_by(NotificationOutbox.status)
     ).all()
     return {status: count for status, count in rows}
+
+
+def dead(session: Session, *, athlete_id: int | None = None, limit: int = 200) -> Sequence[NotificationOutbox]:
+    """Rows that used up their attempts, newest first (what `runsmart notifications dead` lists)."""
+    stmt = select(NotificationOutbox).where(NotificationOutbox.status == OutboxStatus.DEAD)
+    if athlete_id is not None:
+        stmt = stmt.where(NotificationOutbox.athlete_id == athlete_id)
+    return session.scalars(stmt.order_by(NotificationOutbox.id.desc()).limit(limit)).all()
+
+
+def replay_dead(
+    session: Session, *, ids: Sequence[int] = (), athlete_id: int | None = None
+) -> Sequence[int]:
+    """Give dead rows a fresh set of attempts (all of them, or these ids, or this athlete's); their ids.
+
+    The rows keep their idempotency key and payload, so a receiver that did get an earlier attempt sees the
+    same message id again and can drop it (Standard Webhooks' `webhook-id`)."""
+    stmt = update(NotificationOutbox).where(NotificationOutbox.status == OutboxStatus.DEAD)
+    if ids:
+        stmt = stmt.where(NotificationOutbox.id.in_(list(ids)))
+    if athlete_id is not None:
+        stmt = stmt.where(NotificationOutbox.athlete_id == athlete_id)
+    stmt = stmt.values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=None).returning(
+        NotificationOutbox.id
+    )
+    return sorted(session.scalars(stmt).all())

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from runsmart.athletes_cli import athletes_app
+from runsmart.notifications_cli import notifications_app
 from runsmart.plan_cli import plan_app
 from runsmart.strava_cli import backfill_command, reconcile_command, strava_app
 from simulator.cli import simulator_command
@@ -17,6 +18,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrat
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(athletes_app, name="athletes")
+app.add_typer(notifications_app, name="notifications")
 app.command("simulator")(simulator_command)
 app.add_typer(strava_app, name="strava")
 app.command("backfill")(backfill_command)
