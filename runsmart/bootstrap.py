@@ -65,7 +65,7 @@ def make_notifier(settings: Settings, sessions: sessionmaker[Session]) -> Notifi
 
 
 def _publish_outbox(ids: Sequence[int], kick: bool) -> None:
-    from workers.jobs import enqueue_outbox  # the worker layer; imported late (it imports this module)
+    from workers.enqueue import enqueue_outbox  # the worker layer; imported late (it imports this module)
 
     enqueue_outbox(ids, kick=kick)
 

@@ -43,7 +43,7 @@ def replay_command(
     from notify import outbox
     from runsmart.bootstrap import container
     from store.db import UnitOfWork
-    from workers.jobs import enqueue_outbox
+    from workers.enqueue import enqueue_outbox
 
     c = container()
     with UnitOfWork(c.sessions) as uow:

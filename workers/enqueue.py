@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from kombu.exceptions import OperationalError as BrokerError
 
 from workers.celery_app import app
 
 log = logging.getLogger(__name__)
+OUTBOX_QUEUE = "maintenance"  # notify.* (workers/celery_app.py task_routes)
 
 
 def enqueue_event(event_id: int, *, bulk: bool = False) -> bool:
@@ -22,6 +24,16 @@ def publish_events(event_ids: list[int]) -> bool:
     if len(event_ids) == 1:
         return enqueue_event(event_ids[0])
     return send("inbox.dispatch", event_ids, queue="strava")
+
+
+def enqueue_outbox(ids: Sequence[int], *, kick: bool = False) -> None:
+    """Called after a commit: deliver these outbox rows now; `kick` also delivers rows whose ids the writer
+    lacks. Here, not beside the notify tasks in workers/jobs.py: the API publishes too, and importing the job
+    tasks would cost it ~1.6 MB (README "Performance")."""
+    for outbox_id in ids:
+        send("notify.deliver", outbox_id, queue=OUTBOX_QUEUE)
+    if kick:
+        send("notify.kick", queue=OUTBOX_QUEUE)
 
 
 def send(task: str, *args: object, queue: str | None = None, countdown: float | None = None) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from celery import Task
@@ -13,18 +12,10 @@ from runsmart.bootstrap import container
 from store.db import UnitOfWork
 from sync.events import MAX_COUNTDOWN_S
 from workers.celery_app import app
-from workers.enqueue import send
+from workers.enqueue import OUTBOX_QUEUE, enqueue_outbox, send
 
 log = logging.getLogger(__name__)
-QUEUE = "maintenance"
-
-
-def enqueue_outbox(ids: Sequence[int], *, kick: bool = False) -> None:
-    """Called after a commit: deliver these rows now; `kick` also delivers rows whose ids the writer lacks."""
-    for outbox_id in ids:
-        send("notify.deliver", outbox_id, queue=QUEUE)
-    if kick:
-        send("notify.kick", queue=QUEUE)
+QUEUE = OUTBOX_QUEUE  # the maintenance queue: notifications and scheduled jobs
 
 
 @app.task(name="notify.deliver", bind=True, acks_late=True, max_retries=None)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-import workers.jobs
+import workers.enqueue
 from notify import outbox
 from runsmart import bootstrap
 from runsmart.bootstrap import Container
@@ -50,7 +50,7 @@ def test_dead_notifications_are_listed_and_replayed(
 ) -> None:
     monkeypatch.setattr(bootstrap, "container", lambda: container)
     enqueued: list[list[int]] = []
-    monkeypatch.setattr(workers.jobs, "enqueue_outbox", lambda ids, kick=False: enqueued.append(list(ids)))
+    monkeypatch.setattr(workers.enqueue, "enqueue_outbox", lambda ids, kick=False: enqueued.append(list(ids)))
     connect_athlete(container)
     first = outbox_row(container, "k:1", "dead", "app: HTTP 503")
     second = outbox_row(container, "k:2", "dead", "app: timed out")
@@ -59,7 +59,8 @@ def test_dead_notifications_are_listed_and_replayed(
 
     listed = runner.invoke(app, ["notifications", "dead"], terminal_width=200)
     assert listed.exit_code == 0, listed.output
-    assert "HTTP 503" in listed.output and "timed out" in listed.output
+    assert "HTTP 503" in listed.output
+    assert "timed out" in listed.output
     assert f"│ {delivered} " not in listed.output
 
     one = runner.invoke(app, ["notifications", "replay", str(first)])
