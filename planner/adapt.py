@@ -28,10 +28,11 @@ Rules, in the order they are applied for a completed week W (science.md sections
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from operator import itemgetter
 
 from planner import sessions as s
 from planner.activity import Activity
@@ -43,6 +44,7 @@ from planner.generate import (
     baseline,
     build_week,
     finish_week,
+    monday,
     spike_limit,
     with_paces,
 )
@@ -76,6 +78,27 @@ class _State:
     vdot: float = 0.0
 
 
+_DAY = itemgetter(0)  # the date of a (date, metres) history entry: the key to bisect a history on
+_METRES = itemgetter(1)
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedRuns:
+    """A week's planned runs as the 110 % rule reads them, kept next to the week (``_Fold._store``): the rule
+    looks back over the same weeks many times per fold, and re-filtering their workouts every time was slow."""
+
+    entries: tuple[tuple[date, float], ...]  # (date, metres) of every run, in date order (as the workouts)
+    longest_m: float  # the longest run the rule applies to (the race is exempt)
+
+    @classmethod
+    def of(cls, workouts: Sequence[Workout]) -> _PlannedRuns:
+        runs = [w for w in workouts if w.is_run]
+        return cls(
+            entries=tuple((w.date, w.distance_m) for w in runs),
+            longest_m=max((w.distance_m for w in runs if w.type is not WorkoutType.RACE), default=0.0),
+        )
+
+
 def _days(a: date, b: date) -> int:
     return (b - a).days
 
@@ -93,10 +116,12 @@ class _Fold:
         self.suppressed = suppressed
         self.state = _State(targets=[sp.volume_km for sp in self.bp.specs], vdot=self.bp.ctx.paces.vdot)
         self.weeks: list[tuple[Workout, ...]] = [w.workouts for w in base_weeks]
+        self._planned = [_PlannedRuns.of(ws) for ws in self.weeks]  # always updated with self.weeks (_store)
         self.changes: list[Change] = []
         self.zones = Zones.from_paces(self.bp.ctx.paces, plan.athlete.max_hr)
         self.intensity: dict[int, RunIntensity] = {a.id: run_intensity(a, self.zones) for a in runs}
         self.run_days = sorted({a.local_date for a in runs})
+        self.by_id = {a.id: a for a in runs}
         self.step = min(STEP_KM_PER_RUN * max(1, plan.athlete.runs_per_week), STEP_MAX_KM)
         e_mid = sum(self.bp.ctx.paces.easy) / 2
         self.seed_daily_min = plan.athlete.weekly_km * e_mid / 60 / 7
@@ -152,23 +177,22 @@ class _Fold:
         if seed[0] >= lo:
             insort(hist, seed)
         for k in range(max(completed + 1, upto - 5), upto):
-            hist.extend((w.date, w.distance_m) for w in self.weeks[k] if w.is_run and w.date >= lo)
+            entries = self._planned[k].entries  # in date order: the days before ``lo`` are a prefix
+            hist.extend(entries[bisect_left(entries, lo, key=_DAY) :])
         return hist  # in date order: actual runs, then planned weeks in order
 
     def _violation(self, k: int, completed: int) -> tuple[Workout, float] | None:
         """The first run of week ``k`` longer than 110 % of the 30-day longest before it, with that limit."""
         hist = self._history(k, completed)
-        week = self.weeks[k]
-        longest = max(
-            (x.distance_m for x in week if x.is_run and x.type is not WorkoutType.RACE), default=0.0
-        )
-        # fast path: runs inside every day's 30-day window (end − 30 .. start) already allow the longest run
+        # fast path: runs inside every day's 30-day window (end − 30 .. start) already allow the longest run;
+        # the history is in date order, so that stretch of it is found by bisection, not by a scan
         start = self.bp.specs[k].start
         first_common = start + timedelta(days=6 - 30)
-        always = max((m for d, m in hist if first_common <= d < start), default=0.0)
-        if longest <= SPIKE_LIMIT * always:
+        common = hist[bisect_left(hist, first_common, key=_DAY) : bisect_left(hist, start, key=_DAY)]
+        always = max(map(_METRES, common), default=0.0)
+        if self._planned[k].longest_m <= SPIKE_LIMIT * always:
             return None
-        for x in week:
+        for x in self.weeks[k]:
             if not x.is_run:
                 continue
             limit = spike_limit(hist, x.date)
@@ -224,7 +248,7 @@ class _Fold:
                     before = old_by_id.get(w.id)
                     if before is not None and before != w:
                         diffs.append(WorkoutDiff(before, w))
-                self.weeks[k] = new
+                self._store(k, new)
         if diffs or code == "revise_goal":
             self.changes.append(
                 Change(
@@ -236,6 +260,10 @@ class _Fold:
                 )
             )
 
+    def _store(self, k: int, workouts: tuple[Workout, ...]) -> None:
+        self.weeks[k] = workouts
+        self._planned[k] = _PlannedRuns.of(workouts)
+
     def _suppressed(self, code: str, week_idx: int) -> bool:
         return f"{code}@{self.bp.specs[week_idx].start.isoformat()}" in self.suppressed
 
@@ -245,10 +273,14 @@ class _Fold:
         spec = self.bp.specs[w]
         end = spec.start + timedelta(days=6)
         lo = self.bp.start
-        days = [d for d in self.run_days if lo <= d <= end]
-        prev = lo - timedelta(days=1)
+        # run days are sorted: bisect instead of scanning from the plan start every week. A stretch ended by a
+        # run on or before the week's Monday cannot overlap the week: start from the last such run.
+        days = self.run_days
+        first = bisect_left(days, lo)
+        i = max(first, bisect_right(days, spec.start))  # the first run day after the Monday
+        prev = days[i - 1] if i > first else lo - timedelta(days=1)
         found = None
-        for d in [*days, end + timedelta(days=1)]:
+        for d in [*days[i : bisect_right(days, end)], end + timedelta(days=1)]:
             gap = _days(prev, d) - 1
             gap_first, gap_last = prev + timedelta(days=1), d - timedelta(days=1)
             if gap >= BREAK_MIN_DAYS and gap_last >= spec.start:
@@ -343,20 +375,7 @@ class _Fold:
             return
         spec = self.bp.specs[w]
         wl = week_load(spec.start, week_workouts, self.week_runs(w), self.zones, self.intensity, spikes=False)
-        matched = match(week_workouts, self.week_runs(w))
-        by_id = {a.id: a for a in self.runs}
-        triggers = []
-        for m in matched.matches:
-            wk = next(x for x in week_workouts if x.id == m.workout_id)
-            if wk.type not in (WorkoutType.EASY, WorkoutType.RECOVERY, WorkoutType.LONG):
-                continue
-            for aid in m.activity_ids:
-                ri = self.intensity[aid]
-                if ri.hard_s >= EASY_TOO_HARD_MIN_S and ri.hard_s >= EASY_TOO_HARD_SHARE * ri.total_s:
-                    triggers.append(
-                        f"the {wk.type.value} run on {by_id[aid].local_date:%a %d %b} had "
-                        f"{ri.hard_s / 60:.0f} of {ri.total_s / 60:.0f} min at threshold pace or faster"
-                    )
+        triggers = self._easy_runs_too_hard(w, week_workouts)
         if wl.quality_done > wl.quality_planned:
             triggers.append(f"{wl.quality_done} hard sessions against {wl.quality_planned} planned")
         if (
@@ -387,6 +406,26 @@ class _Fold:
             + f". Next week starts with a recovery run and {what} (science.md §1.5, §3, §5)."
         )
         self._apply("intensity_reduced", w, reason, w + 1)
+
+    def _easy_runs_too_hard(self, w: int, week_workouts: Sequence[Workout]) -> list[str]:
+        """A trigger for each run of week ``w`` matched to an easy, recovery or long run but run hard."""
+        too_hard = {a.id for a in self.week_runs(w) if _too_hard(self.intensity[a.id])}
+        if not too_hard:  # the matching only decides which hard runs count: none, nothing to match
+            return []
+        workout_by_id = {x.id: x for x in week_workouts}
+        triggers = []
+        for m in match(week_workouts, self.week_runs(w)).matches:
+            wk = workout_by_id[m.workout_id]
+            if wk.type not in (WorkoutType.EASY, WorkoutType.RECOVERY, WorkoutType.LONG):
+                continue
+            for aid in m.activity_ids:
+                if aid in too_hard:
+                    ri = self.intensity[aid]
+                    triggers.append(
+                        f"the {wk.type.value} run on {self.by_id[aid].local_date:%a %d %b} had "
+                        f"{ri.hard_s / 60:.0f} of {ri.total_s / 60:.0f} min at threshold pace or faster"
+                    )
+        return triggers
 
     def rule_spike(self, w: int) -> None:
         """Weeks whose 30-day window now holds week ``w``'s actual runs: cap any run above 110 % (§4)."""
@@ -437,16 +476,21 @@ class _Fold:
             self.rule_revise(w)
 
 
+def _too_hard(ri: RunIntensity) -> bool:
+    """Too much of the run at threshold pace or faster for an easy run (≥ 5 min and ≥ 25 % of its time)."""
+    return ri.hard_s >= EASY_TOO_HARD_MIN_S and ri.hard_s >= EASY_TOO_HARD_SHARE * ri.total_s
+
+
 def lost_days(weeks: Sequence[Sequence[Workout]], run_days: Sequence[date], lo: date, hi: date) -> int:
     """Days inside run-free stretches (within lo..hi) that swallowed at least two planned runs (science.md §8)."""
-    planned = sorted(w.date for ws in weeks for w in ws if w.is_run and lo <= w.date <= hi)
+    planned = sorted(w.date for ws in weeks for w in ws if lo <= w.date <= hi and w.is_run)
     ran = [d for d in run_days if lo <= d <= hi]
     total = 0
     prev = lo - timedelta(days=1)
     for d in [*ran, hi + timedelta(days=1)]:
         first, last = prev + timedelta(days=1), d - timedelta(days=1)
         if last >= first:
-            missed = sum(1 for p in planned if first <= p <= last)
+            missed = bisect_right(planned, last) - bisect_left(planned, first)  # planned is sorted
             if missed >= 2:
                 total += _days(first, last) + 1
         prev = d
@@ -466,10 +510,14 @@ def adapt(
     fold = _Fold(plan, _runs(activities, as_of), as_of, all_suppressed)
     fold.run()
     past = {w.id: w for w in plan.workouts() if w.date < as_of}
+    # past workouts by the Monday of their week, in one pass instead of one pass per plan week
+    past_by_week: dict[date, list[Workout]] = {}
+    for w in past.values():
+        past_by_week.setdefault(monday(w.date), []).append(w)
     weeks = []
     for spec, derived in zip(fold.bp.specs, fold.weeks, strict=True):
         kept = [w for w in derived if w.date >= as_of]
-        old = [w for w in past.values() if spec.start <= w.date <= spec.end_date]
+        old = past_by_week.get(spec.start, [])
         merged = tuple(sorted([*old, *kept], key=lambda w: w.date))
         weeks.append(Week(spec.index, spec.start, spec.phase, merged))
     previous = {c.id: c for c in plan.changes}

@@ -14,10 +14,12 @@ Rules (each cited to ../shared/reference/science.md, and documented in docs/plan
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from operator import itemgetter
 
 from planner import sessions as s
 from planner.paces import race_pace, race_time, training_paces, vdot_from_race
@@ -326,20 +328,21 @@ def _fix_session_caps(ctx: s.SessionContext, workouts: tuple[Workout, ...]) -> t
     return tuple(out)
 
 
+_DAY, _METRES = itemgetter(0), itemgetter(1)  # of a (date, metres) history entry
+
+
 def spike_limit(history: Iterable[tuple[date, float]], day: date) -> float | None:
     """110 % of the longest run in the 30 days before ``day`` (science.md §4); None with no history.
 
-    ``history`` is (date, metres) in date order; it is scanned from the newest end.
+    ``history`` is (date, metres) in date order, so the 30 days are found by bisection (this runs for every
+    planned run of every rendered week; adaptation renders weeks many times).
     """
-    oldest = day - timedelta(days=SPIKE_WINDOW_DAYS)
-    longest = None
     seq = history if isinstance(history, list) else list(history)
-    for d, m in reversed(seq):
-        if d < oldest:
-            break
-        if d < day and (longest is None or m > longest):
-            longest = m
-    return SPIKE_LIMIT * longest if longest is not None else None
+    oldest = day - timedelta(days=SPIKE_WINDOW_DAYS)
+    window = seq[bisect_left(seq, oldest, key=_DAY) : bisect_left(seq, day, key=_DAY)]
+    if not window:
+        return None
+    return SPIKE_LIMIT * max(map(_METRES, window))
 
 
 def apply_spike_cap(
