@@ -87,14 +87,15 @@ class _PlannedRuns:
     """A week's planned runs as the 110 % rule reads them, kept next to the week (``_Fold._store``): the rule
     looks back over the same weeks many times per fold, and re-filtering their workouts every time was slow."""
 
-    entries: tuple[tuple[date, float], ...]  # (date, metres) of every run, in date order (as the workouts)
+    entries: tuple[tuple[date, float], ...]  # (date, metres) of every run, in date order
     longest_m: float  # the longest run the rule applies to (the race is exempt)
 
     @classmethod
     def of(cls, workouts: Sequence[Workout]) -> _PlannedRuns:
         runs = [w for w in workouts if w.is_run]
         return cls(
-            entries=tuple((w.date, w.distance_m) for w in runs),
+            # sorted, though weeks are built in date order: the look-backs bisect these (a few items: cheap)
+            entries=tuple(sorted((w.date, w.distance_m) for w in runs)),
             longest_m=max((w.distance_m for w in runs if w.type is not WorkoutType.RACE), default=0.0),
         )
 
