@@ -58,7 +58,9 @@ def counts_by_status(session: Session) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-def dead(session: Session, *, athlete_id: int | None = None, limit: int = 200) -> Sequence[NotificationOutbox]:
+def dead(
+    session: Session, *, athlete_id: int | None = None, limit: int = 200
+) -> Sequence[NotificationOutbox]:
     """Rows that used up their attempts, newest first (what `runsmart notifications dead` lists)."""
     stmt = select(NotificationOutbox).where(NotificationOutbox.status == OutboxStatus.DEAD)
     if athlete_id is not None:
@@ -66,9 +68,7 @@ def dead(session: Session, *, athlete_id: int | None = None, limit: int = 200) -
     return session.scalars(stmt.order_by(NotificationOutbox.id.desc()).limit(limit)).all()
 
 
-def replay_dead(
-    session: Session, *, ids: Sequence[int] = (), athlete_id: int | None = None
-) -> Sequence[int]:
+def replay_dead(session: Session, *, ids: Sequence[int] = (), athlete_id: int | None = None) -> Sequence[int]:
     """Give dead rows a fresh set of attempts (all of them, or these ids, or this athlete's); their ids.
 
     The rows keep their idempotency key and payload, so a receiver that did get an earlier attempt sees the
