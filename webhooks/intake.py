@@ -1,8 +1,8 @@
 """Group commit for the webhook intake: concurrent requests share one INSERT, one COMMIT and one publish.
 
-Each request still gets its answer only after its event is committed (durable) and published (or left for the
-sweeper when the broker is down), so nothing acknowledged can be lost; but under load, one transaction carries
-every event that arrived while the previous one was being written. This is what lets one API process take far
+Each request still gets its answer only after its event is committed (durable), so nothing acknowledged can be
+lost; the batch is published right after the answers go out (a failed publish leaves the rows to the sweeper,
+as before). Under load, one transaction carries every event that arrived while the previous one was written. This is what lets one API process take far
 more events per second than a transaction per request (see bench/intake.py and README "Performance").
 """
 
@@ -23,7 +23,7 @@ StoreBatch = Callable[[list[dict[str, Any]]], Sequence[int | None]]
 PublishBatch = Callable[[list[int]], bool]
 
 
-Pending = deque[tuple[dict[str, Any], "asyncio.Future[tuple[int | None, bool]]"]]
+Pending = deque[tuple[dict[str, Any], "asyncio.Future[int | None]"]]
 
 
 class _LoopWriter:
@@ -49,28 +49,34 @@ class _LoopWriter:
 
 
 class GroupCommitter:
-    def __init__(self, store: StoreBatch, publish: PublishBatch, *, max_batch: int = 500) -> None:
+    def __init__(
+        self,
+        store: StoreBatch,
+        publish: PublishBatch,
+        *,
+        max_batch: int = 500,
+        on_publish_failed: Callable[[int], object] = lambda count: None,
+    ) -> None:
         self._store = store
         self._publish = publish
+        self._on_publish_failed = on_publish_failed
         self._max_batch = max_batch
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopWriter] = (
             weakref.WeakKeyDictionary()
         )
 
-    async def submit(self, values: dict[str, Any]) -> tuple[int | None, bool]:
-        """Store one event; returns (its new id or None for a duplicate, whether it was published)."""
+    async def submit(self, values: dict[str, Any]) -> int | None:
+        """Store one event; returns its new id, or None for a duplicate. Returns once it is committed."""
         loop = asyncio.get_running_loop()
         writer = self._writers.get(loop)
         if writer is None or writer.task.done():
             writer = self._writers[loop] = _LoopWriter(loop, self._flush, self._max_batch)
-        future: asyncio.Future[tuple[int | None, bool]] = loop.create_future()
+        future: asyncio.Future[int | None] = loop.create_future()
         writer.queue.append((values, future))
         writer.wake.set()
         return await future
 
-    async def _flush(
-        self, batch: list[tuple[dict[str, Any], asyncio.Future[tuple[int | None, bool]]]]
-    ) -> None:
+    async def _flush(self, batch: list[tuple[dict[str, Any], asyncio.Future[int | None]]]) -> None:
         try:
             ids = await run_in_threadpool(self._store, [values for values, _ in batch])
         except Exception as error:  # every waiting request learns it, as a 503 from the handler
@@ -78,14 +84,17 @@ class GroupCommitter:
                 if not future.done():
                     future.set_exception(error)
             return
-        new = [event_id for event_id in ids if event_id is not None]
-        published = True
-        if new:
-            try:
-                published = await run_in_threadpool(self._publish, new)
-            except Exception:  # the rows are committed: the sweeper re-drives them
-                log.warning("inbox.publish_failed", extra={"count": len(new)})
-                published = False
+        # Committed: answer now. Publishing does not make an event any more durable, so nobody waits for it.
         for (_, future), event_id in zip(batch, ids, strict=True):
             if not future.done():
-                future.set_result((event_id, published))
+                future.set_result(event_id)
+        new = [event_id for event_id in ids if event_id is not None]
+        if not new:
+            return
+        try:
+            published = await run_in_threadpool(self._publish, new)
+        except Exception:  # the rows are committed: the sweeper re-drives them
+            published = False
+        if not published:
+            log.warning("inbox.publish_failed", extra={"count": len(new)})
+            self._on_publish_failed(len(new))

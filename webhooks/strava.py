@@ -68,7 +68,9 @@ class StravaWebhook:
 
 def make_router(container: Callable[[], Container], publish: Callable[[list[int]], bool]) -> StravaWebhook:
     router = APIRouter()
-    committer = GroupCommitter(lambda rows: _store(container(), rows), publish)
+    committer = GroupCommitter(
+        lambda rows: _store(container(), rows), publish, on_publish_failed=ENQUEUE_FAILURES.inc
+    )
 
     @router.get("/webhooks/strava")
     def handshake(request: Request) -> JSONResponse:
@@ -103,13 +105,11 @@ def make_router(container: Callable[[], Container], publish: Callable[[list[int]
         values: dict[str, Any] = event.model_dump()
         values["received_at"] = datetime.now(UTC)
         try:
-            event_id, published = await committer.submit(values)
+            event_id = await committer.submit(values)
         except OperationalError:
             WEBHOOK_EVENTS.labels(outcome="unavailable").inc()
             # Strava retries a non-200 (up to 3 attempts in all), so a 503 is not a loss by itself.
             raise HTTPException(503, "event store unavailable, retry later") from None
-        if event_id is not None and not published:
-            ENQUEUE_FAILURES.inc()
         outcome = "accepted" if event_id is not None else "duplicate"
         WEBHOOK_EVENTS.labels(outcome=outcome).inc()
         WEBHOOK_LATENCY.observe(time.perf_counter() - started)
