@@ -228,6 +228,17 @@ class Supervisor:
                         self.stack.start_worker(name)
 
 
+def scaled_rate_window() -> list[str]:
+    """Strava's default window (100 reads / 15 min) grown with the scenario. The suite injects its own 429;
+    running out of the real window would only make every scale above 1 wait for the next quarter hour."""
+    return [
+        "--read-limit",
+        f"{100 * SCALE},{1000 * SCALE}",
+        "--overall-limit",
+        f"{200 * SCALE},{2000 * SCALE}",
+    ]
+
+
 # --- the test -----------------------------------------------------------------------------------------------
 
 
@@ -242,7 +253,7 @@ def test_chaos_final_state_equals_a_clean_run(
         log_dir=tmp_path / "logs",
         workers=2,
         beat=True,
-        simulator_args=["--athletes", str(ATHLETES), "--weeks", "0", "--seed", "7"],
+        simulator_args=["--athletes", str(ATHLETES), "--weeks", "0", "--seed", "7", *scaled_rate_window()],
         extra_env={
             "RUNSMART_BACKFILL_WEEKS": "0",
             "RUNSMART_INBOX_SWEEP_EVERY_S": "1",
