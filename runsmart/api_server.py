@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         workers=args.workers,
         log_config=None,
+        ws="none",  # no websocket endpoints: don't load a websocket implementation
+        # the intake needs these; named, so a missing one fails at start instead of falling back silently
+        loop="uvloop",
+        http="httptools",
     )
 
 
