@@ -105,6 +105,7 @@ DEFAULT_TITLES = {
     "workout.matched": "Run matched to your plan",
     "workout.missed": "Missed workout",
     "connection.revoked": "Strava disconnected",
+    "connection.needs_reauth": "Reconnect Strava",
     "week.reviewed": "Your week in review",
 }
 

@@ -30,10 +30,14 @@ def _insert_for(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-def _for_update(session: Session, stmt: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
+def _for_update(
+    session: Session, stmt: Select[Any], *, skip_locked: bool = False, no_key: bool = False
+) -> Select[Any]:
     # SQLite has no row locks; the demo runs a single worker, so there is nothing to serialize.
+    # no_key: FOR NO KEY UPDATE, which serializes lockers like FOR UPDATE but lets other transactions insert rows
+    # that reference the locked one (a foreign-key check takes FOR KEY SHARE, which FOR UPDATE would block).
     if session.get_bind().dialect.name == "postgresql":
-        return stmt.with_for_update(skip_locked=skip_locked)
+        return stmt.with_for_update(skip_locked=skip_locked, key_share=no_key)
     return stmt
 
 
@@ -192,7 +196,9 @@ def lock_athlete(session: Session, athlete_id: int) -> Athlete | None:
     held = session.info.get(_LOCKED_ATHLETES)
     if held is not None and held[0] is session.get_transaction() and athlete_id in held[1]:
         return cast(Athlete, held[1][athlete_id])
-    stmt = _for_update(session, select(Athlete).where(Athlete.id == athlete_id))
+    # NO KEY: the token service commits in its own transaction while an event holds this lock, and may insert a
+    # notification for the athlete (sync/tokens.py); with FOR UPDATE its foreign-key check would wait for us.
+    stmt = _for_update(session, select(Athlete).where(Athlete.id == athlete_id), no_key=True)
     athlete = session.execute(stmt).scalar_one_or_none()
     if athlete is not None and not session.in_nested_transaction():
         transaction = session.get_transaction()

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from store import repository
+from store import plan_repository, repository
 from store.models import ConnectionStatus, StravaConnection
 from sync.crypto import TokenCipher
 from sync.errors import StravaAuthError, StravaScopeMissing
@@ -39,10 +39,37 @@ def store_tokens(connection: StravaConnection, tokens: TokenSet, cipher: TokenCi
     connection.updated_at = now
 
 
+CONNECTION_NEEDS_REAUTH = "connection.needs_reauth"
+
+
 def mark_needs_reauth(connection: StravaConnection, reason: str) -> None:
     connection.status = ConnectionStatus.NEEDS_REAUTH
     connection.status_reason = reason
     connection.updated_at = datetime.now(UTC)
+
+
+def tell_athlete_to_reconnect(session: Session, connection: StravaConnection) -> None:
+    """A `connection.needs_reauth` notification, in the transaction that marks the connection.
+
+    Without it nobody learns that runs stopped syncing until the plan drifts; the events are kept
+    (`awaiting_reauth`) and re-driven when the athlete reconnects. Keyed on the marking time: a re-run stays
+    silent, a later loss of the grant (after a reconnect) is told again."""
+    marked_at = connection.updated_at or datetime.now(UTC)
+    plan_repository.enqueue_notification(
+        session,
+        athlete_id=connection.athlete_id,
+        event_type=CONNECTION_NEEDS_REAUTH,
+        payload={
+            "athlete_id": connection.athlete_id,
+            "reasons": [
+                "Strava no longer lets RunSmart read your runs, so new runs will not update your plan. "
+                "Reconnect Strava in the app: the runs you record meanwhile are kept and counted then.",
+                f"Strava said: {connection.status_reason}",
+            ],
+        },
+        idempotency_key=f"{CONNECTION_NEEDS_REAUTH}:{connection.athlete_id}:{int(marked_at.timestamp())}",
+        now=datetime.now(UTC),
+    )
 
 
 class TokenService:
@@ -139,6 +166,8 @@ class TokenService:
                 tokens = self._gateway.refresh(self._cipher.decrypt(connection.refresh_token_enc or ""))
             except StravaAuthError as error:
                 mark_needs_reauth(connection, str(error))
+                if not probe:  # a probe confirms a deauthorization, which is told as connection.revoked
+                    tell_athlete_to_reconnect(session, connection)
                 session.commit()
                 log.warning("sync.token.refresh_rejected", extra={"athlete_id": athlete_id})
                 raise
@@ -152,4 +181,5 @@ class TokenService:
             connection = repository.get_connection(session, athlete_id, lock=True)
             if connection is not None and connection.status == ConnectionStatus.ACTIVE:
                 mark_needs_reauth(connection, reason)
+                tell_athlete_to_reconnect(session, connection)
                 session.commit()

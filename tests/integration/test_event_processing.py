@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from stravalib.util import limiter
 
 from runsmart.bootstrap import Container
+from store import plan_repository
 from store.db import UnitOfWork
 from store.models import Activity, ActivityTombstone, EventAttempt, StravaConnection, StravaEvent
 from sync.connect import save_connection
@@ -384,11 +385,18 @@ def test_a_revoked_grant_parks_the_event_until_the_athlete_reconnects(
     assert container.events.process(event_id).outcome == "awaiting_reauth"
     assert connection(container).status == "needs_reauth"
     assert event(container, event_id).status == "awaiting_reauth"
-    # A second event for the same athlete makes no call at all.
+    # The athlete is told once, in the marking transaction, with a reason a person can act on.
+    assert notification_types(container) == ["connection.needs_reauth"]
+    with container.sessions() as session:
+        told = plan_repository.notifications(session, ATHLETE_ID)[0]
+    assert "Reconnect Strava" in told.payload["reasons"][0]
+    assert "refresh token is invalid" in told.payload["reasons"][1]
+    # A second event for the same athlete makes no call at all, and tells nobody again.
     other = store_event(container, event_body(object_id=42))
     calls = len(strava.calls)
     assert container.events.process(other).outcome == "awaiting_reauth"
     assert len(strava.calls) == calls
+    assert notification_types(container) == ["connection.needs_reauth"]
 
     with UnitOfWork(container.sessions) as uow:
         _, released = save_connection(
@@ -429,6 +437,7 @@ def test_a_missing_scope_needs_reauthorization(container: Container, strava: res
     stored = connection(container)
     assert stored.status == "needs_reauth"
     assert "activity:read_permission" in (stored.status_reason or "")
+    assert notification_types(container) == ["connection.needs_reauth"]
 
 
 def test_concurrent_workers_refresh_an_athletes_token_once(container: Container) -> None:
@@ -458,6 +467,11 @@ def test_concurrent_workers_refresh_an_athletes_token_once(container: Container)
     assert gateway.refreshes == ["refresh-1"]
     assert set(tokens) == {"access-r1"}
     assert container.cipher.decrypt(connection(container).refresh_token_enc or "") == "refresh-r1"
+
+
+def notification_types(container: Container) -> list[str]:
+    with container.sessions() as session:
+        return [n.event_type for n in plan_repository.notifications(session, ATHLETE_ID)]
 
 
 # --- deauthorization --------------------------------------------------------------------------------
@@ -509,8 +523,26 @@ def test_a_confirmed_deauthorization_purges_every_strava_derived_row(
         assert [e.id for e in remaining] == [deauth]
     stored = connection(container)
     assert (stored.status, stored.access_token_enc, stored.refresh_token_enc) == ("revoked", None, None)
+    # The probe's dead refresh token is the deauthorization itself: "revoked" is told (by the plan pipeline
+    # when installed), never "reconnect".
+    assert "connection.needs_reauth" not in notification_types(container)
     # A redelivery of the same deauthorization, or new events for the athlete, change nothing.
     again = store_event(container, {**deauth_body(), "event_time": 1_700_010_000})
     assert container.events.process(again).outcome == "already_revoked"
     later = store_event(container, event_body(object_id=99, event_time=1_700_020_000))
     assert container.events.process(later).outcome == "ignored_revoked_athlete"
+
+
+def test_the_evening_token_prefresh_asks_an_athlete_with_a_dead_grant_to_reconnect(
+    container: Container, strava: responses.RequestsMock
+) -> None:
+    from jobs import service as jobs_service
+
+    connect_athlete(container)
+    strava.post(TOKEN_URL, status=400, json=REFRESH_INVALID)
+    outcome = jobs_service.prefresh(
+        container.sessions, container.tokens, ATHLETE_ID, now=datetime.now(UTC), recent_s=0
+    )
+    assert outcome == "grant dead: needs reauthorization"
+    assert connection(container).status == "needs_reauth"
+    assert notification_types(container) == ["connection.needs_reauth"]

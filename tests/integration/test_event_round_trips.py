@@ -87,7 +87,8 @@ def store_runs(container: Container, ids: list[int]) -> None:
 
 
 def athlete_locks(seen: list[str]) -> int:
-    return sum(s.lstrip().startswith("SELECT athletes.") and "FOR UPDATE" in s for s in seen)
+    # FOR NO KEY UPDATE: it serializes lockers without blocking other transactions' foreign-key checks.
+    return sum(s.lstrip().startswith("SELECT athletes.") and "FOR NO KEY UPDATE" in s for s in seen)
 
 
 def holds_lock_elsewhere(container: Container, athlete_id: int) -> bool:
