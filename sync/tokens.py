@@ -64,7 +64,7 @@ def tell_athlete_to_reconnect(session: Session, connection: StravaConnection) ->
             "reasons": [
                 "Strava no longer lets RunSmart read your runs, so new runs will not update your plan. "
                 "Reconnect Strava in the app: the runs you record meanwhile are kept and counted then.",
-                f"Strava said: {connection.status_reason}",
+                f"Details: {connection.status_reason}",
             ],
         },
         idempotency_key=f"{CONNECTION_NEEDS_REAUTH}:{connection.athlete_id}:{int(marked_at.timestamp())}",
