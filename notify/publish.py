@@ -4,7 +4,8 @@ Installed on the container's session factory, so any writer of outbox rows (the 
 API, the scheduled jobs) gets them delivered right after its commit without knowing about Celery. ORM inserts
 and `plan_repository.enqueue_notification`'s INSERT .. RETURNING are announced by id; set-based inserts (whose
 ids are not returned, e.g. the weekly review's INSERT .. SELECT) by a "kick" that makes a worker deliver every
-fresh pending row. (A kick per event would re-send every fresh row each time: quadratic under a burst.) A lost publish loses nothing: `notify.redrive` finds them.
+fresh pending row. (A kick per event would re-send every fresh row each time: quadratic under a burst.)
+A lost publish loses nothing: `notify.redrive` finds them.
 """
 
 from __future__ import annotations

@@ -188,8 +188,9 @@ def lock_athlete(session: Session, athlete_id: int) -> Athlete | None:
     """Serializes all writes about one athlete (activities, deletions, purges, plans).
 
     A row lock lasts until its transaction ends, so asking again within the same transaction (an event's
-    write, then the plan pipeline) returns the row locked before instead of sending the SELECT .. FOR UPDATE
-    again: without populate_existing that statement would have returned the same identity-map object anyway.
+    write, then the plan pipeline) returns the row locked before instead of sending the SELECT .. FOR NO KEY
+    UPDATE again: without populate_existing that statement would have returned the same identity-map object
+    anyway.
     Only locks taken outside a savepoint are remembered (rolling back to a savepoint releases the row locks
     taken after it), and only for the root transaction that took them (a commit or rollback ends them).
     """

@@ -10,7 +10,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from workers.celery_app import app
 
 log = logging.getLogger(__name__)
-OUTBOX_QUEUE = "maintenance"  # notify.* (workers/celery_app.py task_routes)
+MAINTENANCE_QUEUE = "maintenance"  # notify.* and jobs.* (workers/celery_app.py task_routes)
 
 
 def enqueue_event(event_id: int, *, bulk: bool = False) -> bool:
@@ -31,9 +31,9 @@ def enqueue_outbox(ids: Sequence[int], *, kick: bool = False) -> None:
     lacks. Here, not beside the notify tasks in workers/jobs.py: the API publishes too, and importing the job
     tasks would cost it ~1.6 MB (README "Performance")."""
     for outbox_id in ids:
-        send("notify.deliver", outbox_id, queue=OUTBOX_QUEUE)
+        send("notify.deliver", outbox_id, queue=MAINTENANCE_QUEUE)
     if kick:
-        send("notify.kick", queue=OUTBOX_QUEUE)
+        send("notify.kick", queue=MAINTENANCE_QUEUE)
 
 
 def send(task: str, *args: object, queue: str | None = None, countdown: float | None = None) -> bool:

@@ -12,10 +12,9 @@ from runsmart.bootstrap import container
 from store.db import UnitOfWork
 from sync.events import MAX_COUNTDOWN_S
 from workers.celery_app import app
-from workers.enqueue import OUTBOX_QUEUE, enqueue_outbox, send
+from workers.enqueue import MAINTENANCE_QUEUE, enqueue_outbox, send
 
 log = logging.getLogger(__name__)
-QUEUE = OUTBOX_QUEUE  # the maintenance queue: notifications and scheduled jobs
 
 
 @app.task(name="notify.deliver", bind=True, acks_late=True, max_retries=None)
@@ -81,7 +80,7 @@ def missed_tick() -> int:
     with c.sessions() as session:
         due = service.missed_due(session, now=_now(), lookback_days=c.settings.missed_lookback_days)
     for athlete_id in due:
-        send("jobs.missed_sweep", athlete_id, queue=QUEUE)
+        send("jobs.missed_sweep", athlete_id, queue=MAINTENANCE_QUEUE)
     return len(due)
 
 
@@ -102,7 +101,7 @@ def token_prefresh_tick() -> int:
     with c.sessions() as session:
         due = service.prefresh_due(session, now=_now(), hour=c.settings.token_prefresh_hour)
     for athlete_id in due:
-        send("jobs.token_prefresh", athlete_id, queue=QUEUE)
+        send("jobs.token_prefresh", athlete_id, queue=MAINTENANCE_QUEUE)
     return len(due)
 
 
