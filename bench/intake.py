@@ -1,10 +1,12 @@
 """Webhook intake under load: durable events/s and latency at 64 connections, against two baselines.
 
 Load comes from wrk in its own process (`apt-get install wrk`), posting a unique valid event per request.
-Every server runs under uvicorn with one worker process on the same machine, in the same run:
+Every server runs under uvicorn with one worker process, the asyncio loop and httptools (the API's own server
+settings, runsmart/api_server.py), on the same machine, in the same run:
   bare   — an ASGI app that only answers 200 (the ceiling);
   naive  — a straightforward FastAPI handler: one PostgreSQL insert + commit and one Redis push per request;
-  ours   — the real API (`runsmart api`): validation, inbox insert, commit, Celery enqueue.
+  ours   — the real API process (`python -m runsmart.api_server`, what `runsmart api` runs): validation, inbox
+           insert, group commit, Celery enqueue.
 Durability: after each run, stored rows are counted against the 2xx responses wrk saw.
 """
 
@@ -32,20 +34,14 @@ REDIS = "redis://127.0.0.1:6379/15"
 LUA = Path(__file__).with_name("wrk_event.lua")
 
 
-def _uvicorn(target: str, port: int, env: dict[str, str], factory: bool) -> subprocess.Popen[bytes]:
-    args = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        target,
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    if factory:
-        args.append("--factory")
+def _server(target: str | None, port: int, env: dict[str, str], factory: bool) -> subprocess.Popen[bytes]:
+    """A baseline under uvicorn with the API's server settings, or (target None) the API's own server."""
+    if target is None:
+        args = [sys.executable, "-m", "runsmart.api_server", "--port", str(port)]
+    else:
+        args = [sys.executable, "-m", "uvicorn", target, "--port", str(port), "--log-level", "warning"]
+        args += ["--no-access-log", "--loop", "asyncio", "--http", "httptools", "--ws", "none"]
+        args += ["--factory"] if factory else []
     return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 
@@ -113,16 +109,16 @@ def run(seconds: int = 10, connections: int = 64) -> dict[str, Any]:
         "RUNSMART_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
     }
-    variants = {
+    variants: dict[str, tuple[str | None, bool]] = {
         "bare": ("bench.baselines:bare", False),
         "naive": ("bench.baselines:naive", True),
-        "ours": ("webhooks.app:create_app", True),
+        "ours": (None, True),
     }
     results: dict[str, Any] = {}
     for name, (target, factory) in variants.items():
         _reset(url)
         port = free_port()
-        server = _uvicorn(target, port, env, factory)
+        server = _server(target, port, env, factory)
         try:
             _wait_up(port)
             _reset(url)

@@ -35,6 +35,7 @@ class Stack:
     log_dir: Path
     workers: int = 1
     worker_pool: str = "solo"
+    api_workers: int = 1  # uvicorn processes behind the API's port (`runsmart api --workers`)
     beat: bool = False
     simulator_args: list[str] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -86,7 +87,7 @@ class Stack:
 
     def start(self) -> Stack:
         self.simulator.start()
-        self._spawn("api", ["api", "--port", str(self.api_port)])
+        self._spawn("api", ["api", "--port", str(self.api_port), "--workers", str(self.api_workers)])
         for n in range(self.workers):
             self.start_worker(f"worker{n}")
         if self.beat:

@@ -75,7 +75,11 @@ def simulator_command(
         world.next_subscription_id = subscription_id + 1
     app = create_app(world)
 
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # Naming TCP makes asyncio turn Nagle's algorithm off on each connection; without it every response
+    # waited ~40 ms for the client's delayed ACK (runsmart/api_server.py NoDelayConfig).
+    sock = socket.socket(
+        socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
+    )
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound = sock.getsockname()[1]

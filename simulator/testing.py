@@ -43,7 +43,9 @@ def run_in_thread(world: World | None = None, host: str = "127.0.0.1") -> tuple[
     from simulator.app import create_app
 
     app = create_app(world or World())
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Naming TCP makes asyncio turn Nagle's algorithm off on each connection; without it every response
+    # waited ~40 ms for the client's delayed ACK (runsmart/api_server.py NoDelayConfig).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]

@@ -38,14 +38,10 @@ class Plan(Base):
 
     __tablename__ = "plans"
     __table_args__ = (
-        # A replaced plan stays (inactive) with its history; only one may be active.
-        Index(
-            "uq_plans_active_athlete",
-            "athlete_id",
-            unique=True,
-            postgresql_where=text("active"),
-            sqlite_where=text("active"),
-        ),
+        # A replaced plan stays (inactive) with its history; only one may be active. SQLite (the demo) gets the
+        # same partial index from migration 0003; naming `sqlite_where` here would load SQLAlchemy's SQLite
+        # dialect into every PostgreSQL process (0.7 MB of the API's memory goal).
+        Index("uq_plans_active_athlete", "athlete_id", unique=True, postgresql_where=text("active")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

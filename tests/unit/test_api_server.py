@@ -1,0 +1,20 @@
+"""The API's server socket: Nagle's algorithm is off on every connection it accepts (runsmart/api_server.py)."""
+
+from __future__ import annotations
+
+import socket
+
+from runsmart.api_server import NoDelayConfig
+
+
+def test_connections_accepted_by_the_api_socket_have_nagle_off() -> None:
+    listener = NoDelayConfig("webhooks.app:create_app", factory=True, host="127.0.0.1", port=0).bind_socket()
+    listener.listen()  # as uvicorn does at start-up
+    client = socket.create_connection(listener.getsockname()[:2], timeout=5)
+    accepted, _ = listener.accept()
+    try:
+        # The accepted socket is what asyncio writes responses to; it inherits the option from the listener.
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        for sock in (accepted, client, listener):
+            sock.close()
