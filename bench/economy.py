@@ -163,7 +163,7 @@ def drain(limit: int, log_dir: Path) -> dict[str, Any]:
             with session_factory(engine_for(url))() as session:
                 events = list(session.scalars(select(StravaEvent)))
             return len(events) == pushed and all(
-                e.status == "done" or e.outcome == "rate_limited" for e in events
+                e.status == "done" or (e.outcome or "").startswith("rate_limited") for e in events
             )
 
         settled_ok = _wait(settled, 120)

@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 # A Redis broker redelivers an unacknowledged message after its visibility timeout (1 h by default), so a
 # countdown longer than this is parked in the database and re-driven by the sweeper instead.
 MAX_COUNTDOWN_S = 1800.0
+# A countdown is a message its worker holds in memory until it is due (Celery reserves ETA tasks ahead of
+# time): ~28 KB each, measured (docs/scaling.md). A burst of pushes against a spent Strava window would
+# pile up in the workers' memory, so a rate-limit wait longer than this is parked in the database instead
+# and re-driven by the sweeper (inbox.redrive, every minute) once it is due: rows, not worker memory.
+MAX_HELD_WAIT_S = 60.0
 FAILED_REDRIVE_S = 3600.0
 
 
@@ -303,9 +308,9 @@ class EventProcessor:
         )
 
     def _wait(self, event_id: int, started: datetime, delay_s: float, outcome: str, error: str) -> Processed:
-        if delay_s <= MAX_COUNTDOWN_S:
+        if delay_s <= MAX_HELD_WAIT_S:
             return self._mark(event_id, started, outcome, error, retry_in=delay_s)
-        # Too long for a broker countdown: park it; the sweeper re-drives it when the window has reset.
+        # Too long to hold as a countdown: park it; the sweeper re-drives it when the window has reset.
         return self._finish(
             event_id,
             started,

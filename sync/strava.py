@@ -80,14 +80,21 @@ class StravaHttpSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
+MIN_WINDOW_WAIT_S = 5
+
+
 def seconds_until_window_reset(headers: Mapping[str, str], method: str = "GET") -> float:
     """How long until the exhausted rate window resets: the quarter hour, or 00:00 UTC for the daily limit."""
     from stravalib.util import limiter
 
     rates = limiter.get_rates_from_response_headers(dict(headers), method)  # type: ignore[arg-type]
     if rates is not None and rates.long_usage >= rates.long_limit:
-        return float(limiter.get_seconds_until_next_day())
-    return float(limiter.get_seconds_until_next_quarter())
+        seconds = limiter.get_seconds_until_next_day()
+    else:
+        seconds = limiter.get_seconds_until_next_quarter()
+    # A 429 answered on the boundary itself gives 0 (seen in CI at 20:00:00): wait a little anyway, since
+    # Strava's clock and ours are not the same clock.
+    return float(max(seconds, MIN_WINDOW_WAIT_S))
 
 
 def _first_error(response: requests.Response | None) -> dict[str, Any]:

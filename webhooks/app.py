@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,8 @@ from plans.errors import PlanError
 from runsmart.bootstrap import Container, container
 from runsmart.gc_tuning import freeze_startup_objects
 from webhooks import ical, oauth, plans_api, strava
+
+log = logging.getLogger(__name__)
 
 
 def _broker_reachable() -> bool:
@@ -54,13 +57,16 @@ def create_app(
         def start_backfill(athlete_id: int) -> bool:
             return send("backfill.page", athlete_id, queue="strava_bulk")
 
+    webhook = strava.make_router(get_container, publish)
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         freeze_startup_objects()
         yield
+        if not await webhook.drain():
+            log.warning("inbox.publish_unfinished_at_shutdown")
 
     app = FastAPI(title="RunSmart Sync", version="0.1.0")
-    webhook = strava.make_router(get_container, publish)
     app.include_router(webhook.router)
     app.include_router(oauth.make_router(get_container, enqueue, start_backfill))
     # The internal API for the RunSmart app (docs/api.md); OpenAPI docs at /docs.

@@ -34,6 +34,8 @@ class _LoopWriter:
     ) -> None:
         self.queue: Pending = deque()
         self.wake = asyncio.Event()
+        self.idle = asyncio.Event()  # nothing queued, nothing being stored or published
+        self.idle.set()
         self._flush = flush
         self._max_batch = max_batch
         self.task = loop.create_task(self._run())
@@ -42,10 +44,12 @@ class _LoopWriter:
         while True:
             await self.wake.wait()
             self.wake.clear()
+            self.idle.clear()
             while self.queue:
                 await asyncio.sleep(0)  # let requests that are already parsed join this batch
                 batch = [self.queue.popleft() for _ in range(min(self._max_batch, len(self.queue)))]
                 await self._flush(batch)
+            self.idle.set()
 
 
 class GroupCommitter:
@@ -73,8 +77,21 @@ class GroupCommitter:
             writer = self._writers[loop] = _LoopWriter(loop, self._flush, self._max_batch)
         future: asyncio.Future[int | None] = loop.create_future()
         writer.queue.append((values, future))
+        writer.idle.clear()
         writer.wake.set()
         return await future
+
+    async def drain(self, timeout_s: float = 5.0) -> bool:
+        """Wait until this loop's last batch is published (at shutdown: uvicorn has already answered every
+        request, but a publish may still be under way). False if it took too long; the sweeper has the rows."""
+        writer = self._writers.get(asyncio.get_running_loop())
+        if writer is None:
+            return True
+        try:
+            await asyncio.wait_for(writer.idle.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
 
     async def _flush(self, batch: list[tuple[dict[str, Any], asyncio.Future[int | None]]]) -> None:
         try:

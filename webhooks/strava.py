@@ -64,6 +64,9 @@ class StravaWebhook:
     router: APIRouter  # the handshake and the intake, as documented in the OpenAPI spec
     # The intake itself, which webhooks/app.py also serves ahead of FastAPI's routing and middleware stack.
     receive: Callable[[Request], Awaitable[Response]]
+    # Waits for the intake's last publish; the app's shutdown calls it, so a deploy does not leave stored
+    # events to the sweeper's five-minute re-drive.
+    drain: Callable[[], Awaitable[bool]]
 
 
 def make_router(container: Callable[[], Container], publish: Callable[[list[int]], bool]) -> StravaWebhook:
@@ -115,7 +118,7 @@ def make_router(container: Callable[[], Container], publish: Callable[[list[int]
         WEBHOOK_LATENCY.observe(time.perf_counter() - started)
         return Response(_ACKS[outcome], media_type="application/json")
 
-    return StravaWebhook(router, receive)
+    return StravaWebhook(router, receive, committer.drain)
 
 
 _ACKS = {status: Ack(status=status).model_dump_json().encode() for status in ("accepted", "duplicate")}

@@ -35,7 +35,9 @@ def test_two_workers_share_one_budget_and_provoke_no_429(
 
     def settled() -> bool:
         _, events = rows(e2e_db)
-        return len(events) == 20 and all(e.status == "done" or e.outcome == "rate_limited" for e in events)
+        return len(events) == 20 and all(
+            e.status == "done" or (e.outcome or "").startswith("rate_limited") for e in events
+        )
 
     wait_for(settled, timeout=60, what="every push either synced or waiting for the next window")
     activities, events = rows(e2e_db)

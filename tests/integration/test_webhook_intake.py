@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,11 +23,13 @@ pytestmark = pytest.mark.integration
 
 
 class Recorder:
-    def __init__(self, ok: bool = True) -> None:
+    def __init__(self, ok: bool = True, delay_s: float = 0.0) -> None:
         self.ids: list[int] = []
         self.ok = ok
+        self.delay_s = delay_s
 
     def __call__(self, event_id: int) -> bool:
+        time.sleep(self.delay_s)
         self.ids.append(event_id)
         return self.ok
 
@@ -48,7 +51,18 @@ def enqueued() -> Recorder:
 
 @pytest.fixture
 def client(container: Container, enqueued: Recorder) -> TestClient:
+    # Not entered as a context manager: each request gets an event loop of its own, which ends with it. A
+    # test that needs the publish that follows an answer uses `serving` instead (one loop, as in uvicorn).
     return TestClient(create_app(lambda: container, enqueue=enqueued, broker_check=lambda: True))
+
+
+@pytest.fixture
+def serving(client: TestClient) -> Iterator[TestClient]:
+    import gc
+
+    with client:  # the app's lifespan and one event loop for every request, as under uvicorn
+        yield client
+    gc.unfreeze()  # the lifespan froze this test process's objects (runsmart/gc_tuning.py)
 
 
 def stored(container: Container) -> list[StravaEvent]:
@@ -92,9 +106,9 @@ def test_handshake_is_404_when_no_verify_token_is_configured(container: Containe
 
 
 def test_event_is_stored_then_enqueued_once(
-    client: TestClient, container: Container, enqueued: Recorder
+    serving: TestClient, container: Container, enqueued: Recorder
 ) -> None:
-    response = client.post("/webhooks/strava", json=event_body())
+    response = serving.post("/webhooks/strava", json=event_body())
     assert response.status_code == 200
     assert response.json() == {"status": "accepted"}
     rows = stored(container)
@@ -104,11 +118,11 @@ def test_event_is_stored_then_enqueued_once(
 
 
 def test_a_redelivered_event_is_acknowledged_but_not_stored_or_enqueued_again(
-    client: TestClient, container: Container, enqueued: Recorder
+    serving: TestClient, container: Container, enqueued: Recorder
 ) -> None:
     for _ in range(3):  # Strava pushes up to three times (strava.md §1.4)
-        assert client.post("/webhooks/strava", json=event_body()).status_code == 200
-    assert client.post("/webhooks/strava", json=event_body()).json() == {"status": "duplicate"}
+        assert serving.post("/webhooks/strava", json=event_body()).status_code == 200
+    assert serving.post("/webhooks/strava", json=event_body()).json() == {"status": "duplicate"}
     assert len(stored(container)) == 1
     assert len(enqueued.settled()) == 1
 
@@ -212,19 +226,31 @@ def test_healthz_and_metrics(client: TestClient) -> None:
     assert "runsmart_webhook_ack_seconds_bucket" in metrics
 
 
-def test_concurrent_duplicate_deliveries_store_one_row(container: Container) -> None:
+def test_concurrent_duplicate_deliveries_store_one_row(
+    serving: TestClient, container: Container, enqueued: Recorder
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    recorder = Recorder()
-    client = TestClient(create_app(lambda: container, enqueue=recorder, broker_check=lambda: True))
     with ThreadPoolExecutor(8) as pool:
         codes = list(
-            pool.map(lambda _: client.post("/webhooks/strava", json=event_body()).status_code, range(16))
+            pool.map(lambda _: serving.post("/webhooks/strava", json=event_body()).status_code, range(16))
         )
     assert codes == [200] * 16
     with container.sessions() as session:
         assert session.scalar(select(func.count()).select_from(StravaEvent)) == 1
-    assert len(recorder.ids) == 1
+    assert len(enqueued.settled()) == 1  # published after the answers (webhooks/intake.py)
+
+
+def test_shutdown_waits_for_the_publish_that_follows_the_last_answer(container: Container) -> None:
+    import gc
+
+    slow = Recorder(delay_s=0.5)  # a broker slower than the shutdown
+    client = TestClient(create_app(lambda: container, enqueue=slow, broker_check=lambda: True))
+    with client:
+        assert client.post("/webhooks/strava", json=event_body()).status_code == 200
+    gc.unfreeze()
+    # Not left to the sweeper's re-drive minutes later: the lifespan's shutdown waited for it.
+    assert slow.ids == [stored(container)[0].id]
 
 
 def test_startup_moves_the_startup_objects_out_of_the_collectors_full_scans(client: TestClient) -> None:

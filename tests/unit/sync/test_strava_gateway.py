@@ -172,3 +172,21 @@ def test_429_retry_after_points_at_the_next_window(gateway: StravalibGateway) ->
         gateway.get_activity("tok", 7)
     assert caught.value.retry_after_s is not None
     assert 0 < caught.value.retry_after_s <= 900
+
+
+@responses.activate
+def test_a_429_on_the_window_boundary_still_waits_a_few_seconds(
+    gateway: StravalibGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stravalib.util import limiter
+
+    monkeypatch.setattr(limiter, "get_seconds_until_next_quarter", lambda now=None: 0)
+    responses.get(
+        "http://sim.test/api/v3/activities/7",
+        status=429,
+        json={"message": "Rate Limit Exceeded"},
+        headers={**HEADERS, "X-ReadRateLimit-Usage": "101,200"},
+    )
+    with pytest.raises(StravaRateLimited) as caught:
+        gateway.get_activity("tok", 7)
+    assert caught.value.retry_after_s == 5  # not 0: an immediate retry could meet the old window's 429
