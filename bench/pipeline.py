@@ -92,6 +92,21 @@ def _noop_rate(celery_app: Any, redis_url: str, *, count: int) -> float:
     return count / (time.monotonic() - started)
 
 
+def _fetch_cpu_ms(base_url: str, token: str, activity_ids: list[int]) -> float:
+    """Client CPU per activity for what no design can skip: the Strava GET (through our gateway, as a worker
+    does it) and parsing the answer. Measured in this process, so the workers' numbers are not disturbed."""
+    from runsmart.stack import CLIENT_ID, CLIENT_SECRET
+    from sync.normalize import parse_activity
+    from sync.strava import StravalibGateway
+
+    gateway = StravalibGateway(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=base_url)
+    parse_activity(gateway.get_activity(token, activity_ids[0]))  # warm: imports, connection
+    started = time.process_time()
+    for activity_id in activity_ids:
+        parse_activity(gateway.get_activity(token, activity_id))
+    return (time.process_time() - started) * 1000 / len(activity_ids)
+
+
 def _push_burst(url: str, bodies: list[dict[str, Any]], connections: int = 16) -> None:
     """Deliver the events as Strava does in a burst: many at once, each on a kept-alive connection."""
     local = threading.local()
@@ -115,7 +130,8 @@ def run(runs: int = 200, athletes: int = 4, workers: int = 2, noop_tasks: int = 
         log_dir=log_dir,
         workers=workers,
         # A window large enough for every run: this measures processing, not Strava's budget (bench/economy.py).
-        simulator_args=["--athletes", str(athletes), "--weeks", "0", "--read-limit", "10000,100000"],
+        simulator_args=["--athletes", str(athletes), "--weeks", "0", "--read-limit", "10000,100000"]
+        + ["--overall-limit", "10000,100000"],
         extra_env={
             "RUNSMART_BACKFILL_WEEKS": "0",
             "RUNSMART_API_KEYS": API_KEY,
@@ -184,6 +200,19 @@ def run(runs: int = 200, athletes: int = 4, workers: int = 2, noop_tasks: int = 
             for kind in cpu_after
         }
         pipeline_rate = done / elapsed
+        # The most the goal's ratio could be on this machine, from this run's own figures. PostgreSQL, the
+        # simulator, the API and Redis need their CPU per run whatever the worker does, and everything shares
+        # the same cores, so the rate cannot exceed cores / CPU seconds per run. Two floors for the worker's
+        # share: a no-op task's CPU (one task per run), and, if runs were batched many to a task, the CPU of
+        # the Strava GET and the parse alone (no SQL, no planner, no Celery).
+        others_ms = sum(ms for kind, ms in cpu_ms_per_run.items() if kind != "worker")
+        token = admin.issue_tokens(ids[0])["access_token"]
+        fetch_ms = _fetch_cpu_ms(
+            stack.simulator.base_url, token, [b["object_id"] for b in bodies if b["owner_id"] == ids[0]]
+        )
+        cores = os.cpu_count() or 1
+        ceiling_rate = cores * 1000 / (others_ms + noop_cpu_ms)
+        batched_ceiling_rate = cores * 1000 / (others_ms + fetch_ms)
         memory = {
             "api_peak_rss_mb": _tree_peak_rss_mb(stack.processes["api"].pid),
             "worker_peak_rss_mb": max(
@@ -202,6 +231,11 @@ def run(runs: int = 200, athletes: int = 4, workers: int = 2, noop_tasks: int = 
         "noop_tasks_per_s": round(noop_rate, 1),
         "pipeline_runs_per_s": round(pipeline_rate, 1),
         "pipeline_vs_noop": round(pipeline_rate / noop_rate, 3),
+        "ceiling_runs_per_s_with_noop_worker": round(ceiling_rate, 1),
+        "ceiling_vs_noop": round(ceiling_rate / noop_rate, 3),
+        "fetch_and_parse_cpu_ms": round(fetch_ms, 2),
+        "batched_ceiling_vs_noop": round(batched_ceiling_rate / noop_rate, 3),
+        "cores": cores,
         "noop_worker_cpu_ms_per_task": noop_cpu_ms,
         "cpu_ms_per_run": cpu_ms_per_run,
         "outcomes": outcomes,

@@ -98,6 +98,30 @@ def render_markdown(r: dict[str, Any]) -> str:
                 "",
             ),
             _row("worker CPU per no-op task (ms)", pp.get("noop_worker_cpu_ms_per_task", "–"), ""),
+            *(
+                [
+                    _row(
+                        f"ceiling on {pp['cores']} cores if a run cost the worker no more than a no-op task",
+                        f"{pp['ceiling_runs_per_s_with_noop_worker']} runs/s = "
+                        f"{pp['ceiling_vs_noop'] * 100:.0f} % of the no-op rate",
+                        "",
+                    )
+                ]
+                if "ceiling_vs_noop" in pp
+                else []
+            ),
+            *(
+                [
+                    _row(
+                        "… if runs were batched, so the worker paid only the Strava GET and its parse "
+                        f"({pp['fetch_and_parse_cpu_ms']} ms)",
+                        f"{pp['batched_ceiling_vs_noop'] * 100:.0f} % of the no-op rate",
+                        "",
+                    )
+                ]
+                if "batched_ceiling_vs_noop" in pp
+                else []
+            ),
             _row("API peak RSS", f"{pp['api_peak_rss_mb']} MB", "≤ 120 MB"),
             _row("worker peak RSS", f"{pp['worker_peak_rss_mb']} MB", "≤ 150 MB"),
             "",
