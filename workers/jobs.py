@@ -10,7 +10,7 @@ from celery import Task
 from jobs import review, service
 from runsmart.bootstrap import container
 from store.db import UnitOfWork
-from sync.events import MAX_COUNTDOWN_S
+from sync.events import MAX_HELD_WAIT_S
 from workers.celery_app import app
 from workers.enqueue import MAINTENANCE_QUEUE, enqueue_outbox, send
 
@@ -20,8 +20,10 @@ log = logging.getLogger(__name__)
 @app.task(name="notify.deliver", bind=True, acks_late=True, max_retries=None)
 def deliver(self: Task, outbox_id: int) -> str:
     result = container().notifier.deliver(outbox_id)
-    if result.retry_in_s is not None and result.retry_in_s <= MAX_COUNTDOWN_S:
+    if result.retry_in_s is not None and result.retry_in_s <= MAX_HELD_WAIT_S:
         # next_attempt_at is stored too: a longer wait, or a lost countdown, is picked up by notify.redrive.
+        # Only short waits are countdowns: a worker holds each one in memory until it is due, and an endpoint
+        # that is down during a weekly-review tick would otherwise park thousands of them in the workers.
         raise self.retry(countdown=result.retry_in_s, max_retries=None)
     return result.outcome
 
