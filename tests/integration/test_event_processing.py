@@ -294,35 +294,36 @@ def _refuse_with_429(strava: responses.RequestsMock) -> None:
     )
 
 
-def test_429_parks_the_event_until_the_next_quarter_hour_without_sleeping(
-    container: Container, strava: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("until_quarter_s", "outcome", "countdown_s"),
+    [
+        # Ten minutes is too long to hold as a countdown in a worker's memory: the row waits, the sweeper
+        # re-drives it when the window has turned.
+        (600, "rate_limited_parked", None),
+        (20, "rate_limited", 20),  # a few seconds before the window turns: a plain countdown
+    ],
+)
+def test_429_waits_for_the_next_quarter_hour_without_sleeping(
+    container: Container,
+    strava: responses.RequestsMock,
+    monkeypatch: pytest.MonkeyPatch,
+    until_quarter_s: int,
+    outcome: str,
+    countdown_s: int | None,
 ) -> None:
-    monkeypatch.setattr(limiter, "get_seconds_until_next_quarter", lambda now=None: 600)
+    monkeypatch.setattr(limiter, "get_seconds_until_next_quarter", lambda now=None: until_quarter_s)
     connect_athlete(container)
     _refuse_with_429(strava)
     event_id = store_event(container, event_body())
     started = time.monotonic()
     result = container.events.process(event_id)
     assert time.monotonic() - started < 5  # stravalib's limiter would have slept until the quarter hour
-    # Ten minutes is too long to hold as a countdown in a worker's memory: the row waits, the sweeper re-drives.
-    assert (result.outcome, result.retry_in_s) == ("rate_limited_parked", None)
-    parked = event(container, event_id)
-    assert parked.status == "pending"
-    assert parked.next_attempt_at is not None
-    assert datetime.now(UTC) + timedelta(seconds=590) < parked.next_attempt_at
-    assert parked.next_attempt_at < datetime.now(UTC) + timedelta(seconds=610)
-
-
-def test_429_a_few_seconds_before_the_window_turns_is_a_countdown(
-    container: Container, strava: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(limiter, "get_seconds_until_next_quarter", lambda now=None: 20)
-    connect_athlete(container)
-    _refuse_with_429(strava)
-    event_id = store_event(container, event_body())
-    result = container.events.process(event_id)
-    assert (result.outcome, result.retry_in_s) == ("rate_limited", 20)
-    assert event(container, event_id).status == "pending"
+    assert (result.outcome, result.retry_in_s) == (outcome, countdown_s)
+    waiting = event(container, event_id)
+    assert waiting.status == "pending"
+    assert waiting.next_attempt_at is not None
+    due = datetime.now(UTC) + timedelta(seconds=until_quarter_s)
+    assert due - timedelta(seconds=10) < waiting.next_attempt_at < due + timedelta(seconds=10)
 
 
 def test_daily_limit_parks_the_event_until_the_window_resets(

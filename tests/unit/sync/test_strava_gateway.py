@@ -160,27 +160,17 @@ def test_a_dead_refresh_token_is_an_auth_error(gateway: StravalibGateway) -> Non
         gateway.refresh("r-old")
 
 
+@pytest.mark.parametrize(
+    ("until_quarter_s", "wait_s"),
+    [(600, 600), (0, 5)],  # on the boundary itself: not 0, an immediate retry could meet the old window's 429
+)
 @responses.activate
-def test_429_retry_after_points_at_the_next_window(gateway: StravalibGateway) -> None:
-    responses.get(
-        "http://sim.test/api/v3/activities/7",
-        status=429,
-        json={"message": "Rate Limit Exceeded"},
-        headers={**HEADERS, "X-ReadRateLimit-Usage": "101,200"},
-    )
-    with pytest.raises(StravaRateLimited) as caught:
-        gateway.get_activity("tok", 7)
-    assert caught.value.retry_after_s is not None
-    assert 0 < caught.value.retry_after_s <= 900
-
-
-@responses.activate
-def test_a_429_on_the_window_boundary_still_waits_a_few_seconds(
-    gateway: StravalibGateway, monkeypatch: pytest.MonkeyPatch
+def test_429_retry_after_points_at_the_next_window(
+    gateway: StravalibGateway, monkeypatch: pytest.MonkeyPatch, until_quarter_s: int, wait_s: int
 ) -> None:
     from stravalib.util import limiter
 
-    monkeypatch.setattr(limiter, "get_seconds_until_next_quarter", lambda now=None: 0)
+    monkeypatch.setattr(limiter, "get_seconds_until_next_quarter", lambda now=None: until_quarter_s)
     responses.get(
         "http://sim.test/api/v3/activities/7",
         status=429,
@@ -189,4 +179,4 @@ def test_a_429_on_the_window_boundary_still_waits_a_few_seconds(
     )
     with pytest.raises(StravaRateLimited) as caught:
         gateway.get_activity("tok", 7)
-    assert caught.value.retry_after_s == 5  # not 0: an immediate retry could meet the old window's 429
+    assert caught.value.retry_after_s == wait_s
