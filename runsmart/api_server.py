@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import socket
+import sys
 
 import uvicorn
+from uvicorn.server import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 
@@ -58,8 +60,11 @@ def main(argv: list[str] | None = None) -> None:
     socket_ = config.bind_socket()
     if config.workers > 1:
         Multiprocess(config, sockets=[socket_]).run()
-    else:
-        uvicorn.Server(config).run(sockets=[socket_])
+        return
+    server = uvicorn.Server(config)
+    server.run(sockets=[socket_])
+    if not server.started:  # e.g. the app failed to load: a non-zero exit, as `uvicorn.run` gives
+        sys.exit(STARTUP_FAILURE)
 
 
 if __name__ == "__main__":
