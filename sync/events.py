@@ -137,7 +137,7 @@ class EventProcessor:
 
     # --- entry point -------------------------------------------------------------------------------
 
-    def process(self, event_id: int, attempt: int = 0) -> Processed:
+    def process(self, event_id: int) -> Processed:
         started = self._now()
         try:
             result = self._handle(event_id, started)
@@ -147,13 +147,13 @@ class EventProcessor:
             log.error("sync.app_inactive", extra={"event_id": event_id})
             result = self._wait(event_id, started, FAILED_REDRIVE_S, "app_inactive", str(error))
         except StravaNotFound as error:
-            result = self._not_found(event_id, started, attempt, str(error))
+            result = self._not_found(event_id, started, str(error))
         except StravaAuthError as error:
             result = self._finish(
                 event_id, started, EventStatus.AWAITING_REAUTH, "awaiting_reauth", str(error)
             )
         except (StravaTransient, StravaBadResponse, MalformedActivity, OperationalError) as error:
-            result = self._backoff(event_id, started, attempt, _describe(error))
+            result = self._backoff(event_id, started, _describe(error))
         log.info("sync.event.processed", extra={"event_id": event_id, "outcome": result.outcome})
         return result
 
@@ -288,14 +288,24 @@ class EventProcessor:
 
     # --- the unhappy paths: each its own short transaction ---------------------------------------------
 
-    def _not_found(self, event_id: int, started: datetime, attempt: int, error: str) -> Processed:
+    def _streak(self, event_id: int, outcome: str) -> int:
+        """How many of the event's latest attempts in a row ended in `outcome`: the retry count. Read from the
+        attempt log, not from Celery's retry counter, which restarts when the sweeper re-drives a parked row."""
+        limit = max(self.policy.max_retries, self.policy.not_found_retries) + 1
+        with self._factory() as session:
+            latest = repository.latest_attempt_outcomes(session, event_id, limit=limit)
+        return next((n for n, seen in enumerate(latest) if seen != outcome), len(latest))
+
+    def _not_found(self, event_id: int, started: datetime, error: str) -> Processed:
+        attempt = self._streak(event_id, "not_found_retrying")
         if attempt < self.policy.not_found_retries:
             return self._mark(
                 event_id, started, "not_found_retrying", error, retry_in=self.policy.backoff(attempt)
             )
         return self._finish(event_id, started, EventStatus.DONE, "gone", error)
 
-    def _backoff(self, event_id: int, started: datetime, attempt: int, error: str) -> Processed:
+    def _backoff(self, event_id: int, started: datetime, error: str) -> Processed:
+        attempt = self._streak(event_id, "retrying")
         if attempt < self.policy.max_retries:
             return self._mark(event_id, started, "retrying", error, retry_in=self.policy.backoff(attempt))
         return self._finish(
@@ -323,6 +333,8 @@ class EventProcessor:
     def _mark(
         self, event_id: int, started: datetime, outcome: str, error: str, *, retry_in: float
     ) -> Processed:
+        """Pending again at `next_attempt_at`; a countdown for the task only when the wait is short (longer
+        ones are parked: the sweeper re-drives the row when it is due)."""
         return self._finish(
             event_id,
             started,
@@ -330,7 +342,7 @@ class EventProcessor:
             outcome,
             error,
             next_attempt_at=self._now() + timedelta(seconds=retry_in),
-            retry_in=retry_in,
+            retry_in=retry_in if retry_in <= MAX_HELD_WAIT_S else None,
         )
 
     def _finish(

@@ -22,9 +22,10 @@ log = logging.getLogger(__name__)
 
 @app.task(name="sync.process_event", bind=True, acks_late=True, max_retries=None)
 def process_event(self: Task, event_id: int) -> str:
-    result = container().events.process(event_id, attempt=self.request.retries)
+    result = container().events.process(event_id)
     if result.retry_in_s is not None:
-        # The service bounds the number of retries; the countdown replaces any sleep in the worker.
+        # The service bounds the number of retries (from the event's attempt log) and only asks for short
+        # countdowns; the countdown replaces any sleep in the worker.
         raise self.retry(countdown=result.retry_in_s, max_retries=None)
     return result.outcome
 

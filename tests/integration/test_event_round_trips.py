@@ -264,14 +264,14 @@ def test_each_attempt_counts_once_and_records_its_error(
     strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
     event_id = store_event(container, event_body())
 
-    assert container.events.process(event_id, attempt=0).outcome == "retrying"
+    assert container.events.process(event_id).outcome == "retrying"
     with container.sessions() as session:
         first = session.get(StravaEvent, event_id)
         assert first is not None
         assert (first.attempts, first.status) == (1, "pending")
         assert first.last_error
 
-    assert container.events.process(event_id, attempt=1).outcome == "synced"
+    assert container.events.process(event_id).outcome == "synced"
     with container.sessions() as session:
         done = session.get(StravaEvent, event_id)
         assert done is not None
