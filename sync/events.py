@@ -39,9 +39,10 @@ log = logging.getLogger(__name__)
 # countdown longer than this is parked in the database and re-driven by the sweeper instead.
 MAX_COUNTDOWN_S = 1800.0
 # A countdown is a message its worker holds in memory until it is due (Celery reserves ETA tasks ahead of
-# time): ~28 KB each, measured (docs/scaling.md). A burst of pushes against a spent Strava window would
-# pile up in the workers' memory, so a rate-limit wait longer than this is parked in the database instead
-# and re-driven by the sweeper (inbox.redrive, every minute) once it is due: rows, not worker memory.
+# time): ~28 KB each, measured (docs/scaling.md). A burst of pushes against a spent Strava window, or a
+# Strava outage, would pile them up in the workers' memory, so a wait longer than this (for the window, or
+# a backoff) is parked in the database instead and re-driven by the sweeper (inbox.redrive, every minute)
+# once it is due: rows, not worker memory.
 MAX_HELD_WAIT_S = 60.0
 FAILED_REDRIVE_S = 3600.0
 
