@@ -20,6 +20,7 @@ from typing import Any
 
 from bench import bench_planner, economy, intake, latency, pipeline, weekly_review
 from bench.report import render_markdown, update_readme
+from store.db import engine_for
 
 RESULTS = Path(__file__).with_name("results")
 CHOICES = ["planner", "intake", "economy", "pipeline", "weekly", "latency"]
@@ -55,6 +56,8 @@ def main() -> None:
         if name in wanted:
             print(f"{name} …", flush=True)
             results[name] = measure()
+    for url in economy.FRESH_DATABASES:  # close their pools now, not in the collector at interpreter exit
+        engine_for(url).dispose()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     markdown = render_markdown(results)

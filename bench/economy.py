@@ -28,10 +28,16 @@ PG = "postgresql+psycopg://root@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/14"
 
 
+# The databases this run made, so their pooled connections can be closed before the interpreter exits.
+FRESH_DATABASES: list[str] = []
+
+
 def _fresh(name: str) -> str:
     from tests.conftest import create_database
 
-    return create_database(name)
+    url = create_database(name)
+    FRESH_DATABASES.append(url)
+    return url
 
 
 def _stack(url: str, log_dir: Path, simulator_args: list[str], backfill_weeks: int = 0) -> Stack:

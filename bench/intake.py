@@ -96,9 +96,9 @@ def _stored(url: str) -> int:
 def run(seconds: int = 10, connections: int = 64) -> dict[str, Any]:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench does this)")
-    from tests.conftest import create_database
+    from bench.economy import _fresh
 
-    url = create_database("runsmart_bench_intake")
+    url = _fresh("runsmart_bench_intake")
     env = {
         **os.environ,
         "RUNSMART_ENV": "development",
