@@ -319,16 +319,10 @@ class EventProcessor:
         )
 
     def _wait(self, event_id: int, started: datetime, delay_s: float, outcome: str, error: str) -> Processed:
-        if delay_s <= MAX_HELD_WAIT_S:
-            return self._mark(event_id, started, outcome, error, retry_in=delay_s)
-        # Too long to hold as a countdown: park it; the sweeper re-drives it when the window has reset.
-        return self._finish(
-            event_id,
-            started,
-            EventStatus.PENDING,
-            f"{outcome}_parked",
-            error,
-            next_attempt_at=self._now() + timedelta(seconds=delay_s),
+        # `_mark` parks a wait too long to hold as a countdown; the outcome says so, for operators.
+        parked = delay_s > MAX_HELD_WAIT_S
+        return self._mark(
+            event_id, started, f"{outcome}_parked" if parked else outcome, error, retry_in=delay_s
         )
 
     def _mark(

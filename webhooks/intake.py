@@ -43,8 +43,7 @@ class _LoopWriter:
     async def _run(self) -> None:
         while True:
             await self.wake.wait()
-            self.wake.clear()
-            self.idle.clear()
+            self.wake.clear()  # `submit` cleared `idle` with the request it queued
             while self.queue:
                 await asyncio.sleep(0)  # let requests that are already parsed join this batch
                 batch = [self.queue.popleft() for _ in range(min(self._max_batch, len(self.queue)))]

@@ -45,6 +45,14 @@ def event(container: Container, event_id: int) -> StravaEvent:
         return row
 
 
+def pending_until(container: Container, event_id: int) -> datetime:
+    """The event is waiting for another attempt: when that attempt is due."""
+    row = event(container, event_id)
+    assert row.status == "pending"
+    assert row.next_attempt_at is not None
+    return row.next_attempt_at
+
+
 def activity(container: Container, activity_id: int = 1360128428) -> Activity | None:
     with container.sessions() as session:
         return session.get(Activity, activity_id)
@@ -323,11 +331,8 @@ def test_429_waits_for_the_next_quarter_hour_without_sleeping(
     result = container.events.process(event_id)
     assert time.monotonic() - started < 5  # stravalib's limiter would have slept until the quarter hour
     assert (result.outcome, result.retry_in_s) == (outcome, countdown_s)
-    waiting = event(container, event_id)
-    assert waiting.status == "pending"
-    assert waiting.next_attempt_at is not None
     due = datetime.now(UTC) + timedelta(seconds=until_quarter_s)
-    assert due - timedelta(seconds=10) < waiting.next_attempt_at < due + timedelta(seconds=10)
+    assert due - timedelta(seconds=10) < pending_until(container, event_id) < due + timedelta(seconds=10)
 
 
 def test_daily_limit_parks_the_event_until_the_window_resets(
@@ -345,10 +350,7 @@ def test_daily_limit_parks_the_event_until_the_window_resets(
     result = container.events.process(event_id)
     # Longer than the broker's visibility timeout allows: parked in the database, not a countdown.
     assert (result.outcome, result.retry_in_s) == ("rate_limited_parked", None)
-    parked = event(container, event_id)
-    assert parked.status == "pending"
-    assert parked.next_attempt_at is not None
-    assert parked.next_attempt_at > datetime.now(UTC) + timedelta(seconds=19_000)
+    assert pending_until(container, event_id) > datetime.now(UTC) + timedelta(seconds=19_000)
 
 
 @pytest.mark.parametrize(
@@ -390,10 +392,7 @@ def test_a_long_backoff_is_parked_and_the_retry_count_survives_the_re_drive(
     first = container.events.process(event_id)
     # Ten minutes is too long to hold as a countdown in a worker's memory: the row waits for the sweeper.
     assert (first.outcome, first.retry_in_s) == ("retrying", None)
-    parked = event(container, event_id)
-    assert parked.status == "pending"
-    assert parked.next_attempt_at is not None
-    assert parked.next_attempt_at > datetime.now(UTC) + timedelta(seconds=590)
+    assert pending_until(container, event_id) > datetime.now(UTC) + timedelta(seconds=590)
     # The sweeper's re-drive is a fresh Celery task (its retry counter at 0); the count comes from the log.
     assert container.events.process(event_id).outcome == "retrying"
     assert container.events.process(event_id).outcome == "failed"
