@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -39,8 +40,10 @@ def e2e_db(run_tag: str) -> Iterator[str]:
 
 @pytest.fixture
 def broker_url(worker_id: str) -> str:
-    # One Redis database per xdist worker, emptied before use.
-    index = 10 + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+    # One Redis database per xdist worker, emptied before use. RUNSMART_TEST_REDIS_DB moves the range, so two
+    # test runs on one machine (two checkouts, or a run beside a benchmark) never flush each other's broker.
+    base = int(os.environ.get("RUNSMART_TEST_REDIS_DB", "10"))
+    index = base + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
     url = f"{REDIS_URL}/{index}"
     try:
         redis.Redis.from_url(url, socket_timeout=2).flushdb()
