@@ -103,13 +103,15 @@ class Stack:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
 
-    def _wait_for_api(self, timeout: float = 30.0) -> None:
+    def _wait_for_api(self, timeout: float = 240.0) -> None:
+        """Wait for the API to answer, as long as its process is alive: a start on a busy machine is slow, a
+        crashed one fails at once. The deadline is only a backstop against a process that hangs."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.processes["api"].poll() is not None:
                 raise RuntimeError(f"the API exited; see {self.log_dir / 'api.log'}")
             try:
-                if requests.get(f"{self.api_url}/healthz", timeout=1).status_code == 200:
+                if requests.get(f"{self.api_url}/healthz", timeout=5).status_code == 200:
                     return
             except requests.RequestException:
                 pass

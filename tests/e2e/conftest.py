@@ -17,7 +17,9 @@ from tests.conftest import REDIS_URL, create_database, drop_database
 T = TypeVar("T")
 
 
-def wait_for(check: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
+def wait_for(check: Callable[[], T], timeout: float = 120.0, what: str = "condition") -> T:
+    """Poll until `check` holds. The deadline is a backstop, generous because CI may share its two cores with
+    another job: a passing wait returns as soon as its condition holds, whatever the deadline."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()

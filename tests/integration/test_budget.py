@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
 import uuid
 from typing import Any
 
@@ -100,23 +99,22 @@ def test_a_new_quarter_hour_opens_a_fresh_window(client: redis.Redis, prefix: st
     assert granted(budget, Priority.WEBHOOK, 5) == 3
 
 
-def _hammer(prefix: str, attempts: int, go: Any, results: Any) -> None:
+def _hammer(prefix: str, attempts: int, ready: Any, results: Any) -> None:
     budget = RedisBudget(redis.Redis.from_url(f"{REDIS_URL}/0"), prefix=prefix, clock=lambda: NOON)
-    go.wait(30)  # both processes start together, so they really compete
+    ready.wait()  # both processes connected before either asks, so they start together however they are scheduled
     results.put(granted(budget, Priority.WEBHOOK, attempts))
 
 
 def test_two_processes_share_one_budget_and_never_overshoot_it(client: redis.Redis, prefix: str) -> None:
     RedisBudget(client, prefix=prefix, clock=lambda: NOON).observe(limits(read=(60, 1000)), "GET")
     spawn = multiprocessing.get_context("spawn")
-    results, go = spawn.Queue(), spawn.Event()
-    workers = [spawn.Process(target=_hammer, args=(prefix, 100, go, results)) for _ in range(2)]
+    results, ready = spawn.Queue(), spawn.Barrier(2)
+    workers = [spawn.Process(target=_hammer, args=(prefix, 100, ready, results)) for _ in range(2)]
     for worker in workers:
         worker.start()
-    time.sleep(1.0)
-    go.set()
-    counts = [results.get(timeout=60) for _ in workers]
+    counts = [results.get(timeout=240) for _ in workers]
     for worker in workers:
-        worker.join(timeout=10)
-    assert sum(counts) == 60  # 200 attempts, 60 allowed: not one more, across processes
-    assert all(count > 0 for count in counts)
+        worker.join(timeout=30)
+    # 200 attempts, 60 allowed: not one more, across processes. How the 60 split between the two is up to the
+    # scheduler (on a busy machine one process may take them all), so only the total is a property.
+    assert sum(counts) == 60
