@@ -9,16 +9,18 @@ athletes_app = typer.Typer(no_args_is_help=True, help="Athletes: connections and
 
 @athletes_app.command("list")
 def list_command() -> None:
-    """Every athlete: connection status, stored activities, active plan version, pause."""
+    """Every athlete: connection status, stored activities, active plan version, pause; and the capacity."""
     from rich.console import Console
     from rich.table import Table
 
     from runsmart.bootstrap import container
-    from store import plan_repository
+    from store import athlete_repository, plan_repository
 
-    with container().sessions() as session:
+    c = container()
+    with c.sessions() as session:
         rows = plan_repository.athletes_overview(session)
         counts = plan_repository.activity_counts(session)
+        connected = athlete_repository.count_connected(session)
     table = Table("athlete", "name", "timezone", "connection", "activities", "plan", "goal", "paused until")
     for athlete, status, plan in rows:
         goal = plan.goal if plan else {}
@@ -32,7 +34,19 @@ def list_command() -> None:
             f"{goal.get('kind', '')} {goal.get('date', '')}".strip() if plan else "—",
             athlete.paused_until.isoformat() if athlete.paused_until else "—",
         )
-    Console().print(table if rows else "no athletes yet")
+    console = Console()
+    console.print(table if rows else "no athletes yet")
+    console.print(capacity_line(connected, c.settings.strava_athlete_capacity))
+
+
+def capacity_line(connected: int, capacity: int) -> str:
+    """Connected athletes against the Strava application's athlete capacity (revoked athletes hold no place)."""
+    line = f"Strava athlete capacity: {connected} of {capacity} connected"
+    if connected >= capacity:
+        return line + " — full: new athletes are told the service is full; ask Strava for more capacity"
+    if connected >= capacity - 1:
+        return line + " — one place left"
+    return line
 
 
 @athletes_app.command("ical")

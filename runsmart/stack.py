@@ -91,7 +91,7 @@ class Stack:
         for n in range(self.workers):
             self.start_worker(f"worker{n}")
         if self.beat:
-            self._spawn("beat", ["beat", "--schedule-file", str(self.log_dir / "beat-schedule")])
+            self._spawn("beat", ["beat"])
         self._wait_for_api()
         return self
 
@@ -123,12 +123,15 @@ class Stack:
 
         `athlete_id` picks which simulated athlete approves (the simulator's own extra parameter).
         """
-        start = requests.get(f"{self.api_url}/strava/connect", timeout=30, allow_redirects=False)
-        start.raise_for_status()
-        authorize = start.headers["location"] + (f"&athlete_id={athlete_id}" if athlete_id else "")
-        response = requests.get(authorize, timeout=30)
-        response.raise_for_status()
-        return int(response.json()["athlete_id"])
+        # One browser: the callback only accepts the state together with the cookie /strava/connect set.
+        with requests.Session() as browser:
+            browser.headers["Accept"] = "application/json"
+            start = browser.get(f"{self.api_url}/strava/connect", timeout=30, allow_redirects=False)
+            start.raise_for_status()
+            authorize = start.headers["location"] + (f"&athlete_id={athlete_id}" if athlete_id else "")
+            response = browser.get(authorize, timeout=30)
+            response.raise_for_status()
+            return int(response.json()["athlete_id"])
 
     def stop(self) -> None:
         for proc in self.processes.values():

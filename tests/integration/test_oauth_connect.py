@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
 import time
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import responses
 from fastapi.testclient import TestClient
+from itsdangerous.timed import TimestampSigner
+from prometheus_client import REGISTRY
+from sqlalchemy import text
 
 from runsmart.bootstrap import Container
-from store.models import Athlete, BackfillJob, StravaConnection
-from sync.connect import make_state
+from store import athlete_repository
+from store.db import UnitOfWork
+from store.models import Athlete, BackfillJob, ConnectionStatus, StravaConnection
+from sync.connect import STATE_COOKIE, Grant, save_connection
+from sync.strava import TokenSet
 from tests.integration.conftest import ATHLETE_ID, STRAVA, connect_athlete, event_body, store_event
 from webhooks.app import create_app
 
@@ -25,6 +35,11 @@ TOKEN_RESPONSE = {
     "access_token": "access-new",
     "athlete": {"id": ATHLETE_ID, "resource_state": 2, "firstname": "Ada", "lastname": "Runner"},
 }
+CODE_INVALID = {
+    "message": "Bad Request",
+    "errors": [{"resource": "AuthorizationCode", "field": "code", "code": "invalid"}],
+}
+GRANTED = "read,activity:read_all"
 
 
 @pytest.fixture
@@ -39,21 +54,59 @@ def backfills() -> list[int]:
 
 @pytest.fixture
 def client(container: Container, enqueued: list[int], backfills: list[int]) -> TestClient:
+    return make_client(container, enqueued, backfills)
+
+
+def make_client(
+    container: Container, enqueued: list[int] | None = None, backfills: list[int] | None = None
+) -> TestClient:
+    events = enqueued if enqueued is not None else []
+    started = backfills if backfills is not None else []
+
     def enqueue(event_id: int) -> bool:
-        enqueued.append(event_id)
+        events.append(event_id)
+        return True
+
+    def start_backfill(athlete_id: int) -> bool:
+        started.append(athlete_id)
         return True
 
     app = create_app(
-        lambda: container, enqueue=enqueue, start_backfill=backfills.append, broker_check=lambda: True
+        lambda: container, enqueue=enqueue, start_backfill=start_backfill, broker_check=lambda: True
     )
     return TestClient(app, follow_redirects=False)
 
 
-def state(container: Container) -> str:
-    return make_state(container.settings.effective_token_key(), {"v": 1})
+def begin(client: TestClient, *, returning: bool = False) -> str:
+    """The athlete's browser opens /strava/connect; returns the state Strava will echo back."""
+    response = client.get("/strava/connect", params={"returning": "1"} if returning else None)
+    assert response.status_code == 302
+    return parse_qs(urlparse(response.headers["location"]).query)["state"][0]
 
 
-def test_connect_redirects_to_strava_with_the_needed_scopes_and_a_signed_state(client: TestClient) -> None:
+def finish(client: TestClient, state: str, **params: str) -> Any:
+    return client.get("/strava/callback", params={"state": state, **params})
+
+
+def token_answer(strava: responses.RequestsMock, athlete_id: int = ATHLETE_ID) -> None:
+    body = {**TOKEN_RESPONSE, "athlete": {**TOKEN_RESPONSE["athlete"], "id": athlete_id}}  # type: ignore[dict-item]
+    strava.post(f"{STRAVA}/oauth/token", json=body)
+
+
+def stored_connection(container: Container, athlete_id: int = ATHLETE_ID) -> StravaConnection | None:
+    with container.sessions() as session:
+        return session.get(StravaConnection, athlete_id)
+
+
+def visible_text(page: str) -> str:
+    body = page.split("<body>", 1)[1]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
+
+
+# --- connecting ---------------------------------------------------------------------------------------
+
+
+def test_connect_redirects_to_strava_with_the_needed_scopes_and_a_random_state(client: TestClient) -> None:
     response = client.get("/strava/connect")
     assert response.status_code == 302
     url = urlparse(response.headers["location"])
@@ -62,16 +115,60 @@ def test_connect_redirects_to_strava_with_the_needed_scopes_and_a_signed_state(c
     assert query["scope"] == ["read,activity:read_all"]
     assert query["client_id"] == ["1234"]
     assert query["redirect_uri"] == ["http://127.0.0.1:8000/strava/callback"]
-    assert query["state"][0]
+    # Two attempts in the same second get different states (a timestamp-only state would repeat).
+    assert len({begin(client) for _ in range(3)} | {query["state"][0]}) == 4
+
+
+def test_connect_binds_the_state_to_the_browser_with_a_hardened_cookie(client: TestClient) -> None:
+    response = client.get("/strava/connect")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{STATE_COOKIE}=")
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "path", "max-age"} <= attributes
+    assert "samesite=lax" in cookie.lower()
+    assert "path=/strava" in cookie.lower()
+    assert "secure" not in attributes  # plain http in tests; see the next test for https
+
+
+def test_the_state_cookie_is_secure_when_served_over_https(container: Container) -> None:
+    container.settings.public_base_url = "https://coach.example.com"
+    response = make_client(container).get("/strava/connect")
+    assert "secure" in {part.strip().lower() for part in response.headers["set-cookie"].split(";")}
 
 
 def test_callback_exchanges_the_code_and_stores_encrypted_tokens(
     client: TestClient, container: Container, strava: responses.RequestsMock, backfills: list[int]
 ) -> None:
     exchange = strava.post(f"{STRAVA}/oauth/token", json=TOKEN_RESPONSE)
+    response = finish(client, begin(client), code="abc", scope=GRANTED)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "You're connected" in response.text
+    assert f"last {container.settings.backfill_weeks} weeks" in response.text
+    assert backfills == [ATHLETE_ID]
+    with container.sessions() as session:
+        job = session.get(BackfillJob, ATHLETE_ID)
+        athlete = session.get(Athlete, ATHLETE_ID)
+    assert job is not None
+    assert (job.status, job.next_page) == ("pending", 1)
+    assert "code=abc" in str(exchange.calls[0].request.body)
+    assert athlete is not None
+    assert athlete.firstname == "Ada"
+    connection = stored_connection(container)
+    assert connection is not None
+    assert connection.status == "active"
+    assert container.cipher.decrypt(connection.refresh_token_enc or "") == "refresh-new"
+    assert "refresh-new" not in (connection.refresh_token_enc or "")
+
+
+def test_a_client_asking_for_json_gets_the_outcome_as_json(
+    client: TestClient, container: Container, strava: responses.RequestsMock
+) -> None:
+    token_answer(strava)
     response = client.get(
         "/strava/callback",
-        params={"state": state(container), "code": "abc", "scope": "read,activity:read_all"},
+        params={"state": begin(client), "code": "abc", "scope": GRANTED},
+        headers={"Accept": "application/json"},
     )
     assert response.status_code == 200
     assert response.json() == {
@@ -80,68 +177,6 @@ def test_callback_exchanges_the_code_and_stores_encrypted_tokens(
         "redriven_events": 0,
         "backfill_weeks": container.settings.backfill_weeks,
     }
-    assert backfills == [ATHLETE_ID]
-    with container.sessions() as session:
-        job = session.get(BackfillJob, ATHLETE_ID)
-    assert job is not None
-    assert (job.status, job.next_page) == ("pending", 1)
-    assert "code=abc" in str(exchange.calls[0].request.body)
-    with container.sessions() as session:
-        athlete = session.get(Athlete, ATHLETE_ID)
-        connection = session.get(StravaConnection, ATHLETE_ID)
-    assert athlete is not None
-    assert athlete.firstname == "Ada"
-    assert connection is not None
-    assert connection.status == "active"
-    assert container.cipher.decrypt(connection.refresh_token_enc or "") == "refresh-new"
-    assert "refresh-new" not in (connection.refresh_token_enc or "")
-
-
-def test_callback_without_activity_read_all_says_what_is_missing(
-    client: TestClient, container: Container, strava: responses.RequestsMock
-) -> None:
-    response = client.get(
-        "/strava/callback", params={"state": state(container), "code": "abc", "scope": "read,activity:read"}
-    )
-    assert response.status_code == 400
-    assert "activity:read_all" in response.json()["detail"]
-    assert len(strava.calls) == 0
-
-
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"state": "forged", "code": "abc", "scope": "activity:read_all"}, "invalid OAuth state"),
-        ({"code": "abc", "scope": "activity:read_all"}, "invalid OAuth state"),
-        ({"error": "access_denied"}, "not granted"),
-    ],
-)
-def test_callback_refuses_bad_requests_clearly(
-    client: TestClient, container: Container, params: dict[str, str], message: str
-) -> None:
-    if "error" in params:
-        params = {**params, "state": state(container)}
-    response = client.get("/strava/callback", params=params)
-    assert response.status_code == 400
-    assert message in response.json()["detail"]
-
-
-def test_a_refused_code_is_a_clear_400(
-    client: TestClient, container: Container, strava: responses.RequestsMock
-) -> None:
-    strava.post(
-        f"{STRAVA}/oauth/token",
-        status=400,
-        json={
-            "message": "Bad Request",
-            "errors": [{"resource": "RefreshToken", "field": "code", "code": "invalid"}],
-        },
-    )
-    response = client.get(
-        "/strava/callback", params={"state": state(container), "code": "used", "scope": "activity:read_all"}
-    )
-    assert response.status_code == 400
-    assert "connect again" in response.json()["detail"]
 
 
 def test_reconnecting_re_drives_the_events_kept_while_the_grant_was_dead(
@@ -159,26 +194,389 @@ def test_reconnecting_re_drives_the_events_kept_while_the_grant_was_dead(
     event_id = store_event(container, event_body())
     assert container.events.process(event_id).outcome == "awaiting_reauth"
     strava.replace(responses.POST, f"{STRAVA}/oauth/token", json=TOKEN_RESPONSE)
-    response = client.get(
-        "/strava/callback", params={"state": state(container), "code": "abc", "scope": "activity:read_all"}
-    )
-    assert response.json()["redriven_events"] == 1
+    response = finish(client, begin(client), code="abc", scope=GRANTED)
+    assert response.status_code == 200
     assert enqueued == [event_id]
+
+
+# --- the state: bound to the browser, single use, short-lived -------------------------------------------
+
+
+def test_a_state_used_in_another_browser_is_refused_and_nothing_is_exchanged(
+    client: TestClient, container: Container, strava: responses.RequestsMock
+) -> None:
+    # Login CSRF: an attacker starts a connect, then gets the victim's browser to finish it with their code.
+    attackers_state = begin(client)
+    victim = make_client(container)
+    response = finish(victim, attackers_state, code="attackers-code", scope=GRANTED)
+    assert response.status_code == 400
+    assert "Please start again" in response.text
+    assert len(strava.calls) == 0
+    assert stored_connection(container) is None
+
+
+@pytest.mark.parametrize("state", ["", "forged", "1733390000"])
+def test_a_missing_or_forged_state_is_refused(
+    client: TestClient, container: Container, strava: responses.RequestsMock, state: str
+) -> None:
+    begin(
+        client
+    )  # the browser does hold a real cookie; the state it comes back with is not the one it was given
+    response = finish(client, state, code="abc", scope=GRANTED)
+    assert response.status_code == 400
+    assert 'href="http://127.0.0.1:8000/strava/connect"' in response.text
+    assert len(strava.calls) == 0
+
+
+def test_a_state_is_single_use(
+    client: TestClient, container: Container, strava: responses.RequestsMock
+) -> None:
+    token_answer(strava)
+    state = begin(client)
+    cookie = client.cookies.get(STATE_COOKIE)
+    assert finish(client, state, code="abc", scope=GRANTED).status_code == 200
+    assert client.cookies.get(STATE_COOKIE) is None  # the answer clears it in the browser
+    # A copy of the cookie replayed with the same state (say, from another device) is refused all the same.
+    replay = make_client(container)
+    replay.cookies.set(STATE_COOKIE, cookie or "", path="/strava")
+    response = finish(replay, state, code="abc", scope=GRANTED)
+    assert response.status_code == 400
+    assert len(strava.calls) == 1
+
+
+def test_a_state_older_than_ten_minutes_is_refused(
+    client: TestClient, strava: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as past:
+        past.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 601)
+        state = begin(client)
+    response = finish(client, state, code="abc", scope=GRANTED)
+    assert response.status_code == 400
+    assert len(strava.calls) == 0
+
+
+def test_the_granted_scope_comes_from_the_token_response_when_strava_gives_it(
+    client: TestClient, container: Container
+) -> None:
+    # The redirect's `scope` passes through the browser; Strava's token response is its own word on the grant.
+    container.gateway = GrantingGateway(scope="read")  # type: ignore[assignment]
+    response = finish(client, begin(client), code="abc", scope=GRANTED)
+    assert response.status_code == 400
+    assert "private activities" in response.text
+    assert stored_connection(container) is None
+
+
+def test_the_redirect_scope_is_used_when_the_token_response_has_none(
+    client: TestClient, container: Container
+) -> None:
+    container.gateway = GrantingGateway(scope=None)  # type: ignore[assignment]
+    assert finish(client, begin(client), code="abc", scope=GRANTED).status_code == 200
+    connection = stored_connection(container)
+    assert connection is not None
+    assert connection.scopes == GRANTED
+
+
+class GrantingGateway:
+    """A gateway whose exchange passes on the token response's scope and headers."""
+
+    def __init__(self, scope: str | None, headers: dict[str, str] | None = None) -> None:
+        self.scope = scope
+        self.headers = headers or {}
+
+    def exchange_grant(self, code: str) -> Grant:
+        tokens = TokenSet("access-new", "refresh-new", int(time.time()) + 21600)
+        athlete = {"id": ATHLETE_ID, "firstname": "Ada", "lastname": "Runner"}
+        return Grant(tokens=tokens, athlete=athlete, scope=self.scope, headers=self.headers)
+
+    def exchange_code(self, code: str) -> tuple[TokenSet, dict[str, Any]]:
+        raise AssertionError("the callback must use exchange_grant when the gateway offers it")
+
+
+# --- every outcome is a page the athlete can read --------------------------------------------------------
+
+FAILURES = {
+    "code reused or expired": ({"status": 400, "json": CODE_INVALID}, 400, "Connect again"),
+    "code refused in the older shape": (
+        {
+            "status": 400,
+            "json": {
+                "message": "Bad Request",
+                "errors": [{"resource": "RequestToken", "field": "code", "code": "invalid"}],
+            },
+        },
+        400,
+        "Connect again",
+    ),
+    "Strava down": ({"status": 503, "body": "<html>maintenance</html>"}, 503, "Try again"),
+    "Strava refuses the application": (
+        {
+            "status": 403,
+            "json": {
+                "message": "Forbidden",
+                "errors": [{"resource": "Application", "field": "Status", "code": "Inactive"}],
+            },
+        },
+        503,
+        "your coach has been told",
+    ),
+    "our client secret is refused": (
+        {
+            "status": 401,
+            "json": {
+                "message": "Authorization Error",
+                "errors": [{"resource": "Application", "field": "", "code": "invalid"}],
+            },
+        },
+        503,
+        "your coach has been told",
+    ),
+    "Strava's athlete capacity is reached": (
+        {"status": 403, "json": {"message": "Limit of connected athletes exceeded", "errors": []}},
+        403,
+        "reached the number of athletes Strava currently lets it connect",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FAILURES))
+def test_a_failed_exchange_is_a_plain_page_with_the_way_forward(
+    client: TestClient, container: Container, strava: responses.RequestsMock, case: str
+) -> None:
+    answer, status, way_forward = FAILURES[case]
+    strava.post(f"{STRAVA}/oauth/token", **answer)
+    response = finish(client, begin(client), code="used", scope=GRANTED)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert way_forward in visible_text(response.text)
+    assert_plain_page(response.text)
+    assert stored_connection(container) is None
+
+
+def test_capacity_refused_by_strava_does_not_ask_the_athlete_to_connect_again(
+    client: TestClient, strava: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    strava.post(f"{STRAVA}/oauth/token", status=403, body="Limit of connected athletes exceeded")
+    with caplog.at_level(logging.WARNING, logger="webhooks.oauth"):
+        response = finish(client, begin(client), code="abc", scope=GRANTED)
+    assert response.status_code == 403
+    refused = [r for r in caplog.records if r.getMessage() == "strava.capacity.refused"]
+    assert [(r.by, r.connected_athletes, r.athlete_capacity) for r in refused] == [("strava", 0, 10)]  # type: ignore[attr-defined]
+    assert "coach has been told" in response.text
+    # Not "connect again": trying again cannot help until the coach has room.
+    assert "/strava/connect" not in response.text
+    assert not {"Connect again", "Try again", "Start again"} & set(re.findall(r"\w+ again", response.text))
+
+
+@pytest.mark.parametrize(
+    ("params", "heading"),
+    [
+        ({"error": "access_denied"}, "Nothing was connected"),
+        ({"code": "abc", "scope": "read,activity:read"}, "One permission is missing"),
+        ({"scope": GRANTED}, "This approval has already been used or has run out"),
+    ],
+)
+def test_athlete_choices_are_plain_pages_and_reach_no_strava(
+    client: TestClient, strava: responses.RequestsMock, params: dict[str, str], heading: str
+) -> None:
+    response = finish(client, begin(client), **params)
+    assert response.status_code == 400
+    assert f"<h1>{heading}</h1>" in response.text
+    assert 'href="http://127.0.0.1:8000/strava/connect"' in response.text
+    assert_plain_page(response.text)
+    assert len(strava.calls) == 0
+
+
+def assert_plain_page(page: str) -> None:
+    """Readable on a phone, in plain words: no internal code, setting, file name or raw answer."""
+    assert page.startswith("<!doctype html>")
+    assert '<html lang="en">' in page
+    assert 'name="viewport"' in page
+    assert page.count("<h1>") == 1
+    text = visible_text(page)
+    for internal in (
+        "activity:read",
+        "RUNSMART_",
+        ".py",
+        "Strava answered",
+        "AuthorizationCode",
+        "errors",
+        "{",
+    ):
+        assert internal not in text, internal
+    assert not re.search(r"\b[45]\d\d\b", text), text
+
+
+# --- athlete capacity ---------------------------------------------------------------------------------
+
+
+def connected_athletes(container: Container, *ids: int) -> None:
+    for athlete_id in ids:
+        connect_athlete(container, athlete_id)
+
+
+def set_status(container: Container, athlete_id: int, status: str) -> None:
+    with UnitOfWork(container.sessions) as uow:
+        connection = uow.session.get(StravaConnection, athlete_id)
+        assert connection is not None
+        connection.status = status
+        uow.commit()
+
+
+def test_at_our_capacity_connect_shows_the_full_page_instead_of_sending_the_athlete_to_strava(
+    container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    container.settings.strava_athlete_capacity = 2
+    connected_athletes(container, 1, 2)
+    client = make_client(container)
+    with caplog.at_level(logging.WARNING, logger="webhooks.oauth"):
+        response = client.get("/strava/connect")
+    assert response.status_code == 403
+    assert client.cookies.get(STATE_COOKIE) is None  # no connect attempt was started
+    assert "reached the number of athletes Strava currently lets it connect" in visible_text(response.text)
+    # An athlete who already holds a place (asked to reconnect) may go on: Strava admits them.
+    assert 'href="http://127.0.0.1:8000/strava/connect?returning=1"' in response.text
+    assert_plain_page(response.text)
+    refused = [r for r in caplog.records if r.getMessage() == "strava.capacity.refused"]
+    assert [(r.by, r.connected_athletes, r.athlete_capacity) for r in refused] == [("runsmart", 2, 2)]  # type: ignore[attr-defined]
+
+
+def test_at_our_capacity_a_new_athlete_back_from_strava_is_refused_and_nothing_is_stored(
+    container: Container, strava: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    container.settings.strava_athlete_capacity = 2
+    connected_athletes(container, 1, 2)
+    backfills: list[int] = []
+    client = make_client(container, backfills=backfills)
+    token_answer(strava)
+    state = begin(client, returning=True)  # says it is returning, but holds no place
+    with caplog.at_level(logging.WARNING, logger="webhooks.oauth"):
+        response = finish(client, state, code="abc", scope=GRANTED)
+    assert response.status_code == 403
+    assert "reached the number of athletes Strava currently lets it connect" in visible_text(response.text)
+    assert "coach has been told" in response.text
+    assert "/strava/connect" not in response.text
+    assert stored_connection(container) is None
+    assert backfills == []
+    refused = [r for r in caplog.records if r.getMessage() == "strava.capacity.refused"]
+    assert [(r.by, r.connected_athletes, r.athlete_capacity) for r in refused] == [("runsmart", 2, 2)]  # type: ignore[attr-defined]
+
+
+def waiting_for_the_capacity_lock(container: Container) -> bool:
+    with container.sessions() as session:
+        waiting = session.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        )
+    return bool(waiting)
+
+
+def test_two_athletes_racing_for_the_last_place_do_not_both_get_it(
+    container: Container, strava: responses.RequestsMock
+) -> None:
+    container.settings.strava_athlete_capacity = 1
+    client = make_client(container)
+    token_answer(strava)
+    state = begin(client)
+    answers: list[Any] = []
+    with UnitOfWork(container.sessions) as rival:
+        # Another athlete's callback is between counting and committing when this one arrives.
+        athlete_repository.lock_capacity(rival.session)
+        racer = threading.Thread(
+            target=lambda: answers.append(finish(client, state, code="abc", scope=GRANTED))
+        )
+        racer.start()
+        deadline = time.monotonic() + 60
+        while not waiting_for_the_capacity_lock(container):
+            assert time.monotonic() < deadline, "the callback never waited for the admission in progress"
+            assert racer.is_alive(), (
+                "the callback admitted its athlete without waiting for the admission in progress"
+            )
+            time.sleep(0.05)
+        save_connection(
+            rival.session,
+            tokens=TokenSet("a", "r", int(time.time()) + 3600),
+            athlete={"id": 1},
+            scopes=GRANTED,
+            cipher=container.cipher,
+        )
+        rival.commit()
+    racer.join(timeout=120)
+    assert [answer.status_code for answer in answers] == [403]
+    assert stored_connection(container) is None
+
+
+def test_revoked_athletes_hold_no_place(container: Container, strava: responses.RequestsMock) -> None:
+    container.settings.strava_athlete_capacity = 2
+    connected_athletes(container, 1, 2)
+    set_status(container, 2, ConnectionStatus.REVOKED)
+    client = make_client(container)
+    token_answer(strava)
+    assert finish(client, begin(client), code="abc", scope=GRANTED).status_code == 200
+
+
+def test_an_athlete_who_holds_a_place_may_reconnect_at_capacity(
+    container: Container, strava: responses.RequestsMock
+) -> None:
+    container.settings.strava_athlete_capacity = 2
+    connected_athletes(container, 1, ATHLETE_ID)
+    set_status(container, ATHLETE_ID, ConnectionStatus.NEEDS_REAUTH)
+    client = make_client(container)
+    token_answer(strava)
+    assert finish(client, begin(client, returning=True), code="abc", scope=GRANTED).status_code == 200
+    connection = stored_connection(container)
+    assert connection is not None
+    assert connection.status == ConnectionStatus.ACTIVE
+
+
+def test_the_operator_is_warned_when_one_place_is_left_and_sees_the_gauges(
+    container: Container, strava: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    container.settings.strava_athlete_capacity = 4
+    connected_athletes(container, 1, 2)
+    set_status(container, 2, ConnectionStatus.REVOKED)
+    client = make_client(container)
+    token_answer(strava)
+    with caplog.at_level(logging.WARNING, logger="sync.connect"):
+        assert finish(client, begin(client), code="abc", scope=GRANTED).status_code == 200
+    assert not [r for r in caplog.records if r.getMessage() == "strava.capacity.nearly_full"]  # 2 of 4
+    token_answer(strava, athlete_id=3)
+    with caplog.at_level(logging.WARNING, logger="sync.connect"):
+        assert finish(client, begin(client), code="abc", scope=GRANTED).status_code == 200
+    warned = [r for r in caplog.records if r.getMessage() == "strava.capacity.nearly_full"]
+    assert [(r.connected_athletes, r.athlete_capacity) for r in warned] == [(3, 4)]  # type: ignore[attr-defined]
+    metrics = client.get("/metrics").text
+    assert "runsmart_strava_connected_athletes 3.0" in metrics
+    assert "runsmart_strava_athlete_capacity 4.0" in metrics
+    assert REGISTRY.get_sample_value("runsmart_oauth_callbacks_total", {"outcome": "connected"})
+
+
+def test_a_capacity_stated_in_strava_headers_replaces_the_setting(container: Container) -> None:
+    container.settings.strava_athlete_capacity = 10
+    container.settings.strava_athlete_capacity_header = "X-Athlete-Capacity"
+    connected_athletes(container, 1)
+    container.gateway = GrantingGateway(scope=GRANTED, headers={"x-athlete-capacity": "1"})  # type: ignore[assignment]
+    client = make_client(container)
+    # The first exchange states a capacity of 1 while one athlete is connected: this athlete is refused.
+    response = finish(client, begin(client), code="abc", scope=GRANTED)
+    assert response.status_code == 403
+    assert "runsmart_strava_athlete_capacity 1.0" in client.get("/metrics").text
 
 
 API_WITHOUT_STRAVALIB = """
 import sys, responses
+from urllib.parse import parse_qs, urlparse
 from fastapi.testclient import TestClient
-from runsmart.bootstrap import container
-from sync.connect import make_state
 from webhooks.app import create_app
 token = {TOKEN!r}
 client = TestClient(create_app(broker_check=lambda: True, enqueue=lambda i: True, start_backfill=lambda a: True),
                     follow_redirects=False)
-assert client.get("/strava/connect").status_code == 302
+start = client.get("/strava/connect")
+assert start.status_code == 302
+state = parse_qs(urlparse(start.headers["location"]).query)["state"][0]
 with responses.RequestsMock() as strava:
     strava.post("https://www.strava.com/oauth/token", json=token)
-    state = make_state(container().settings.effective_token_key(), {{"v": 1}})
     answer = client.get("/strava/callback", params={{"state": state, "code": "abc", "scope": "read,activity:read_all"}})
     assert answer.status_code == 200, answer.text
 print("stravalib" in sys.modules, "pint" in sys.modules)

@@ -1,0 +1,34 @@
+"""Counting athletes against the Strava application's athlete capacity."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from store.models import ConnectionStatus, StravaConnection
+
+# An athlete holds a place while Strava still counts their grant: connected, or waiting to reconnect (a missing
+# scope or a lost refresh token leaves the grant on Strava's side). A revoked athlete has disconnected and holds
+# none.
+_HOLDING_PLACE = (ConnectionStatus.ACTIVE, ConnectionStatus.NEEDS_REAUTH)
+# Names the transaction-scoped advisory lock that serializes admissions against the capacity ("RUNCA").
+CAPACITY_LOCK_KEY = 0x52554E_4341
+
+
+def lock_capacity(session: Session) -> None:
+    """Serialize "count, then admit" across API processes until this transaction ends: two athletes racing for
+    the last place must not both get it. SQLite (the demo) has one writer at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CAPACITY_LOCK_KEY})
+
+
+def count_connected(session: Session) -> int:
+    stmt = (
+        select(func.count()).select_from(StravaConnection).where(StravaConnection.status.in_(_HOLDING_PLACE))
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def holds_capacity_place(session: Session, athlete_id: int) -> bool:
+    status = session.scalar(select(StravaConnection.status).where(StravaConnection.athlete_id == athlete_id))
+    return status in _HOLDING_PLACE
