@@ -1,8 +1,14 @@
 """Strava API economy under a small budget, through real processes (API, 2 workers, simulator).
 
-Three measurements in one run (issue 5 §9):
+Four measurements in one run:
+0. rhythm — calls per synced run on a simulated clock with a realistic rhythm: each athlete runs about once a
+   day, access tokens live 6 h (Strava's), so nearly every run needs a token refresh; Strava counts refreshes
+   (docs/strava.md, "Do token refreshes count?"), and so do we, with the nightly and weekly reconciliation
+   included. Set against the floor that rhythm allows: one detail read and one refresh per run, one list page
+   per athlete per weekly pass. In-process (sync services, PostgreSQL, the simulator on a thread), so a
+   fortnight of simulated days takes seconds;
 1. calls per synced run — N athletes × M pushed runs, every Strava call counted by the simulator
-   (API calls + token refreshes), plus what a nightly and a weekly reconciliation cost on top;
+   (API calls + token requests), plus what a nightly and a weekly reconciliation cost on top;
 2. drain — a read budget of L calls per 15 minutes against 1.5 × L pushed runs: the share of the window's
    allowed calls we actually used (goal ≥ 95 %), and 429s provoked (goal 0);
 3. priority — a backfill of seeded history running while pushes arrive: push latency vs the backfill's end.
@@ -111,10 +117,11 @@ def calls_per_run(athletes: int, runs: int, log_dir: Path) -> dict[str, Any]:
         weekly = _run_cli(stack, ["reconcile", "--all"])
         after_weekly = admin.stats()
     synced, _, _ = _counts(url)
-    api = push_stats["api_requests"]
-    refreshes = push_stats["refreshes_total"]
-    nightly_calls = after_nightly["api_requests"] - api
-    weekly_calls = after_weekly["api_requests"] - after_nightly["api_requests"]
+    # Everything Strava counts: API reads and token requests alike (docs/strava.md, "Do token refreshes count?").
+    api = push_stats["counted_requests"] - push_stats["token_requests"]
+    refreshes = push_stats["token_requests"]
+    nightly_calls = after_nightly["counted_requests"] - push_stats["counted_requests"]
+    weekly_calls = after_weekly["counted_requests"] - after_nightly["counted_requests"]
     return {
         "athletes": athletes,
         "runs_pushed": total,
@@ -130,6 +137,156 @@ def calls_per_run(athletes: int, runs: int, log_dir: Path) -> dict[str, Any]:
         "reconcile_output": (nightly + weekly).strip().splitlines()[-2:],
         "http_429": push_stats["rate_limited"],
     }
+
+
+RHYTHM_START = 1_780_272_000  # Monday 2026-06-01 00:00 UTC
+
+
+def realistic_rhythm(athletes: int = 5, days: int = 14, seed: int = 7) -> dict[str, Any]:
+    """Calls per synced run when each athlete runs about once a day and tokens live 6 h (see the docstring)."""
+    import random
+
+    from simulator.state import SimConfig, World
+    from simulator.testing import run_in_thread
+
+    clock = [float(RHYTHM_START)]
+    world = World(SimConfig(athletes=athletes, weeks=0, seed=seed), now=lambda: clock[0])
+    from simulator.season import seed_world
+
+    ids = seed_world(world)
+    base_url, stop = run_in_thread(world)
+    try:
+        services = _rhythm_services(_fresh("runsmart_bench_rhythm"), base_url, clock)
+        for athlete_id in ids:
+            _connect(services, base_url, athlete_id)
+        world.reset_stats()
+        rng = random.Random(seed)
+        runs = weekly_passes = 0
+        for day in range(days):
+            runs += _one_day(services, base_url, clock, ids, day, rng)
+            clock[0] = RHYTHM_START + day * 86_400 + 23.5 * 3600  # the nightly pass, after the day's runs
+            _reconcile(services, clock, ids if day % 7 == 6 else None)
+            weekly_passes += day % 7 == 6
+        stats = world.stats()
+    finally:
+        stop()
+    synced = _synced_runs(services["url"])
+    counted = stats["counted_requests"]
+    floor = 2 * runs + weekly_passes * athletes  # one read + one refresh per run; one list page per pass
+    return {
+        "athletes": athletes,
+        "days": days,
+        "runs": runs,
+        "runs_synced": synced,
+        "counted_calls": counted,
+        "detail_reads": stats["requests_by_endpoint"].get("GET /api/v3/activities/{id}", 0),
+        "list_reads": stats["requests_by_endpoint"].get("GET /api/v3/athlete/activities", 0),
+        "token_requests": stats["token_requests"],
+        "calls_per_synced_run": round(counted / max(synced, 1), 3),
+        "floor_per_run": round(floor / max(runs, 1), 3),
+        "http_429": stats["rate_limited"],
+    }
+
+
+def _rhythm_services(url: str, base_url: str, clock: list[float]) -> dict[str, Any]:
+    from sync.budget import LocalBudget
+    from sync.crypto import TokenCipher
+    from sync.events import EventProcessor, RetryPolicy
+    from sync.reconcile import Reconciler
+    from sync.strava import StravalibGateway
+    from sync.tokens import TokenService
+
+    def now() -> datetime:
+        return datetime.fromtimestamp(clock[0], UTC)
+
+    factory = session_factory(engine_for(url))
+    budget = LocalBudget(clock=lambda: clock[0])
+    gateway = StravalibGateway(
+        client_id=1234, client_secret="simulator-secret", base_url=base_url, timeout_s=10, budget=budget
+    )
+    from cryptography.fernet import Fernet
+
+    cipher = TokenCipher(Fernet.generate_key().decode())
+    tokens = TokenService(factory, gateway, cipher, clock=lambda: clock[0])
+    return {
+        "url": url,
+        "factory": factory,
+        "gateway": gateway,
+        "cipher": cipher,
+        "events": EventProcessor(factory, gateway, tokens, RetryPolicy(), now=now),
+        "reconciler": Reconciler(factory, gateway, tokens, now=now),
+        "now": now,
+    }
+
+
+def _connect(services: dict[str, Any], base_url: str, athlete_id: int) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    import requests
+
+    from store.db import UnitOfWork
+    from sync.connect import save_connection
+
+    params: dict[str, str | int] = {
+        "client_id": 1234,
+        "redirect_uri": "http://localhost/cb",
+        "response_type": "code",
+        "scope": "read,activity:read_all",
+        "athlete_id": athlete_id,
+    }
+    answer = requests.get(f"{base_url}/oauth/authorize", params=params, allow_redirects=False, timeout=10)
+    code = parse_qs(urlparse(answer.headers["location"]).query)["code"][0]
+    tokens, athlete = services["gateway"].exchange_code(code)
+    with UnitOfWork(services["factory"]) as uow:
+        save_connection(
+            uow.session,
+            tokens=tokens,
+            athlete=athlete,
+            scopes="read,activity:read_all",
+            cipher=services["cipher"],
+        )
+        uow.commit()
+
+
+def _one_day(
+    services: dict[str, Any], base_url: str, clock: list[float], ids: list[int], day: int, rng: Any
+) -> int:
+    """Each athlete runs once, at a time of their day; the push is processed as it arrives."""
+    import requests
+
+    from store import repository
+    from store.db import UnitOfWork
+
+    schedule = sorted((rng.uniform(6, 20) * 3600, athlete_id) for athlete_id in ids if rng.random() < 0.95)
+    for seconds, athlete_id in schedule:
+        clock[0] = RHYTHM_START + day * 86_400 + seconds + 3600  # pushed an hour after the start
+        created = requests.post(
+            f"{base_url}/_sim/athletes/{athlete_id}/activities",
+            json={"kind": "easy", "push": False},
+            timeout=10,
+        ).json()
+        with UnitOfWork(services["factory"]) as uow:
+            body = {**created["event"], "subscription_id": 120475, "received_at": services["now"]()}
+            event_id = repository.insert_event_if_new(uow.session, body)
+            uow.commit()
+        assert event_id is not None
+        services["events"].process(event_id)
+    return len(schedule)
+
+
+def _reconcile(services: dict[str, Any], clock: list[float], everyone: list[int] | None) -> None:
+    from sync.reconcile import due_for_reconciliation
+
+    athletes = (
+        everyone if everyone is not None else due_for_reconciliation(services["factory"], services["now"]())
+    )
+    for athlete_id in athletes:
+        services["reconciler"].reconcile(athlete_id)
+
+
+def _synced_runs(url: str) -> int:
+    with session_factory(engine_for(url))() as session:
+        return session.scalar(select(func.count()).select_from(Activity).where(Activity.is_run)) or 0
 
 
 def _run_cli(stack: Stack, args: list[str]) -> str:
@@ -259,6 +416,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     log_dir = Path(tempfile.mkdtemp(prefix="runsmart-bench-"))
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rhythm": realistic_rhythm(athletes=3 if quick else 5, days=7 if quick else 14),
         "calls_per_run": calls_per_run(
             athletes=5 if quick else 10, runs=10 if quick else 20, log_dir=log_dir
         ),
@@ -277,4 +435,7 @@ if __name__ == "__main__":
     import json
     import sys
 
-    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
+    if "--rhythm" in sys.argv:  # the realistic-rhythm measurement alone (seconds, in-process)
+        print(json.dumps(realistic_rhythm(), indent=2))
+    else:
+        print(json.dumps(run(quick="--quick" in sys.argv), indent=2))

@@ -19,7 +19,7 @@ from store import plan_repository
 from store.models import Athlete, ConnectionStatus, StravaConnection
 from store.plan_models import NotificationOutbox
 from store.plan_models import Plan as PlanRow
-from sync.errors import StravaAuthError
+from sync.errors import StravaAuthError, StravaRateLimited
 from sync.tokens import TokenService
 
 WEEK_REVIEWED = "week.reviewed"
@@ -274,6 +274,10 @@ def prefresh(
         tokens.access_token(athlete_id, force_refresh=True)
     except StravaAuthError:
         return "grant dead: needs reauthorization"
+    except StravaRateLimited as error:
+        # Strava's budget is spent or Strava work is paused for an application fault: no athlete's state
+        # changes; the next hourly tick (or the next sync's own refresh) tries again.
+        return f"not refreshed: {error}"
     return "refreshed"
 
 

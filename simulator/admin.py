@@ -48,6 +48,7 @@ class ActivityPatch(BaseModel):
     type: str | None = None
     sport_type: str | None = None
     private: bool | None = None
+    visibility: str | None = Field(None, pattern="^(everyone|followers_only|only_me)$")
     push: bool = True
 
 
@@ -312,9 +313,13 @@ def build_admin_router(world: World, deliverer: Deliverer) -> APIRouter:
                 if body.type:
                     overrides["type"] = body.type
                 updates["type"] = body.type or ("Run" if new_type == "TrailRun" else new_type)
-            if body.private is not None:
-                overrides["private"] = body.private
-                updates["private"] = "true" if body.private else "false"
+            if body.private is not None or body.visibility is not None:
+                # A real privacy change carries both keys (docs/simulator.md, "Privacy updates").
+                visibility = body.visibility or ("only_me" if body.private else "everyone")
+                private = visibility == "only_me"
+                overrides.update(private=private, visibility=visibility)
+                updates["private"] = "true" if private else "false"
+                updates["visibility"] = visibility
             if not updates:
                 raise HTTPException(400, "nothing to update: give name/title, type/sport_type or private")
             season.apply_overrides(act, overrides)

@@ -13,13 +13,14 @@ import json
 import re
 import secrets
 from datetime import UTC, datetime
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import requests
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from simulator import season
 from simulator.delivery import Deliverer, event
@@ -46,10 +47,17 @@ CLIENT_ID_INVALID = {
     "message": "Bad Request",
     "errors": [{"resource": "Application", "field": "client_id", "code": "invalid"}],
 }
+# A wrong or rotated client secret names the Application, with an empty field (docs/simulator.md).
 CLIENT_SECRET_INVALID = {
     "message": "Authorization Error",
-    "errors": [{"resource": "Application", "field": "client_secret", "code": "invalid"}],
+    "errors": [{"resource": "Application", "field": "", "code": "invalid"}],
 }
+# Strava's authorization page once the application serves as many athletes as its tier allows
+# (docs/simulator.md, "Athlete capacity"): a 403 page for the athlete's browser, not an API error body.
+ATHLETE_CAPACITY_PAGE = (
+    "<html><body><h1>Error 403: Limit of connected athletes exceeded</h1>"
+    "<p>This app has exceeded the limit of connected athletes.</p></body></html>"
+)
 SUB_NOT_VERIFIABLE = {
     "message": "Bad Request",
     "errors": [{"resource": "PushSubscription", "field": "callback url", "code": "not verifiable"}],
@@ -95,6 +103,7 @@ class StravaError(Exception):
 
 
 _ID = re.compile(r"/\d+(?=/|$)")
+TOKEN_PATHS = frozenset({"/oauth/token", "/api/v3/oauth/token"})
 
 
 def endpoint_key(method: str, path: str) -> str:
@@ -145,7 +154,9 @@ def create_app(world: World | None = None, deliverer: Deliverer | None = None) -
     app.state.deliverer = deliverer
 
     @app.exception_handler(StravaError)
-    async def _strava_error(request: Request, exc: StravaError) -> JSONResponse:
+    async def _strava_error(request: Request, exc: StravaError) -> Response:
+        if exc.status == 404 and world.config.empty_not_found_bodies:
+            return Response(status_code=404)  # Strava sometimes answers a 404 with no body at all
         return JSONResponse(exc.body, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
@@ -166,8 +177,12 @@ def create_app(world: World | None = None, deliverer: Deliverer | None = None) -
         if path.startswith("/_sim"):
             return await call_next(request)
         key = endpoint_key(method, path)
-        counted = path.startswith("/api/v3/") and not path.startswith("/api/v3/oauth/")
-        headers: dict[str, str] = {}
+        # Token requests count like any other (docs/simulator.md, "Rate limits"): only the browser's
+        # authorize page and the deauthorization are left out.
+        counted = path in TOKEN_PATHS or (
+            path.startswith("/api/v3/") and not path.startswith("/api/v3/oauth/")
+        )
+        headers: dict[str, str] = {"Date": formatdate(world.now(), usegmt=True)}
         if counted:
             exceeded, headers = world.count_request()
             if exceeded:
@@ -274,6 +289,11 @@ def create_app(world: World | None = None, deliverer: Deliverer | None = None) -
                 athlete_id = next(iter(world.athletes))
             else:
                 raise StravaError(404, not_found("Athlete"))
+            capacity = world.config.athlete_capacity
+            connected = world.connected_athletes()
+            if capacity is not None and athlete_id not in connected and len(connected) >= capacity:
+                # Strava refuses on its own authorization page: the athlete never comes back to the app.
+                return HTMLResponse(ATHLETE_CAPACITY_PAGE, status_code=403)
             granted = parse_scope(q["grant_scope"]) if q.get("grant_scope") is not None else requested
             code = AuthCode(secrets.token_hex(20), athlete_id, granted, world.now() + world.config.code_ttl)
             world.codes[code.code] = code

@@ -42,6 +42,13 @@ def simulator_command(
         False, "--short-pages", help="Non-final activity list pages come back short."
     ),
     retry_delay: float = typer.Option(3.0, help="Seconds between webhook delivery attempts."),
+    strava_retry_spacing: bool = typer.Option(
+        False, "--strava-retry-spacing", help="Space webhook retries as Strava does (about 62 s, then 75 s)."
+    ),
+    athlete_capacity: int = typer.Option(
+        0, help="Athletes the application may serve (Strava's Standard tier: 10); 0 = no cap."
+    ),
+    empty_404: bool = typer.Option(False, "--empty-404", help="Answer 404s with an empty body."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
 ) -> None:
     """Run the Strava API simulator (OAuth, activities, rate limits, webhooks; never calls strava.com)."""
@@ -62,6 +69,9 @@ def simulator_command(
         read_limit=_pair(read_limit, "--read-limit"),
         short_pages=short_pages,
         delivery_retry_delay=retry_delay,
+        strava_retry_spacing=strava_retry_spacing,
+        athlete_capacity=athlete_capacity or None,
+        empty_not_found_bodies=empty_404,
         seed=seed,
         athletes=athletes,
         weeks=weeks,
@@ -92,5 +102,6 @@ def simulator_command(
     )
     if callback_url:
         typer.echo(f"pushing webhook events to {callback_url} (subscription_id={subscription_id})")
-    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False))
+    # The app sends Strava's `Date` from the simulated clock; uvicorn's own would be a second, different one.
+    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, date_header=False))
     server.run(sockets=[sock])

@@ -2,7 +2,8 @@
 
 Events are POSTed as JSON to the subscription's callback.  Anything but a 200 within the timeout is a failed
 attempt; an event gets at most ``delivery_max_attempts`` attempts in total (Strava: 3), spaced by
-``delivery_retry_delay`` seconds (real time, not the simulated clock).  Deliveries run on one background
+``delivery_retry_delay`` seconds (real time, not the simulated clock), or as Strava spaces them with
+``strava_retry_spacing``.  Deliveries run on one background
 thread, so the admin call that changed the world returns at once; ``delivery_sync`` delivers inline instead.
 Chaos options: ``duplicate_deliveries`` pushes every event twice, ``shuffle_deliveries`` shuffles each batch
 of queued events before delivering it.
@@ -20,6 +21,10 @@ from typing import Any
 import requests
 
 from simulator.state import Delivery, World
+
+# Seconds between Strava's attempts at one event, as seen in a public capture (three deliveries 62 s, then
+# 75 s apart): docs/simulator.md, "Webhook retries".
+STRAVA_RETRY_SPACING_S = (62.0, 75.0)
 
 
 def event(
@@ -168,4 +173,6 @@ class Deliverer:
             if len(rec.attempts) >= cfg.delivery_max_attempts:
                 rec.status = "failed"
                 return None
+            if cfg.strava_retry_spacing:
+                return STRAVA_RETRY_SPACING_S[min(len(rec.attempts), len(STRAVA_RETRY_SPACING_S)) - 1]
             return cfg.delivery_retry_delay

@@ -18,7 +18,19 @@ from zoneinfo import ZoneInfo
 
 from simulator.state import World
 
-KINDS = ("easy", "recovery", "long", "tempo", "intervals", "race", "treadmill", "virtual", "trail", "ride")
+KINDS = (
+    "easy",
+    "recovery",
+    "long",
+    "tempo",
+    "intervals",
+    "race",
+    "treadmill",
+    "virtual",
+    "trail",
+    "ride",
+    "manual",
+)
 
 # detail-only keys removed from the SummaryActivity representation
 DETAIL_ONLY = (
@@ -182,7 +194,7 @@ def _segments(
 ) -> tuple[list[Segment], str, int | None]:
     easy = athlete["_easy_pace"] * rng.uniform(0.97, 1.04)
     hrmax = athlete["_max_hr"]
-    if kind in ("easy", "treadmill", "virtual"):
+    if kind in ("easy", "treadmill", "virtual", "manual"):
         d = rng.choice([6000, 7000, 8000, 8000, 10000]) + rng.uniform(-150, 250)
         return [Segment(d, easy, hrmax * 0.72, False)], "Morning Run", 0 if kind == "easy" else None
     if kind == "recovery":
@@ -360,9 +372,9 @@ def build_activity(
     avg_hr = sum(s.hr * t for s, t in zip(segments, seg_times, strict=True)) / sum(seg_times)
     max_hr = max(s.hr for s in segments) + rng.uniform(4, 9)
     home = athlete["_home"]
-    if trainer:
-        latlng: list[float] | None = None
-        polyline: str | None = None
+    if trainer or kind == "manual":
+        latlng: list[float] = []  # Strava sends an empty list, not null, for an activity without GPS
+        polyline = ""
     else:
         lat0 = home[0] + rng.uniform(-0.01, 0.01)
         lng0 = home[1] + rng.uniform(-0.01, 0.01)
@@ -455,9 +467,48 @@ def build_activity(
         "_kind": kind,
     }
     activity.pop("upload_id_str")
+    if kind == "manual":
+        _entered_by_hand(activity)
     if overrides:
         apply_overrides(activity, overrides)
     return activity
+
+
+def _entered_by_hand(activity: dict[str, Any]) -> None:
+    """A manual entry as Strava serves it (docs/simulator.md): no device, so no laps, splits, heart rate,
+    cadence, GPS or upload; nulls where Strava has no value."""
+    activity.update(
+        {
+            "name": "Run (entered by hand)",
+            "manual": True,
+            "trainer": False,
+            "external_id": None,
+            "upload_id": None,
+            "device_name": None,
+            "workout_type": None,
+            "laps": [],
+            "splits_metric": [],
+            "has_heartrate": False,
+            "total_elevation_gain": 0,
+            "start_latlng": [],
+            "end_latlng": [],
+            "map": {
+                "id": activity["map"]["id"],
+                "polyline": None,
+                "resource_state": 3,
+                "summary_polyline": "",
+            },
+        }
+    )
+    for key in (
+        "average_heartrate",
+        "max_heartrate",
+        "average_cadence",
+        "elev_high",
+        "elev_low",
+        "suffer_score",
+    ):
+        activity.pop(key, None)
 
 
 def apply_overrides(activity: dict[str, Any], overrides: dict[str, Any]) -> None:
@@ -473,6 +524,8 @@ def apply_overrides(activity: dict[str, Any], overrides: dict[str, Any]) -> None
         activity["sport_type"] = overrides["type"]
     if "private" in overrides and "visibility" not in overrides:
         activity["visibility"] = "only_me" if overrides["private"] else "everyone"
+    if "visibility" in overrides and "private" not in overrides:
+        activity["private"] = overrides["visibility"] == "only_me"
 
 
 # --------------------------------------------------------------------------------------------------- season

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from email.utils import formatdate
 from typing import Any
 
 DEFAULT_SCOPE = "read,activity:read_all"
@@ -44,6 +45,13 @@ class SimConfig:
     duplicate_deliveries: bool = False
     shuffle_deliveries: bool = False
     verify_timeout: float = 2.0
+    # Space webhook retries as Strava does (about a minute, then a bit more: docs/simulator.md) instead of
+    # ``delivery_retry_delay``; off by default so tests that exercise retries stay fast.
+    strava_retry_spacing: bool = False
+    # Fidelity (docs/simulator.md): how many athletes the application may serve (Strava's Standard tier since
+    # June 2026: 10; None = no cap), and 404s with an empty body as Strava sometimes sends them.
+    athlete_capacity: int | None = None
+    empty_not_found_bodies: bool = False
     # the seeded world
     seed: int = 42
     athletes: int = 1
@@ -304,6 +312,11 @@ class World:
             return tok
 
     # ------------------------------------------------------------------ rate limits
+    def connected_athletes(self) -> set[int]:
+        """Athletes holding a live grant: the ones counted against ``athlete_capacity``."""
+        with self.lock:
+            return {grant.athlete_id for grant in self.refresh_tokens.values() if grant.valid}
+
     def count_request(self) -> tuple[str | None, dict[str, str]]:
         """Count one API request against the app-wide buckets.
 
@@ -337,6 +350,8 @@ class World:
     def rate_headers_locked(self) -> dict[str, str]:
         ol, rl = self.config.overall_limit, self.config.read_limit
         return {
+            # Strava's clock, which is the clock its windows follow (docs/simulator.md).
+            "Date": formatdate(self.now(), usegmt=True),
             "X-RateLimit-Limit": f"{ol[0]},{ol[1]}",
             "X-RateLimit-Usage": f"{self.overall.quarter_usage},{self.overall.day_usage}",
             "X-ReadRateLimit-Limit": f"{rl[0]},{rl[1]}",
@@ -430,7 +445,14 @@ class World:
     def stats(self) -> dict[str, Any]:
         with self.lock:
             api_requests = sum(n for key, n in self.requests_by_endpoint.items() if " /api/v3/" in key)
+            token_requests = sum(
+                n for key, n in self.requests_by_endpoint.items() if key.endswith("/oauth/token")
+            )
+            # `api_requests` already holds the /api/v3/oauth/token spelling of the token endpoint.
+            bare_token = self.requests_by_endpoint.get("POST /oauth/token", 0)
             return {
+                "token_requests": token_requests,
+                "counted_requests": api_requests + bare_token,
                 "requests_by_endpoint": dict(self.requests_by_endpoint),
                 "status_counts": dict(self.status_counts),
                 "api_requests": api_requests,

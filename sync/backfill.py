@@ -4,6 +4,11 @@ Resumable and idempotent: the job row holds the cursor (next page), each step co
 activity found becomes an inbox row keyed like a push, so a re-run or a crash mid-page never duplicates a fetch.
 Pages are read until an *empty* page: a short page is not the end (strava.md §4.1, §6 #7). Backfill is the lowest
 priority: it pauses while webhook events wait and stops short of the budget reserve (sync/budget.py).
+
+Only runs cost a detail read. A listed activity of another sport (the summary's `sport_type`, else `type`) is
+stored from its summary right away: non-runs never count towards a plan, and a real history holds a fifth of them
+(docs/strava.md, "Backfill economy"), which would be a fifth of the day's read budget spent on nothing. Stored,
+it is known to reconciliation, so nothing fetches it later either.
 """
 
 from __future__ import annotations
@@ -11,16 +16,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from planner import RUN_SPORT_TYPES
 from store import repository
 from store.db import UnitOfWork
 from store.models import BackfillJob, EventStatus, JobStatus, StravaEvent
 from sync.budget import Priority
 from sync.errors import StravaAuthError, StravaRateLimited, StravaTransient
+from sync.events import activity_row
 from sync.listing import ActivityPager
+from sync.normalize import MalformedActivity, parse_activity, sport_type_of
 
 log = logging.getLogger(__name__)
 PAUSE_FOR_WEBHOOKS_S = 5.0
@@ -120,6 +129,8 @@ class BackfillService(ActivityPager):
                 activity_id = int(summary.get("id", 0))
                 if not activity_id or activity_id in known:
                     continue
+                if self._store_non_run(uow.session, athlete_id, summary, now):
+                    continue
                 event_id = repository.synthetic_event(
                     uow.session,
                     source="backfill",
@@ -137,6 +148,26 @@ class BackfillService(ActivityPager):
             job.activities_queued += len(queued)
             uow.commit()
             return Step(done=False, queued=tuple(queued), retry_in_s=0.0)
+
+    def _store_non_run(
+        self, session: Session, athlete_id: int, summary: dict[str, Any], now: datetime
+    ) -> bool:
+        """Store another sport's activity from its summary, without a detail read. False for a run (or an
+        activity whose sport the summary does not tell, or that is not the athlete's): that one is fetched."""
+        sport = sport_type_of(summary)
+        if sport is None or sport in RUN_SPORT_TYPES:
+            return False
+        try:
+            parsed = parse_activity(summary)
+        except MalformedActivity:
+            return False
+        if parsed.athlete.id != athlete_id:
+            return False
+        repository.lock_athlete(session, athlete_id)
+        if repository.is_tombstoned(session, parsed.id):
+            return False  # a deletion we recorded: the event path decides, as for any other activity
+        repository.upsert_activity(session, activity_row(parsed, summary, now))
+        return True
 
     def progress(self, athlete_id: int) -> Progress | None:
         with self._factory() as session:

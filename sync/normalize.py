@@ -1,7 +1,7 @@
 """Strava DetailedActivity JSON -> ``planner.activity.Activity``.
 
 Parsed with our own tolerant pydantic schema rather than stravalib's model on purpose
-(../shared/reference/strava.md §5.5): stravalib replaces unknown sport types with "Workout" and rejects a
+(docs/strava.md, "stravalib"): stravalib replaces unknown sport types with "Workout" and rejects a
 fractional ``max_heartrate``; both would silently drop or misfile a real run. The raw JSON is kept by the caller.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from planner.activity import Activity, Lap
 
@@ -22,8 +22,24 @@ class MalformedActivity(ValueError):
     """The activity JSON lacks a field we cannot do without."""
 
 
+def _nulls_to_defaults(cls: type[BaseModel], data: Any) -> Any:
+    """Strava sends JSON null for fields it has no value for (a manual entry has no laps, a treadmill run no
+    elevation): a null is "nothing known", so it takes the field's default instead of rejecting the activity.
+    Required fields keep their null and are still refused."""
+    if not isinstance(data, dict):
+        return data
+    defaults = {name: field for name, field in cls.model_fields.items() if not field.is_required()}
+    return {key: value for key, value in data.items() if not (value is None and key in defaults)}
+
+
 class _Lap(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tolerate_nulls(cls, data: Any) -> Any:
+        return _nulls_to_defaults(cls, data)
+
     distance: float = 0.0
     moving_time: int = 0
     elapsed_time: int = 0
@@ -61,6 +77,11 @@ class StravaActivity(BaseModel):
     laps: list[_Lap] = []
     splits_metric: list[_Lap] = []
 
+    @model_validator(mode="before")
+    @classmethod
+    def _tolerate_nulls(cls, data: Any) -> Any:
+        return _nulls_to_defaults(cls, data)
+
     @field_validator("start_date_local")
     @classmethod
     def _wall_clock(cls, value: datetime) -> datetime:
@@ -69,8 +90,7 @@ class StravaActivity(BaseModel):
 
     @property
     def effective_sport_type(self) -> str:
-        # sport_type is authoritative; `type` is deprecated but is all that very old activities carry.
-        return self.sport_type or self.type or "Workout"
+        return sport_type_of({"sport_type": self.sport_type, "type": self.type}) or "Workout"
 
     @property
     def iana_timezone(self) -> str | None:
@@ -78,6 +98,16 @@ class StravaActivity(BaseModel):
         if not self.timezone:
             return None
         return self.timezone.rsplit(" ", 1)[-1] or None
+
+
+def sport_type_of(summary: dict[str, Any]) -> str | None:
+    """The sport of a detailed or summary activity: `sport_type` is authoritative; `type` is deprecated but is
+    all that very old activities carry. None when neither is a non-empty string."""
+    for key in ("sport_type", "type"):
+        value = summary.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def parse_activity(raw: dict[str, Any]) -> StravaActivity:

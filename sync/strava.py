@@ -1,6 +1,6 @@
 """The Strava port and its stravalib adapter.
 
-stravalib is used with its traps disarmed (../shared/reference/strava.md §0, §5):
+stravalib is used with its traps disarmed (docs/strava.md, "stravalib"):
 - its sleeping rate limiter is replaced by a non-blocking observer (a worker must never sleep for a budget);
 - its auto-refresh stays off (no refresh_token/token_expires given): tokens are refreshed by sync.tokens under a
   per-athlete lock and persisted before use, because Strava rotates refresh tokens;
@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+import redis
 import requests
+from prometheus_client import Gauge
 
-from sync.budget import Budget, Priority
+from sync.budget import DAY_S, QUARTER_S, Budget, Priority, response_time
 from sync.errors import (
+    StravaAppCredentialsRejected,
     StravaAppInactive,
+    StravaAthleteCapacity,
     StravaAuthError,
     StravaBadResponse,
     StravaError,
@@ -41,6 +46,24 @@ os.environ.setdefault("SILENCE_TOKEN_WARNINGS", "true")
 
 STRAVA_ORIGIN = "https://www.strava.com"
 log = logging.getLogger(__name__)
+
+# 1 while Strava work is paused because Strava refused the application's credentials, 0 otherwise. Read from
+# the budget's shared pause flag (Redis) at scrape time when the process has a budget; without one, it is this
+# process's own last sighting.
+APP_FAULT_GAUGE = Gauge(
+    "runsmart_strava_app_credentials_rejected",
+    "1 while Strava refuses the application's client credentials (operator action needed)",
+)
+
+
+def _app_fault_reader(budget: Budget) -> Callable[[], float]:
+    def read() -> float:
+        try:
+            return 1.0 if budget.app_fault() is not None else 0.0
+        except redis.RedisError:
+            return float("nan")  # unknown: a scrape must not fail because Redis is down
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -83,15 +106,44 @@ class StravaHttpSession(requests.Session):
 MIN_WINDOW_WAIT_S = 5
 
 
-def seconds_until_window_reset(headers: Mapping[str, str], method: str = "GET") -> float:
-    """How long until the exhausted rate window resets: the quarter hour, or 00:00 UTC for the daily limit."""
-    from stravalib.util import limiter
+def wall_clock() -> float:
+    """Our clock, for waits computed from a response without Strava's `Date` (a seam for tests)."""
+    return time.time()
 
-    rates = limiter.get_rates_from_response_headers(dict(headers), method)  # type: ignore[arg-type]
-    if rates is not None and rates.long_usage >= rates.long_limit:
-        seconds = limiter.get_seconds_until_next_day()
+
+def _daily_spent(headers: Mapping[str, str]) -> bool:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for prefix in ("x-ratelimit", "x-readratelimit"):
+        try:
+            usage = int(lowered.get(f"{prefix}-usage", "").split(",")[1])
+            limit = int(lowered.get(f"{prefix}-limit", "").split(",")[1])
+        except (IndexError, ValueError):
+            continue
+        if usage >= limit:
+            return True
+    return False
+
+
+def seconds_until_window_reset(
+    headers: Mapping[str, str], method: str = "GET", *, now: float | None = None
+) -> float:
+    """How long until the exhausted rate window resets: the quarter hour, or 00:00 UTC for the daily limit.
+
+    Counted from Strava's clock (the response's `Date`) when it sent one: a 429 answered at 23:59:59 and read
+    at 00:00:00 is a wait of a second, not of a day (docs/strava.md, "Rate limits")."""
+    period = DAY_S if _daily_spent(headers) else QUARTER_S
+    stamped = response_time(headers)
+    if stamped is not None:
+        elapsed = max(0.0, (wall_clock() if now is None else now) - stamped)  # already spent in transit
+        seconds = period - (stamped % period) - elapsed
     else:
-        seconds = limiter.get_seconds_until_next_quarter()
+        from stravalib.util import limiter
+
+        seconds = (
+            limiter.get_seconds_until_next_day()
+            if period == DAY_S
+            else limiter.get_seconds_until_next_quarter()
+        )
     # A 429 answered on the boundary itself gives 0 (seen in CI at 20:00:00): wait a little anyway, since
     # Strava's clock and ours are not the same clock.
     return float(max(seconds, MIN_WINDOW_WAIT_S))
@@ -116,11 +168,30 @@ def _is_app_inactive(detail: Mapping[str, Any]) -> bool:
     )
 
 
-def classify_fault(error: Exception) -> StravaError:
+def _is_capacity_refusal(response: requests.Response | None) -> bool:
+    # Strava documents only the status and this message for an app over its athlete cap (docs/strava.md,
+    # "Athlete capacity"); the error list may be empty.
+    try:
+        message = str(response.json().get("message", "")) if response is not None else ""
+    except (ValueError, AttributeError):
+        return False
+    return "connected athletes" in message.lower()
+
+
+def _is_app_credentials_fault(status: int | None, detail: Mapping[str, Any]) -> bool:
+    # A wrong or rotated client secret (or an unknown client id) at the token endpoint: Strava names the
+    # Application, not the athlete's token (docs/strava.md, "Application credentials").
+    return status in (400, 401) and detail.get("resource") == "Application"
+
+
+def classify_fault(error: Exception, *, credentials_sent: bool = False) -> StravaError:
     """Map stravalib/requests failures onto our small set of classified errors.
 
     By status and Strava's error body only: stravalib's faults are requests HTTPErrors that carry the response,
     so this never needs stravalib's exception classes (the API process does not import stravalib at all).
+    `credentials_sent`: the request carried the application's client id and secret (the token endpoint). Only
+    there does an `Application` fault blame the application: on an athlete's read it is that token's problem,
+    and pausing every athlete for one bad token would be wrong.
     """
     if isinstance(error, requests.Timeout):
         return StravaTransient("Strava request timed out")
@@ -131,6 +202,13 @@ def classify_fault(error: Exception) -> StravaError:
     detail = _first_error(response)
     if status == 403 and _is_app_inactive(detail):
         return StravaAppInactive("Strava refuses every request: the application is inactive")
+    if status == 403 and _is_capacity_refusal(response):
+        log.error("sync.strava.athlete_capacity_reached")
+        return StravaAthleteCapacity("Strava refused the connection: the app's athlete capacity is reached")
+    if credentials_sent and _is_app_credentials_fault(status, detail):
+        return StravaAppCredentialsRejected(
+            f"Strava refused the application's credentials ({status}, {detail.get('field') or 'Application'})"
+        )
     if status == 404:
         return StravaNotFound("Strava answered 404 Not Found")
     if status == 401:
@@ -165,6 +243,9 @@ class StravalibGateway:
         self._client_secret = client_secret
         self._session = StravaHttpSession(base_url, timeout_s)
         self._budget = budget
+        if budget is not None:
+            # Scraped from the shared flag, so the API process's /metrics shows a pause any worker started.
+            APP_FAULT_GAUGE.set_function(_app_fault_reader(budget))
 
     def _observe(self, headers: Mapping[str, str], method: str) -> None:
         if self._budget is not None:
@@ -174,6 +255,26 @@ class StravalibGateway:
         # Counted before the call, app-wide: a denied call raises StravaRateLimited with the wait.
         if self._budget is not None:
             self._budget.acquire(priority)
+
+    def _app_fault(self, error: StravaAppCredentialsRejected) -> StravaAppCredentialsRejected:
+        """Tell the operator and pause Strava work app-wide; no athlete's state is touched (the caller only
+        sees an error that parks like a rate-limit wait)."""
+        from sync.budget import APP_FAULT_COOL_OFF_S
+
+        log.error(
+            "sync.strava.app_credentials_rejected",
+            extra={"reason": str(error), "paused_s": APP_FAULT_COOL_OFF_S},
+        )
+        APP_FAULT_GAUGE.set(1)
+        if self._budget is not None:
+            self._budget.pause_for_app_fault(str(error), APP_FAULT_COOL_OFF_S)
+        error.retry_after_s = APP_FAULT_COOL_OFF_S
+        return error
+
+    def _app_credentials_work(self) -> None:
+        APP_FAULT_GAUGE.set(0)
+        if self._budget is not None and self._budget.clear_app_fault():
+            log.warning("sync.strava.app_credentials_accepted_again")
 
     def _client(self, access_token: str | None = None) -> Client:
         from stravalib import Client
@@ -192,7 +293,7 @@ class StravalibGateway:
             raise classify_fault(error) from None
 
     def _token(self, form: dict[str, str | int]) -> dict[str, Any]:
-        """One POST to Strava's token endpoint (strava.md §2.2 exchange, §2.3 refresh), with our classification.
+        """One POST to Strava's token endpoint (docs/strava.md, "OAuth"), with our classification.
 
         Plain requests rather than stravalib: it is one form POST, and importing stravalib (with pint's unit
         registry) would cost the API process ~30 MB for the OAuth callback, its only Strava call."""
@@ -203,11 +304,15 @@ class StravalibGateway:
             response.raise_for_status()
             body = response.json()
         except requests.RequestException as error:
-            raise classify_fault(error) from None
+            fault = classify_fault(error, credentials_sent=True)
+            if isinstance(fault, StravaAppCredentialsRejected):
+                raise self._app_fault(fault) from None
+            raise fault from None
         except ValueError:
             raise StravaBadResponse("Strava's token response is not JSON") from None
         if not isinstance(body, dict):
             raise StravaBadResponse("Strava's token response is not a JSON object")
+        self._app_credentials_work()
         return body
 
     def exchange_code(self, code: str) -> tuple[TokenSet, dict[str, Any]]:
@@ -216,6 +321,10 @@ class StravalibGateway:
         return _token_set(body), athlete if isinstance(athlete, dict) else {}
 
     def refresh(self, refresh_token: str) -> TokenSet:
+        # A refresh is a call Strava counts (docs/strava.md, "Do token refreshes count?"), so it is counted
+        # before it is made like any read. At the pushes' priority: every kind of work needs a live token.
+        # The code exchange is not gated: an athlete waits in the browser, and its usage is observed anyway.
+        self._spend(Priority.WEBHOOK)
         return _token_set(self._token({"refresh_token": refresh_token, "grant_type": "refresh_token"}))
 
     def get_activity(

@@ -67,7 +67,17 @@ def test_update_needs_a_change_and_delete_removes(client: TestClient, world: Wor
     aid = next(iter(world.activities))
     assert client.patch(f"/_sim/activities/{aid}", json={}).status_code == 400
     both = client.patch(f"/_sim/activities/{aid}", json={"title": "Hills", "private": False}).json()
-    assert both["event"]["updates"] == {"title": "Hills", "private": "false"}
+    assert both["event"]["updates"] == {"title": "Hills", "private": "false", "visibility": "everyone"}
     client.delete(f"/_sim/activities/{aid}")
     assert client.get(f"/api/v3/activities/{aid}", headers=auth).status_code == 404
     assert client.delete(f"/_sim/activities/{aid}").status_code == 404
+
+
+def test_a_privacy_change_pushes_private_and_visibility_together(client: TestClient, world: World) -> None:
+    aid = next(iter(world.activities))
+    shared = client.patch(f"/_sim/activities/{aid}", json={"visibility": "followers_only"}).json()
+    assert shared["event"]["updates"] == {"private": "false", "visibility": "followers_only"}
+    assert (shared["activity"]["private"], shared["activity"]["visibility"]) == (False, "followers_only")
+    hidden = client.patch(f"/_sim/activities/{aid}", json={"private": True}).json()
+    assert hidden["event"]["updates"] == {"private": "true", "visibility": "only_me"}
+    assert client.patch(f"/_sim/activities/{aid}", json={"visibility": "friends"}).status_code == 400

@@ -28,13 +28,27 @@ def test_headers_on_every_api_response_and_counting(client: TestClient, world: W
     assert usage(r4, "X-RateLimit-Usage") == (4, 4)
 
 
-def test_oauth_does_not_count(client: TestClient, world: World, auth: dict) -> None:
-    client.post(
+def test_token_requests_count_and_carry_the_headers(client: TestClient, world: World, auth: dict) -> None:
+    # Strava's token endpoint answers with the rate headers and counts (docs/strava.md, "Do token refreshes
+    # count?"): a refresh, even a refused one, is a call against the app's budget.
+    refused = client.post(
         "/oauth/token", data={"client_id": "1234", "client_secret": "x", "grant_type": "refresh_token"}
     )
+    assert usage(refused) == (1, 1)
     r = client.get("/api/v3/athlete", headers=auth)
-    assert usage(r) == (1, 1)
+    assert usage(r) == (2, 2)
+    assert world.stats()["counted_requests"] == 2
     assert "X-RateLimit-Usage" not in client.get("/_sim/health").headers
+
+
+def test_responses_carry_strava_s_date_from_the_simulated_clock(
+    client: TestClient, world: World, auth: dict
+) -> None:
+    from email.utils import parsedate_to_datetime
+
+    world.clock_offset = 5 * 86_400.0
+    r = client.get("/api/v3/athlete", headers=auth)
+    assert abs(parsedate_to_datetime(r.headers["Date"]).timestamp() - world.now()) < 2
 
 
 def test_429_body_and_rejected_calls_still_count(client: TestClient, world: World, auth: dict) -> None:

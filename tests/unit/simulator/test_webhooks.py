@@ -50,7 +50,7 @@ def test_world_changes_push_exact_strava_events(
             "aspect_type": "update",
             "object_id": aid,
             "object_type": "activity",
-            "updates": {"private": "true"},
+            "updates": {"private": "true", "visibility": "only_me"},
         },
         {**base, "aspect_type": "delete", "object_id": aid, "object_type": "activity", "updates": {}},
         {

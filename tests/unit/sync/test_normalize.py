@@ -65,3 +65,72 @@ def test_missing_essential_fields_raise_a_clear_error(missing: str) -> None:
     raw = {k: v for k, v in swagger_example("/activities/{id}").items() if k != missing}
     with pytest.raises(MalformedActivity, match=missing):
         normalize_activity(raw)
+
+
+NULLABLE = [
+    "distance",
+    "moving_time",
+    "elapsed_time",
+    "total_elevation_gain",
+    "manual",
+    "trainer",
+    "private",
+    "laps",
+    "splits_metric",
+    "name",
+    "workout_type",
+    "timezone",
+    "average_heartrate",
+    "max_heartrate",
+    "sport_type",
+]
+
+
+@pytest.mark.parametrize("field", NULLABLE)
+def test_a_json_null_in_a_nullable_field_is_tolerated(field: str) -> None:
+    # Strava sends null for what it has no value for (a manual entry, a treadmill run): never a reason to
+    # reject the whole activity.
+    raw = swagger_example("/activities/{id}") | {field: None}
+    activity = normalize_activity(raw)
+    assert activity.id == 12345678987654321
+    assert activity.start_local == datetime(2018, 2, 16, 6, 52, 54)
+
+
+@pytest.mark.parametrize("field", ["distance", "moving_time", "elapsed_time", "average_heartrate"])
+def test_a_json_null_inside_a_lap_or_split_is_tolerated(field: str) -> None:
+    raw = swagger_example("/activities/{id}")
+    raw = raw | {
+        "laps": [lap | {field: None} for lap in raw["laps"]],
+        "splits_metric": [split | {field: None} for split in raw["splits_metric"]],
+    }
+    activity = normalize_activity(raw)
+    assert len(activity.laps) == len(raw["laps"])
+    assert len(activity.splits_metric) == len(raw["splits_metric"])
+
+
+@pytest.mark.parametrize("field", ["id", "athlete", "start_date", "start_date_local"])
+def test_a_null_where_nothing_can_stand_in_is_still_refused(field: str) -> None:
+    with pytest.raises(MalformedActivity, match=field):
+        normalize_activity(swagger_example("/activities/{id}") | {field: None})
+
+
+def test_a_manual_entry_as_the_simulator_serves_it_is_normalized() -> None:
+    import random
+
+    from simulator.season import build_activity, detailed_activity, seed_world
+    from simulator.state import SimConfig, World
+
+    world = World(SimConfig(athletes=1, weeks=0))
+    athlete = world.athletes[seed_world(world)[0]]
+    raw = detailed_activity(
+        build_activity(world, athlete, "manual", datetime(2026, 7, 1, 7, 0), random.Random(1))
+    )
+    assert raw["manual"] is True
+    assert raw["start_latlng"] == []
+    assert raw["workout_type"] is None
+    activity = normalize_activity(raw)
+    assert activity.manual
+    assert activity.is_run
+    assert activity.laps == ()
+    assert activity.splits_metric == ()
+    assert activity.average_heartrate is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from email.utils import formatdate
 
 import pytest
 import responses
@@ -49,6 +50,18 @@ class RecordingBudget:
 
     def observe(self, headers: Mapping[str, str], method: str) -> None:
         self.observed.append(headers["X-ReadRateLimit-Usage"])
+
+    def usage(self) -> dict[str, dict[str, int]]:
+        return {}
+
+    def pause_for_app_fault(self, reason: str, seconds: float = 300.0) -> None:
+        raise AssertionError("no application fault expected")
+
+    def app_fault(self) -> tuple[str, float] | None:
+        return None
+
+    def clear_app_fault(self) -> bool:
+        return False
 
 
 @responses.activate
@@ -160,6 +173,9 @@ def test_a_dead_refresh_token_is_an_auth_error(gateway: StravalibGateway) -> Non
         gateway.refresh("r-old")
 
 
+MIDNIGHT = 1_790_035_200  # a UTC midnight
+
+
 @pytest.mark.parametrize(
     ("until_quarter_s", "wait_s"),
     [(600, 600), (0, 5)],  # on the boundary itself: not 0, an immediate retry could meet the old window's 429
@@ -180,3 +196,25 @@ def test_429_retry_after_points_at_the_next_window(
     with pytest.raises(StravaRateLimited) as caught:
         gateway.get_activity("tok", 7)
     assert caught.value.retry_after_s == wait_s
+
+
+@responses.activate
+def test_a_daily_429_dated_before_midnight_and_read_after_it_waits_seconds_not_a_day(
+    gateway: StravalibGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Strava refused the call at 23:59:59 (its Date); we read the answer at 00:00:00.4: the day is over.
+    monkeypatch.setattr("sync.strava.wall_clock", lambda: MIDNIGHT + 0.4)
+    responses.get(
+        "http://sim.test/api/v3/activities/7",
+        status=429,
+        json={"message": "Rate Limit Exceeded"},
+        headers={
+            **HEADERS,
+            "X-ReadRateLimit-Usage": "40,1000",
+            "Date": formatdate(MIDNIGHT - 1, usegmt=True),
+        },
+    )
+    with pytest.raises(StravaRateLimited) as caught:
+        gateway.get_activity("tok", 7)
+    assert caught.value.retry_after_s is not None
+    assert caught.value.retry_after_s < 60
