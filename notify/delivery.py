@@ -10,6 +10,7 @@ held; each has a timeout, so the lock is bounded too.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import random
 from collections.abc import Callable
@@ -20,7 +21,17 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from notify import outbox
-from notify.channels import AppWebhook, Notify, Sent, apprise_send, channel_key, render_text
+from notify.channels import (
+    AppWebhook,
+    ChannelCipher,
+    ChannelRefused,
+    Notify,
+    Sent,
+    apprise_send,
+    channel_key,
+    check_channel_url,
+    render_text,
+)
 from notify.signing import message_body
 from store.db import UnitOfWork
 from store.models import Athlete
@@ -62,6 +73,8 @@ class Notifier:
         *,
         app: AppWebhook | None,
         policy: DeliveryPolicy,
+        cipher: ChannelCipher,
+        allow_private_targets: bool = False,
         notify: Notify = apprise_send,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: Callable[[], float] = random.random,
@@ -70,6 +83,8 @@ class Notifier:
         self._app = app
         self.policy = policy
         self._notify = notify
+        self._cipher = cipher
+        self._allow_private = allow_private_targets
         self._clock = clock
         self._rng = rng
 
@@ -103,9 +118,23 @@ class Notifier:
             )
         athlete = session.get(Athlete, row.athlete_id)
         title, text = render_text(row.event_type, data)
-        for url in dict.fromkeys((athlete.notification_urls or []) if athlete else []):
-            channels.append((channel_key(url), functools.partial(self._notify, url, title, text)))
+        for stored in dict.fromkeys((athlete.notification_urls or []) if athlete else []):
+            try:
+                url = self._cipher.decrypt(stored)
+            except RuntimeError:  # no configured key opens it (a key removed too early): give the channel up
+                key = "apprise:" + hashlib.sha256(stored.encode()).hexdigest()[:12]
+                channels.append((key, lambda: Sent(False, "cannot be decrypted", permanent=True)))
+                continue
+            channels.append((channel_key(url), functools.partial(self._send_checked, url, title, text)))
         return channels
+
+    def _send_checked(self, url: str, title: str, text: str) -> Sent:
+        """The target is checked again now, not only when it was set: its name may point elsewhere today."""
+        try:
+            check_channel_url(url, allow_private=self._allow_private)
+        except ChannelRefused as refused:
+            return Sent(False, f"refused: {refused}", permanent=not refused.transient)
+        return self._notify(url, title, text)
 
     def _attempt(self, session: Session, row: NotificationOutbox, now: datetime) -> Delivered:
         state: dict[str, Any] = dict((row.payload or {}).get(DELIVERY_KEY) or {})

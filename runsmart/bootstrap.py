@@ -61,7 +61,10 @@ def make_notifier(settings: Settings, sessions: sessionmaker[Session]) -> Notifi
         base_s=settings.webhook_retry_base_s,
         max_s=settings.webhook_retry_max_s,
     )
-    return Notifier(sessions, app=app, policy=policy)
+    # Channel URLs are encrypted with the token key(s), like OAuth tokens (docs/security.md).
+    cipher = TokenCipher(settings.effective_token_key())
+    allow_private = settings.notify_allow_private_targets
+    return Notifier(sessions, app=app, policy=policy, cipher=cipher, allow_private_targets=allow_private)
 
 
 def _publish_outbox(ids: Sequence[int], kick: bool) -> None:

@@ -1,10 +1,13 @@
-"""`runsmart notifications dead|replay`: the outbox's dead letters, without SQL (docs/notifications.md)."""
+"""`runsmart notifications dead|replay|reencrypt`: the outbox's dead letters, without SQL
+(docs/notifications.md), and the athletes' channel URLs re-encrypted after a key rotation (docs/security.md)."""
 
 from __future__ import annotations
 
 import typer
 
-notifications_app = typer.Typer(no_args_is_help=True, help="Notifications: dead letters and replays.")
+notifications_app = typer.Typer(
+    no_args_is_help=True, help="Notifications: dead letters, replays and channel key rotation."
+)
 
 
 @notifications_app.command("dead")
@@ -54,3 +57,36 @@ def replay_command(
     enqueue_outbox(replayed)
     listed = ": " + ", ".join(str(i) for i in replayed) if replayed else ""
     typer.echo(f"replayed {len(replayed)} notification(s){listed}")
+
+
+@notifications_app.command("reencrypt")
+def reencrypt_command() -> None:
+    """Re-encrypt every athlete's channel URLs with the first RUNSMART_TOKEN_KEY (the rotation's last step).
+
+    Rotate: put the new key first in RUNSMART_TOKEN_KEY (old ones after it), restart, run this, then drop
+    the old keys once OAuth tokens have been refreshed too.
+    """
+    from runsmart.bootstrap import container
+    from runsmart.cli_errors import CommandError
+    from store import plan_repository, repository
+    from store.db import UnitOfWork
+    from sync.crypto import TokenCipherError
+
+    c = container()
+    with c.sessions() as session:
+        athlete_ids = plan_repository.athletes_with_channels(session)
+    for athlete_id in athlete_ids:  # one short transaction per athlete: the workers are never held up long
+        with UnitOfWork(c.sessions) as uow:
+            athlete = repository.lock_athlete(uow.session, athlete_id)
+            if athlete is None or not athlete.notification_urls:
+                continue
+            try:
+                plain = [c.cipher.decrypt(stored) for stored in athlete.notification_urls]
+            except TokenCipherError:
+                raise CommandError(
+                    f"athlete {athlete_id}'s channels open with none of the keys in RUNSMART_TOKEN_KEY; "
+                    "add the key they were encrypted with (after the new one) and run this again"
+                ) from None
+            athlete.notification_urls = [c.cipher.encrypt(url) for url in plain]
+            uow.commit()
+    typer.echo(f"re-encrypted the notification channels of {len(athlete_ids)} athlete(s) with the first key")

@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from runsmart.cli_errors import CommandError
+
 strava_app = typer.Typer(no_args_is_help=True, help="The Strava application: push subscription.")
 subscription_app = typer.Typer(no_args_is_help=True, help="The app's one push subscription.")
 strava_app.add_typer(subscription_app, name="subscription")
@@ -67,7 +69,9 @@ def subscription_list() -> None:
 
 
 @subscription_app.command("delete")
-def subscription_delete(subscription_id: int) -> None:
+def subscription_delete(
+    subscription_id: int = typer.Argument(..., help="The id `runsmart strava subscription list` shows."),
+) -> None:
     """Delete a subscription (to change the callback: delete, then create)."""
     from sync.subscriptions import SubscriptionError
 
@@ -91,8 +95,23 @@ def backfill_eta_s(remaining_calls: int, usage: dict[str, dict[str, int]], reser
     return read["seconds_to_quarter"] + (windows - 1) * 900 + 1
 
 
+def _require_connected(sessions, athlete_id: int, doing: str) -> None:  # type: ignore[no-untyped-def]
+    """An operator's typo (an unknown or disconnected athlete) is a one-line answer, not a traceback."""
+    from store import repository
+    from store.models import ConnectionStatus
+
+    with sessions() as session:
+        connection = repository.get_connection(session, athlete_id)
+    if connection is None:
+        raise CommandError(f"athlete {athlete_id} has never connected Strava; nothing to {doing}")
+    if connection.status != ConnectionStatus.ACTIVE:
+        raise CommandError(
+            f"athlete {athlete_id}'s Strava connection is {connection.status}; they must reconnect before we can {doing}"
+        )
+
+
 def backfill_command(
-    athlete_id: int,
+    athlete_id: int = typer.Argument(..., help="The athlete's Strava id."),
     weeks: int = typer.Option(0, help="Weeks of history (default: RUNSMART_BACKFILL_WEEKS)."),
     watch: bool = typer.Option(
         True, help="Show progress until done (Ctrl-C stops watching, not the backfill)."
@@ -105,6 +124,7 @@ def backfill_command(
     from workers.enqueue import send
 
     c = container()
+    _require_connected(c.sessions, athlete_id, "back-fill")
     with UnitOfWork(c.sessions) as uow:
         from datetime import UTC, datetime
 
@@ -159,10 +179,12 @@ def reconcile_command(
     from runsmart.bootstrap import container
     from store import repository
     from sync.reconcile import due_for_reconciliation
+    from sync.tokens import NotConnected
     from workers.enqueue import enqueue_event
 
     c = container()
     if athlete_id:
+        _require_connected(c.sessions, athlete_id, "reconcile")
         athletes = [athlete_id]
     elif all_athletes:
         with c.sessions() as session:
@@ -171,9 +193,13 @@ def reconcile_command(
         athletes = list(due_for_reconciliation(c.sessions, datetime.now(UTC)))
     total_calls = 0
     for one in athletes:
-        result = c.reconciler.reconcile(
-            one, days=c.settings.reconcile_days, pad_hours=c.settings.reconcile_pad_hours
-        )
+        try:
+            result = c.reconciler.reconcile(
+                one, days=c.settings.reconcile_days, pad_hours=c.settings.reconcile_pad_hours
+            )
+        except NotConnected:  # disconnected since the list was read: the others still get reconciled
+            console.print(f"athlete {one}: skipped, no active Strava connection")
+            continue
         for event_id in result.queued:
             enqueue_event(event_id, bulk=True)
         total_calls += result.api_calls

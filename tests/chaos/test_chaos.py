@@ -225,8 +225,7 @@ class Supervisor:
                         continue
                     self.restarted.append(name)
                     if name == "beat":
-                        schedule = str(self.stack.log_dir / "beat-schedule")
-                        self.stack._spawn("beat", ["beat", "--schedule-file", schedule])
+                        self.stack._spawn("beat", ["beat"])
                     else:
                         self.stack.start_worker(name)
 

@@ -80,3 +80,36 @@ def test_dead_notifications_are_listed_and_replayed(
 
     again = runner.invoke(app, ["notifications", "replay"])
     assert "replayed 0 notification(s)" in again.output
+
+
+def test_reencrypt_moves_every_channel_to_the_first_key(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from store.models import Athlete
+    from sync.crypto import TokenCipher
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    urls = ["ntfys://u:pw@93.184.216.34/a", "json://93.184.216.34/b"]
+    connect_athlete(container)
+    with UnitOfWork(container.sessions) as uow:
+        athlete = uow.session.get(Athlete, ATHLETE_ID)
+        assert athlete is not None
+        athlete.notification_urls = [TokenCipher(old).encrypt(url) for url in urls]
+        uow.commit()
+    monkeypatch.setattr(container, "cipher", TokenCipher(f"{new},{old}"))  # the rotation's configuration
+    monkeypatch.setattr(bootstrap, "container", lambda: container)
+
+    result = CliRunner().invoke(app, ["notifications", "reencrypt"])
+    assert result.exit_code == 0, result.output
+    assert "1 athlete(s)" in result.output
+    with container.sessions() as session:
+        athlete = session.get(Athlete, ATHLETE_ID)
+        assert athlete is not None
+        assert [TokenCipher(new).decrypt(value) for value in athlete.notification_urls] == urls
+
+    monkeypatch.setattr(container, "cipher", TokenCipher(Fernet.generate_key().decode()))  # a wrong key
+    refused = CliRunner().invoke(app, ["notifications", "reencrypt"])
+    assert refused.exit_code == 1
+    assert refused.stderr.strip().startswith("error: athlete")

@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, literal, literal_column, select
 from standardwebhooks import Webhook
 
 from notify import publish
-from notify.channels import AppWebhook
+from notify.channels import AppWebhook, Sent
 from notify.delivery import DeliveryPolicy, Notifier
 from notify.receiver import Receiver
 from runsmart.bootstrap import Container
@@ -59,12 +59,16 @@ def notifier(
     *,
     max_attempts: int = 4,
     timeout: float = 5,
+    allow_private_targets: bool = True,
 ) -> Notifier:
     app = AppWebhook(f"{receiver.url}/webhooks", SECRET, timeout_s=timeout) if receiver else None
     return Notifier(
         container.sessions,
         app=app,
         policy=DeliveryPolicy(max_attempts=max_attempts, base_s=30, max_s=600),
+        cipher=container.cipher,
+        # The receiver listens on 127.0.0.1: loopback targets are allowed explicitly, as in the demo.
+        allow_private_targets=allow_private_targets,
         clock=clock,
         rng=lambda: 1.0,  # the top of the jitter range, so waits are exact in assertions
     )
@@ -215,7 +219,10 @@ def test_apprise_fans_out_and_a_delivered_channel_is_not_repeated_on_retry(
     with UnitOfWork(container.sessions) as uow:
         athlete_row = uow.session.get(Athlete, ATHLETE_ID)
         assert athlete_row is not None
-        athlete_row.notification_urls = [f"json://127.0.0.1:{receiver.port}/ntfy", "notaservice://nowhere"]
+        athlete_row.notification_urls = [
+            container.cipher.encrypt(url)
+            for url in (f"json://127.0.0.1:{receiver.port}/ntfy", "notaservice://nowhere")
+        ]
         uow.commit()
     receiver.responses[:] = [500]  # the app webhook fails once; apprise's post gets 200
     outbox_id = write_row(container)
@@ -352,3 +359,138 @@ def test_enqueue_notification_says_whether_it_wrote(container: Container, athlet
         ]
         uow.commit()
     assert written == [True, False]
+
+
+def set_channels(container: Container, *urls: str) -> None:
+    with UnitOfWork(container.sessions) as uow:
+        athlete_row = uow.session.get(Athlete, ATHLETE_ID)
+        assert athlete_row is not None
+        athlete_row.notification_urls = [container.cipher.encrypt(url) for url in urls]
+        uow.commit()
+
+
+def apprise_states(container: Container) -> list[dict[str, Any]]:
+    state = row(container, "plan.updated:1:v2").payload["_delivery"]
+    return [value for key, value in state.items() if key.startswith("apprise:")]
+
+
+def test_without_the_setting_the_worker_never_posts_to_a_loopback_target(
+    container: Container, receiver: Receiver, clock: Clock, athlete: int
+) -> None:
+    set_channels(container, f"json://127.0.0.1:{receiver.port}/internal")
+    outbox_id = write_row(container)
+    service = notifier(container, None, clock, allow_private_targets=False)
+    assert service.deliver(outbox_id).outcome == "delivered"  # settled: the channel is given up, not retried
+    assert receiver.others() == []
+    [state] = apprise_states(container)
+    assert state["status"] == "invalid"
+    assert "loopback" in state["error"]
+
+
+def test_a_name_re_pointed_at_an_internal_address_after_it_was_accepted_is_refused_at_delivery(
+    container: Container, receiver: Receiver, clock: Clock, athlete: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from notify import channels
+
+    answers = iter(["93.184.216.34", "127.0.0.1"])  # public when the athlete set it; loopback at delivery
+
+    def rebinding_dns(host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        assert host == "hooks.rebind.example"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port or 0))]
+
+    monkeypatch.setattr(channels.socket, "getaddrinfo", rebinding_dns)
+    url = f"json://hooks.rebind.example:{receiver.port}/internal"
+    channels.check_channel_url(url, allow_private=False)  # what the API checked when the URL was set
+    set_channels(container, url)
+    sent: list[str] = []
+    outbox_id = write_row(container)
+    service = Notifier(
+        container.sessions,
+        app=None,
+        policy=DeliveryPolicy(),
+        cipher=container.cipher,
+        notify=lambda target, title, body: sent.append(target) or channels.Sent(True),
+        clock=clock,
+    )
+    assert service.deliver(outbox_id).outcome == "delivered"
+    assert sent == []
+    [state] = apprise_states(container)
+    assert (state["status"], state["error"]) == (
+        "invalid",
+        "refused: target is a loopback, private, link-local, multicast or reserved address",
+    )
+
+
+def test_a_channel_no_configured_key_opens_is_given_up_without_sending(
+    container: Container, clock: Clock, athlete: int
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from sync.crypto import TokenCipher
+
+    foreign = TokenCipher(Fernet.generate_key().decode()).encrypt("json://93.184.216.34/hook")
+    with UnitOfWork(container.sessions) as uow:
+        athlete_row = uow.session.get(Athlete, ATHLETE_ID)
+        assert athlete_row is not None
+        athlete_row.notification_urls = [foreign]
+        uow.commit()
+    sent: list[str] = []
+    outbox_id = write_row(container)
+    service = Notifier(
+        container.sessions,
+        app=None,
+        policy=DeliveryPolicy(),
+        cipher=container.cipher,
+        notify=lambda target, title, body: sent.append(target) or Sent(True),
+        clock=clock,
+    )
+    assert service.deliver(outbox_id).outcome == "delivered"
+    assert sent == []
+    [state] = apprise_states(container)
+    assert (state["status"], state["error"]) == ("invalid", "cannot be decrypted")
+
+
+def test_apprise_never_follows_a_redirect_to_another_address() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from notify.channels import apprise_send
+
+    hits: list[str] = []
+
+    class Internal(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        do_GET = do_POST
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    internal = ThreadingHTTPServer(("127.0.0.1", 0), Internal)
+
+    class Redirector(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(307)  # 307 keeps the method and the body
+            self.send_header("Location", f"http://127.0.0.1:{internal.server_port}/admin")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    redirector = ThreadingHTTPServer(("127.0.0.1", 0), Redirector)
+    for server in (internal, redirector):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        sent = apprise_send(f"json://127.0.0.1:{redirector.server_port}/hook?redirect=yes", "t", "b")
+    finally:
+        for server in (internal, redirector):
+            server.shutdown()
+            server.server_close()
+    assert not sent.ok
+    assert hits == []
