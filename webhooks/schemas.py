@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -9,6 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 BIGINT_MAX = 2**63 - 1
 # A Strava id as our tables hold it (BIGINT): anything larger is a 422, never a database error.
 StravaId = Annotated[int, Field(gt=0, le=BIGINT_MAX)]
+# Characters PostgreSQL's text and jsonb refuse: NUL, and the UTF-16 surrogates (a JSON body can carry a lone
+# one as "\ud800"; Python keeps it, PostgreSQL rejects the whole statement, so the group commit's other rows
+# with it). Every other Unicode scalar value is storable.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Strava's update keys are single words ("title", "type", "private", "authorized") and the values short; the
+# bounds only keep an absurd body out of the inbox (the body itself is capped by `max_event_bytes`).
+MAX_UPDATE_KEY_CHARS = 64
+MAX_UPDATE_VALUE_CHARS = 4096
 
 
 class StravaEventIn(BaseModel):
@@ -22,7 +31,10 @@ class StravaEventIn(BaseModel):
     owner_id: int = Field(gt=0, le=BIGINT_MAX)
     subscription_id: int = Field(gt=0, le=BIGINT_MAX)
     event_time: int = Field(gt=0, le=BIGINT_MAX)
-    updates: dict[str, str] = Field(default_factory=dict, max_length=16)
+    updates: dict[
+        Annotated[str, Field(max_length=MAX_UPDATE_KEY_CHARS)],
+        Annotated[str, Field(max_length=MAX_UPDATE_VALUE_CHARS)],
+    ] = Field(default_factory=dict, max_length=16)
 
     @field_validator("updates", mode="before")
     @classmethod
@@ -31,11 +43,14 @@ class StravaEventIn(BaseModel):
         if value is None:
             return {}
         if isinstance(value, dict):
-            # PostgreSQL cannot store a NUL character in text or JSONB; no real event carries one.
-            if any("\x00" in k or (isinstance(v, str) and "\x00" in v) for k, v in value.items()):
-                raise ValueError("updates must not contain NUL characters")
+            if any(_unstorable(k) or (isinstance(v, str) and _unstorable(v)) for k, v in value.items()):
+                raise ValueError("updates must not contain NUL characters or lone UTF-16 surrogates")
             return {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in value.items()}
         return value
+
+
+def _unstorable(text: str) -> bool:
+    return _UNSTORABLE.search(text) is not None
 
 
 class Ack(BaseModel):

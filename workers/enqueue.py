@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from kombu.exceptions import OperationalError as BrokerError
-
 from workers.celery_app import app
 
 log = logging.getLogger(__name__)
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 MAINTENANCE_QUEUE = "maintenance"  # notify.* and jobs.* (workers/celery_app.py task_routes)
 
 
@@ -44,9 +43,13 @@ def send(task: str, *args: object, queue: str | None = None, countdown: float | 
             queue=queue,
             countdown=countdown,
             retry=True,
-            retry_policy={"max_retries": 2},
+            # Bounded: with the broker's socket timeouts (workers/celery_app.py), a publish to a hung broker
+            # gives up after a few seconds instead of holding its caller.
+            retry_policy=PUBLISH_RETRY_POLICY,
         )
-    except (BrokerError, OSError):
-        log.warning("enqueue.failed", extra={"task": task})
+    except (
+        Exception
+    ) as error:  # after the commit: whatever failed, the row is there and the sweeper re-drives it
+        log.warning("enqueue.failed", extra={"task": task, "error": type(error).__name__})
         return False
     return True

@@ -69,6 +69,9 @@ def fuzz_container(fuzz_db: str) -> Container:
         strava_base_url="http://127.0.0.1:9",
         public_base_url="http://testserver",
         api_keys=API_KEY,  # type: ignore[arg-type]
+        # The fuzzers send thousands of invalid bodies from one address; the throttle that would slow that
+        # address down has tests of its own (tests/integration/test_intake_hostile.py).
+        intake_invalid_burst=10_000,
     )
     return build(settings, budget=LocalBudget())
 

@@ -102,7 +102,7 @@ def test_the_project_beat_uses_redbeat_on_redis_and_schedules_the_jobs() -> None
 
     if not str(project_app.conf.broker_url).startswith("redis"):
         pytest.skip("the filesystem broker keeps Celery's default scheduler")
-    assert project_app.conf.beat_scheduler == "redbeat.RedBeatScheduler"
+    assert project_app.conf.beat_scheduler == "workers.beat_scheduler:ResilientRedBeatScheduler"
     tasks = {entry["task"] for entry in project_app.conf.beat_schedule.values()}
     assert {
         "inbox.redrive",
