@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import planner
-from store.models import Athlete
+from store import repository
+from store.models import Athlete, ConnectionStatus
 
 PRODID = "-//RunSmart//Training plan//EN"
 
@@ -45,6 +46,12 @@ def athlete_for_token(session: Session, token: str) -> int | None:
         return None
     stmt = select(Athlete.id).where(Athlete.ical_token == token_digest(token))
     return session.scalars(stmt).first()
+
+
+def feed_closed(session: Session, athlete_id: int) -> bool:
+    """The athlete deauthorized the app: the deauthorization forgot the feed's token, and a token issued
+    after it is answered 410 as well."""
+    return repository.connection_status(session, athlete_id) == ConnectionStatus.REVOKED
 
 
 def feed_url(public_base_url: str, token: str) -> str:

@@ -93,6 +93,8 @@ def build(
         max_s=settings.retry_max_s,
         max_retries=settings.max_retries,
         not_found_retries=settings.not_found_retries,
+        unverified_allowance=settings.unverified_call_allowance,
+        unverified_window_s=settings.unverified_call_window_s,
     )
     # The plan pipeline runs inside each event's transaction: a plan change commits with its cause.
     plans = PlanPipeline()

@@ -78,6 +78,8 @@ class StravaConnection(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # When the athlete's Strava data was last purged (deauthorization, or a grant dead past the retention).
+    data_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class EventStatus:
@@ -149,7 +151,10 @@ class Activity(Base):
     """A Strava activity of a connected athlete, normalized, with the raw DetailedActivity JSON."""
 
     __tablename__ = "activities"
-    __table_args__ = (Index("ix_activities_athlete_date", "athlete_id", "local_date"),)
+    __table_args__ = (
+        Index("ix_activities_athlete_date", "athlete_id", "local_date"),
+        Index("ix_activities_fetched_at", "fetched_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # Strava's id
     athlete_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("athletes.id", ondelete="CASCADE"))
@@ -172,7 +177,8 @@ class Activity(Base):
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     laps: Mapped[list[Any]] = mapped_column(Json, default=list)
     splits_metric: Mapped[list[Any]] = mapped_column(Json, default=list)
-    raw: Mapped[dict[str, Any]] = mapped_column(Json)
+    # None once the retention job dropped it (docs/operations.md, Retention); the normalized columns stay.
+    raw: Mapped[dict[str, Any] | None] = mapped_column(Json)
     # When the copy was read from Strava; an older read never overwrites a newer one.
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import delete, func, select, text, tuple_, update
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, defer
 
@@ -357,3 +357,67 @@ def notifications(session: Session, athlete_id: int) -> Sequence[NotificationOut
         .where(NotificationOutbox.athlete_id == athlete_id)
         .order_by(NotificationOutbox.id)
     ).all()
+
+
+# --- purging what was derived from Strava data ---------------------------------------------------------
+
+
+def purge_strava_derived(session: Session, athlete_id: int, *, now: datetime) -> dict[str, int]:
+    """Delete the plan rows derived from the athlete's Strava data (docs/operations.md, Retention).
+
+    Change reasons quote runs (dates, distances, paces), matches and pairings name them, every adapted version
+    is computed from them and the outbox payloads repeat all of it. What the athlete gave us (goal, profile, the
+    first version made from them, moves) stays; each plan's current version is reset to its first version's
+    content under the same number, so the version count never goes backwards and the plan pipeline, run after
+    a purge, adapts from there without the runs.
+    """
+    plan_ids = select(Plan.id).where(Plan.athlete_id == athlete_id).scalar_subquery()
+    counts = {
+        "changes": _affected(session, delete(PlanChange).where(PlanChange.plan_id.in_(plan_ids))),
+        "matches": _affected(session, delete(PlanMatch).where(PlanMatch.plan_id.in_(plan_ids))),
+        "pairings": _affected(
+            session,
+            delete(PlanOverride).where(
+                PlanOverride.plan_id.in_(plan_ids), PlanOverride.activity_id.is_not(None)
+            ),
+        ),
+        "notifications": _affected(
+            session, delete(NotificationOutbox).where(NotificationOutbox.athlete_id == athlete_id)
+        ),
+        "versions": 0,
+    }
+    for plan in session.scalars(select(Plan).where(Plan.athlete_id == athlete_id)).all():
+        counts["versions"] += _reset_to_first_version(session, plan, now=now)
+    session.flush()
+    return counts
+
+
+def _reset_to_first_version(session: Session, plan: Plan, *, now: datetime) -> int:
+    first = session.scalars(
+        select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.version == 1)
+    ).first()
+    if first is None or plan.version == 1:
+        return 0
+    removed = _affected(
+        session,
+        delete(PlanVersion).where(
+            PlanVersion.plan_id == plan.id, PlanVersion.version.not_in([1, plan.version])
+        ),
+    )
+    session.execute(
+        update(PlanVersion)
+        .where(PlanVersion.plan_id == plan.id, PlanVersion.version == plan.version)
+        .values(plan=first.plan, as_of=first.as_of, cause="purged", created_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    plan.suppressed = list(first.plan.get("suppressed", []))
+    plan.updated_at = now
+    write_plan_weeks(session, plan.id, plan.version, first.plan)
+    return removed
+
+
+def athletes_with_channels(session: Session) -> Sequence[int]:
+    """Ids of athletes with at least one notification channel (their URLs are re-encrypted on key rotation)."""
+    # JSON '[]' compares equal across dialects: PostgreSQL normalises jsonb, SQLite stores json.dumps' text.
+    stmt = select(Athlete.id).where(Athlete.notification_urls != text("'[]'")).order_by(Athlete.id)
+    return session.scalars(stmt).all()

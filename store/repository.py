@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, Select, and_, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Executable, Select, and_, delete, func, null, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -18,12 +18,17 @@ from store.models import (
     Activity,
     ActivityTombstone,
     Athlete,
+    BackfillJob,
     ConnectionStatus,
     EventAttempt,
     EventStatus,
+    ReconciliationRun,
     StravaConnection,
     StravaEvent,
 )
+
+# Event outcomes that leave the athlete's runs for reconciliation to check (athletes_with_troubled_events).
+RECONCILE_OUTCOMES = ("gone", "deferred_to_reconcile", "not_found_allowance_spent")
 
 
 def _insert_for(session: Session) -> Any:
@@ -113,14 +118,19 @@ def lock_event(session: Session, event_id: int) -> StravaEvent | None:
 def events_to_redrive(
     session: Session, *, now: datetime, stale_before: datetime, limit: int
 ) -> Sequence[int]:
-    due = or_(StravaEvent.next_attempt_at.is_(None), StravaEvent.next_attempt_at <= now)
+    # A pending row without a due time was stored but never handled; a failed row without one failed for
+    # good (a request Strava refused in a way no retry changes) and is never re-driven.
     stmt = (
         select(StravaEvent.id)
         .where(
             StravaEvent.status.in_([EventStatus.PENDING, EventStatus.FAILED]),
             or_(
-                and_(StravaEvent.next_attempt_at.is_(None), StravaEvent.received_at < stale_before),
-                and_(StravaEvent.next_attempt_at.is_not(None), due),
+                and_(
+                    StravaEvent.status == EventStatus.PENDING,
+                    StravaEvent.next_attempt_at.is_(None),
+                    StravaEvent.received_at < stale_before,
+                ),
+                and_(StravaEvent.next_attempt_at.is_not(None), StravaEvent.next_attempt_at <= now),
             ),
         )
         .order_by(StravaEvent.received_at)
@@ -172,6 +182,25 @@ def latest_attempt_outcomes(session: Session, event_id: int, *, limit: int) -> S
         .limit(limit)
     )
     return session.scalars(stmt).all()
+
+
+def unverified_calls_since(
+    session: Session, athlete_id: int, since: datetime, outcomes: Sequence[str]
+) -> int:
+    """Attempts of the athlete's pushed events since `since` that ended in one of `outcomes`: the Strava calls
+    spent on events that Strava then disproved (the per-athlete allowance, sync/event_guard.py)."""
+    stmt = (
+        select(func.count())
+        .select_from(EventAttempt)
+        .join(StravaEvent, StravaEvent.id == EventAttempt.event_id)
+        .where(
+            StravaEvent.owner_id == athlete_id,
+            StravaEvent.source == "webhook",
+            EventAttempt.started_at >= since,
+            EventAttempt.outcome.in_(outcomes),
+        )
+    )
+    return session.scalar(stmt) or 0
 
 
 def count_events_by_status(session: Session) -> dict[str, int]:
@@ -249,6 +278,15 @@ def is_tombstoned(session: Session, activity_id: int) -> bool:
     return session.get(ActivityTombstone, activity_id) is not None
 
 
+def lift_tombstone(session: Session, activity_id: int) -> None:
+    """Strava showed the activity to its owner again (it was hidden, or a forged delete left the tombstone)."""
+    session.execute(delete(ActivityTombstone).where(ActivityTombstone.id == activity_id))
+
+
+def stored_activity(session: Session, activity_id: int) -> Activity | None:
+    return session.get(Activity, activity_id)
+
+
 def upsert_activity(session: Session, values: dict[str, Any]) -> bool:
     """Insert or update by Strava id; an older read never overwrites a newer one. True if written."""
     # The values go in as parameters of a statement built once per dialect and set of columns: building it
@@ -268,8 +306,14 @@ def _upsert_activity_stmt(dialect: str, columns: tuple[str, ...]) -> Executable:
     ).returning(Activity.id)
 
 
-def delete_activity(session: Session, activity_id: int, athlete_id: int, *, now: datetime) -> None:
-    session.execute(delete(Activity).where(Activity.id == activity_id))
+def delete_activity(
+    session: Session, activity_id: int, athlete_id: int, *, now: datetime, tombstone: bool = True
+) -> None:
+    """Remove the athlete's copy of the activity and, when `tombstone`, remember the deletion. Only ever the
+    named athlete's row: a delete naming another owner removes nothing."""
+    session.execute(delete(Activity).where(Activity.id == activity_id, Activity.athlete_id == athlete_id))
+    if not tombstone:
+        return
     insert = _insert_for(session)
     session.execute(
         insert(ActivityTombstone)
@@ -279,7 +323,8 @@ def delete_activity(session: Session, activity_id: int, athlete_id: int, *, now:
 
 
 def purge_strava_data(session: Session, athlete_id: int, *, keep_event_id: int | None) -> dict[str, int]:
-    """Delete every Strava-derived row of an athlete (API Policy §7.4 via strava.md §2.6)."""
+    """Delete every Strava-derived row of an athlete in the sync tables (docs/operations.md, Retention); the
+    plan tables' share is `plan_repository.purge_strava_derived`."""
     counts = {
         "activities": _affected(session, delete(Activity).where(Activity.athlete_id == athlete_id)),
         "tombstones": _affected(
@@ -293,8 +338,46 @@ def purge_strava_data(session: Session, athlete_id: int, *, keep_event_id: int |
     doomed = select(StravaEvent.id).where(events.whereclause)  # type: ignore[arg-type]
     session.execute(delete(EventAttempt).where(EventAttempt.event_id.in_(doomed)))
     counts["events"] = _affected(session, events)
+    # What reconciliation and backfill found is a description of the athlete's Strava history too.
+    for table in (ReconciliationRun, BackfillJob):
+        session.execute(delete(table).where(table.athlete_id == athlete_id))
     session.execute(update(Athlete).where(Athlete.id == athlete_id).values(firstname="", lastname=""))
     return counts
+
+
+def close_ical_feed(session: Session, athlete_id: int) -> None:
+    """Forget the digest of the athlete's feed token: the URL answers 404 from now on."""
+    session.execute(update(Athlete).where(Athlete.id == athlete_id).values(ical_token=None))
+
+
+def drop_raw_payloads(session: Session, *, fetched_before: datetime) -> int:
+    """Forget the raw Strava JSON of activities read before `fetched_before` (the normalized run stays)."""
+    stmt = (
+        update(Activity)
+        .where(Activity.fetched_at < fetched_before, Activity.raw.is_not(None))
+        .values(raw=null())  # SQL NULL: a Python None would be stored as the JSON value null
+        .execution_options(synchronize_session=False)
+    )
+    return _affected(session, stmt)
+
+
+def dead_grants_to_purge(session: Session, *, dead_since: datetime, limit: int) -> Sequence[int]:
+    """Athletes whose grant has been dead (needs re-authorization, or revoked) since before `dead_since` and
+    whose data was not purged since it died."""
+    stmt = (
+        select(StravaConnection.athlete_id)
+        .where(
+            StravaConnection.status.in_([ConnectionStatus.NEEDS_REAUTH, ConnectionStatus.REVOKED]),
+            StravaConnection.updated_at < dead_since,
+            or_(
+                StravaConnection.data_purged_at.is_(None),
+                StravaConnection.data_purged_at < StravaConnection.updated_at,
+            ),
+        )
+        .order_by(StravaConnection.updated_at)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
 
 
 # --- backfill and reconciliation --------------------------------------------------------------------
@@ -329,11 +412,13 @@ def synthetic_event(
 
 
 def known_activity_ids(session: Session, athlete_id: int, ids: Sequence[int]) -> set[int]:
-    """Of `ids`, those stored, tombstoned, or already waiting in the inbox."""
+    """Of `ids` (listed by Strava for the athlete), those stored or already waiting in the inbox.
+
+    A tombstone does not make an id known: Strava listing it for its owner shows it exists, so it is fetched
+    again and restored (a forged delete, or a run hidden and shown again, must not hide it for good)."""
     if not ids:
         return set()
     stored = session.scalars(select(Activity.id).where(Activity.id.in_(ids)))
-    dead = session.scalars(select(ActivityTombstone.id).where(ActivityTombstone.id.in_(ids)))
     waiting = session.scalars(
         select(StravaEvent.object_id).where(
             StravaEvent.owner_id == athlete_id,
@@ -342,7 +427,7 @@ def known_activity_ids(session: Session, athlete_id: int, ids: Sequence[int]) ->
             StravaEvent.status.in_([EventStatus.PENDING, EventStatus.AWAITING_REAUTH, EventStatus.FAILED]),
         )
     )
-    return set(stored) | set(dead) | set(waiting)
+    return set(stored) | set(waiting)
 
 
 def stored_activities_between(
@@ -382,12 +467,20 @@ def activity_counts_since(session: Session, since: datetime) -> dict[int, int]:
 
 
 def athletes_with_troubled_events(session: Session, since: datetime) -> set[int]:
-    """Athletes with an event that ended without its effect (gone, failed) since `since`."""
+    """Athletes with an event that ended without its effect (gone, failed, left to reconciliation because
+    the athlete's allowance for unverifiable events was spent) since `since`."""
     return set(
         session.scalars(
             select(StravaEvent.owner_id).where(
                 StravaEvent.received_at >= since,
-                or_(StravaEvent.status == EventStatus.FAILED, StravaEvent.outcome == "gone"),
+                or_(
+                    StravaEvent.status == EventStatus.FAILED,
+                    StravaEvent.outcome.in_(RECONCILE_OUTCOMES),
+                ),
             )
         )
     )
+
+
+def connection_status(session: Session, athlete_id: int) -> str | None:
+    return session.scalar(select(StravaConnection.status).where(StravaConnection.athlete_id == athlete_id))

@@ -19,17 +19,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store import repository
 from store.db import UnitOfWork
-from store.models import Activity, ConnectionStatus, EventStatus, StravaEvent
+from store.models import ConnectionStatus, EventStatus, StravaEvent
 from sync.budget import Priority
 from sync.errors import (
+    StravaAppCredentialsRejected,
     StravaAppInactive,
     StravaAuthError,
     StravaBadResponse,
+    StravaError,
     StravaNotFound,
     StravaRateLimited,
     StravaTransient,
 )
+from sync.event_guard import DISPROVED_OUTCOMES, UnverifiedAllowance, count_refused, count_spent
 from sync.normalize import MalformedActivity, StravaActivity, parse_activity, to_activity
+from sync.purge import purge_athlete
 from sync.strava import StravaGateway
 from sync.tokens import TokenService
 
@@ -50,7 +54,7 @@ FAILED_REDRIVE_S = 3600.0
 # Called inside the event's transaction after its effects are written, with the athlete whose data changed
 # and the outcome: the plan pipeline hangs here, so a plan change commits (or rolls back) with its cause.
 EffectHook = Callable[[Session, int, str], None]
-CHANGING_OUTCOMES = frozenset({"synced", "updated_locally", "deleted", "deauthorized"})
+CHANGING_OUTCOMES = frozenset({"synced", "updated_locally", "deleted", "deleted_unconfirmed", "deauthorized"})
 PRIORITY_BY_SOURCE = {
     "webhook": Priority.WEBHOOK,
     "reconcile": Priority.RECONCILE,
@@ -71,6 +75,10 @@ class RetryPolicy:
     max_s: float = 900.0
     max_retries: int = 8
     not_found_retries: int = 3
+    # Per athlete and window: Strava calls that disproved a pushed event before further unverifiable events
+    # are left to reconciliation (sync/event_guard.py).
+    unverified_allowance: int = 20
+    unverified_window_s: int = 3600
 
     def backoff(self, attempt: int) -> float:
         # Celery's full-jitter exponential backoff works in whole seconds; never return 0 (a hot loop).
@@ -135,6 +143,7 @@ class EventProcessor:
         self.policy = policy
         self._effects = tuple(effects)
         self._now = now
+        self._allowance = UnverifiedAllowance(policy.unverified_allowance, policy.unverified_window_s)
 
     # --- entry point -------------------------------------------------------------------------------
 
@@ -142,6 +151,8 @@ class EventProcessor:
         started = self._now()
         try:
             result = self._handle(event_id, started)
+        except StravaAppCredentialsRejected as error:
+            result = self._wait(event_id, started, error.retry_after_s or 900.0, "app_paused", str(error))
         except StravaRateLimited as error:
             result = self._wait(event_id, started, error.retry_after_s or 900.0, "rate_limited", str(error))
         except StravaAppInactive as error:
@@ -155,6 +166,17 @@ class EventProcessor:
             )
         except (StravaTransient, StravaBadResponse, MalformedActivity, OperationalError) as error:
             result = self._backoff(event_id, started, _describe(error))
+        except StravaError as error:
+            # Unclassified: a 4xx we have no rule for (400 on the read, say). The same request gets the same
+            # answer, so retrying would loop: failed for good, with the reason, and never re-driven.
+            log.warning("sync.event.rejected", extra={"event_id": event_id, "error": str(error)})
+            result = self._finish(event_id, started, EventStatus.FAILED, "rejected", str(error))
+        except Exception as error:
+            # A bug, not Strava: recorded like a transient failure (bounded retries from the attempt log, then
+            # failed and re-driven hourly), and raised on so that the task's failure shows its traceback. The
+            # sweeper re-drives the row when its attempt is due. The type only: a message can carry data.
+            self._backoff(event_id, started, f"internal error ({type(error).__name__})")
+            raise
         log.info("sync.event.processed", extra={"event_id": event_id, "outcome": result.outcome})
         return result
 
@@ -191,7 +213,7 @@ class EventProcessor:
         if connection.status == ConnectionStatus.REVOKED:
             return "ignored_revoked_athlete"
         if event.aspect_type == "delete":
-            return self._delete(session, event)
+            return self._delete(session, event, connection.status)
         if event.aspect_type == "update":
             return self._update(session, event)
         return self._sync(session, event)
@@ -201,22 +223,53 @@ class EventProcessor:
         # The athlete's lock is taken before the fetch, not after: a fetch that started before a rename (or a
         # delete) was applied could otherwise finish after it and write the older copy over it.
         repository.lock_athlete(session, athlete_id)
-        if repository.is_tombstoned(session, activity_id):
-            return "ignored_deleted"
-        priority = self._priority(event)
-        raw = self._tokens.call(
-            athlete_id,
-            lambda token: self._gateway.get_activity(token, activity_id, priority=priority),
-            session=session,
-        )
+        stored = repository.stored_activity(session, activity_id)
+        if stored is not None and stored.athlete_id != athlete_id:
+            return self._owner_mismatch(event)  # another athlete's run: nothing to ask this one's token
+        if stored is None and self._refused(session, event):
+            return "deferred_to_reconcile"
+        tombstoned = repository.is_tombstoned(session, activity_id)
+        try:
+            raw = self._fetch(session, event)
+        except StravaNotFound:
+            if tombstoned:
+                return "ignored_deleted"  # the deletion stands; a late or replayed create needs no retries
+            raise
         fetched_at = self._now()
         parsed = parse_activity(raw)
         if parsed.athlete.id != athlete_id:
             # A forged event can name another athlete's public activity; never file it under this athlete.
-            log.warning("sync.event.owner_mismatch", extra={"event_id": event.id})
-            return "ignored_owner_mismatch"
+            return self._owner_mismatch(event)
+        if tombstoned:
+            # Strava shows the run to its owner, so whatever left the tombstone (a run hidden and shown again,
+            # a forged delete before this release) was not a deletion: the run comes back.
+            repository.lift_tombstone(session, activity_id)
+            log.info("sync.event.tombstone_lifted", extra={"event_id": event.id})
         written = repository.upsert_activity(session, activity_row(parsed, raw, fetched_at))
         return "synced" if written else "synced_newer_copy_kept"
+
+    def _fetch(self, session: Session, event: StravaEvent) -> dict[str, Any]:
+        """The activity, read with the event owner's own token."""
+        priority = self._priority(event)
+        return self._tokens.call(
+            event.owner_id,
+            lambda token: self._gateway.get_activity(token, event.object_id, priority=priority),
+            session=session,
+        )
+
+    def _owner_mismatch(self, event: StravaEvent) -> str:
+        log.warning("sync.event.owner_mismatch", extra={"event_id": event.id})
+        return "ignored_owner_mismatch"
+
+    def _refused(self, session: Session, event: StravaEvent) -> bool:
+        """Whether a pushed event we cannot check against our own data may not call Strava: its athlete's
+        allowance for calls that disproved events is spent (sync/event_guard.py). Our own events (backfill,
+        reconciliation) come from Strava's list and are never refused."""
+        if event.source != "webhook" or not self._allowance.spent(session, event.owner_id, self._now()):
+            return False
+        count_refused()
+        log.warning("sync.event.unverified_allowance_spent", extra={"event_id": event.id})
+        return True
 
     @staticmethod
     def _priority(event: StravaEvent) -> Priority:
@@ -225,7 +278,10 @@ class EventProcessor:
     def _update(self, session: Session, event: StravaEvent) -> str:
         updates = event.updates or {}
         repository.lock_athlete(session, event.owner_id)  # before reading the stored copy it may change
-        stored = session.get(Activity, event.object_id)
+        stored = repository.stored_activity(session, event.object_id)
+        if stored is not None and stored.athlete_id != event.owner_id:
+            # The body names a run stored under someone else: it never changes another athlete's data.
+            return self._owner_mismatch(event)
         # Title and privacy need no API call (issue 5 §7); a type change may move the activity in or out of
         # running volume, so it is re-fetched, as is anything we have not stored yet.
         if stored is None or not set(updates) <= {"title", "private"}:
@@ -233,34 +289,52 @@ class EventProcessor:
         if repository.has_newer_update(session, event):
             # Delivered out of order, or several edits in one second: the body may be stale; ask Strava.
             return self._sync(session, event)
-        raw = dict(stored.raw or {})
         if "title" in updates:
-            stored.name = raw["name"] = str(updates["title"])
+            stored.name = str(updates["title"])
         if "private" in updates:
-            stored.private = raw["private"] = str(updates["private"]).lower() == "true"
-        stored.raw = raw
+            stored.private = str(updates["private"]).lower() == "true"
+        if stored.raw is not None:  # None: dropped by the retention job, and not brought back from a body
+            stored.raw = {**stored.raw, "name": stored.name, "private": stored.private}
         return "updated_locally"
 
-    def _delete(self, session: Session, event: StravaEvent) -> str:
-        # A delete is verified like everything else (event bodies are hints, strava.md §1.6): a forged delete
-        # must not remove a run. One GET per deletion; deletions are rare. Locked first, as in _sync.
+    def _delete(self, session: Session, event: StravaEvent, grant: str) -> str:
+        """A delete is obeyed only for a run of the event's owner, and only once Strava confirms it with that
+        owner's token (event bodies are hints, strava.md §1.6). The athlete is locked first, as in _sync."""
         repository.lock_athlete(session, event.owner_id)
-        if session.get(Activity, event.object_id) is not None:
-            try:
-                self._tokens.call(
-                    event.owner_id,
-                    lambda token: self._gateway.get_activity(
-                        token, event.object_id, priority=self._priority(event)
-                    ),
-                    session=session,
-                )
-            except StravaNotFound:
-                pass
-            else:
-                log.warning("sync.event.delete_not_confirmed", extra={"event_id": event.id})
-                return "ignored_delete_not_confirmed"
+        stored = repository.stored_activity(session, event.object_id)
+        if stored is not None and stored.athlete_id != event.owner_id:
+            return self._owner_mismatch(event)
+        if grant == ConnectionStatus.NEEDS_REAUTH:
+            return self._delete_without_grant(session, event, stored is not None)
+        if stored is None and repository.is_tombstoned(session, event.object_id):
+            return "already_deleted"
+        if stored is None and self._refused(session, event):
+            # Names nothing we hold and cannot be checked now; if its run does arrive, the create's read
+            # finds it deleted. A stored run's delete is always checked: the 48-hour deletion term (docs/
+            # operations.md, Retention) outweighs the one read a forgery of it costs.
+            return "ignored_delete_unverifiable"
+        try:
+            self._fetch(session, event)
+        except StravaNotFound:
+            pass
+        else:
+            log.warning("sync.event.delete_not_confirmed", extra={"event_id": event.id})
+            return "ignored_delete_not_confirmed"
+        # Confirmed. An id we never stored gets its tombstone too: its create may still be on the way.
         repository.delete_activity(session, event.object_id, event.owner_id, now=self._now())
-        return "deleted"
+        return "deleted" if stored is not None else "tombstoned"
+
+    def _delete_without_grant(self, session: Session, event: StravaEvent, stored: bool) -> str:
+        """The athlete's grant is dead, so Strava cannot confirm the delete. Keeping a run its owner deleted
+        breaks the 48-hour deletion term (docs/operations.md, Retention), so the owner's stored run is removed,
+        but without a tombstone: if the delete was forged, the run comes back with the backfill or the
+        reconciliation after the athlete reconnects (and without a reconnect the retention job purges all of
+        the athlete's Strava data anyway). Runs stored under another athlete were refused above."""
+        if not stored:
+            return "ignored_delete_unverifiable"
+        repository.delete_activity(session, event.object_id, event.owner_id, now=self._now(), tombstone=False)
+        log.info("sync.event.deleted_without_grant", extra={"event_id": event.id})
+        return "deleted_unconfirmed"
 
     def _deauthorize(self, session: Session, event: StravaEvent) -> str:
         athlete_id = event.owner_id
@@ -274,8 +348,9 @@ class EventProcessor:
         if not self._tokens.grant_is_revoked(athlete_id):
             log.warning("sync.deauth.rejected_grant_alive", extra={"athlete_id": athlete_id})
             return "deauth_rejected_grant_alive"
-        repository.lock_athlete(session, athlete_id)
-        counts = repository.purge_strava_data(session, athlete_id, keep_event_id=event.id)
+        now = self._now()
+        counts = purge_athlete(session, athlete_id, now=now, keep_event_id=event.id)
+        repository.close_ical_feed(session, athlete_id)
         connection = repository.get_connection(session, athlete_id, lock=True)
         assert connection is not None  # locked athlete row: the connection cannot vanish
         session.refresh(connection)
@@ -283,7 +358,7 @@ class EventProcessor:
         connection.status_reason = "athlete deauthorized the application"
         connection.access_token_enc = connection.refresh_token_enc = None
         connection.expires_at = 0
-        connection.updated_at = self._now()
+        connection.updated_at = connection.data_purged_at = now
         log.info("sync.deauth.purged", extra={"athlete_id": athlete_id, **counts})
         return "deauthorized"
 
@@ -300,10 +375,19 @@ class EventProcessor:
     def _not_found(self, event_id: int, started: datetime, error: str) -> Processed:
         attempt = self._streak(event_id, "not_found_retrying")
         if attempt < self.policy.not_found_retries:
+            if self._retries_refused(event_id):
+                return self._finish(event_id, started, EventStatus.DONE, "not_found_allowance_spent", error)
             return self._mark(
                 event_id, started, "not_found_retrying", error, retry_in=self.policy.backoff(attempt)
             )
         return self._finish(event_id, started, EventStatus.DONE, "gone", error)
+
+    def _retries_refused(self, event_id: int) -> bool:
+        """A pushed event's not-found retries draw on its athlete's allowance: once it is spent, the 404 is
+        final and reconciliation checks the athlete's runs instead."""
+        with self._factory() as session:
+            event = session.get(StravaEvent, event_id)
+            return event is not None and self._refused(session, event)
 
     def _backoff(self, event_id: int, started: datetime, error: str) -> Processed:
         attempt = self._streak(event_id, "retrying")
@@ -375,6 +459,8 @@ class EventProcessor:
             outcome=result.outcome,
             error=result.error,
         )
+        if event.source == "webhook" and result.outcome in DISPROVED_OUTCOMES:
+            count_spent()
 
 
 def _describe(error: Exception) -> str:

@@ -81,6 +81,8 @@ class Reconciler(ActivityPager):
             stored = {
                 a.id: a for a in repository.stored_activities_between(session, athlete_id, after, before)
             }
+            # A tombstoned id that Strava lists for the athlete is not "known": it exists, so it is queued as a
+            # create and comes back (a forged delete, or a run hidden and shown again, never hides it for good).
             known = repository.known_activity_ids(session, athlete_id, list(summaries))
             stamp = int(now.timestamp())
             queued: list[int] = []

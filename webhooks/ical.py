@@ -32,6 +32,10 @@ def make_router(get_container: Callable[[], Container]) -> APIRouter:
     def feed(token: str, request: Request) -> Response:
         with get_container().sessions() as session:
             athlete_id = ical.athlete_for_token(session, token)
+            if athlete_id is not None and ical.feed_closed(session, athlete_id):
+                # A feed issued again after the athlete disconnected Strava: the plan it would show is
+                # adapted to runs we no longer hold (docs/operations.md, Retention).
+                return PlainTextResponse("gone: the athlete disconnected Strava", status_code=410)
             plan = plan_repository.active_plan(session, athlete_id) if athlete_id is not None else None
             if plan is None:
                 # Same answer for an unknown token and for a known athlete without a plan.

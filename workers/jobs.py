@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from celery import Task
 
-from jobs import review, service
+from jobs import retention, review, service
 from runsmart.bootstrap import container
 from store.db import UnitOfWork
 from sync.events import MAX_HELD_WAIT_S
@@ -111,3 +111,36 @@ def token_prefresh_tick() -> int:
 def token_prefresh(athlete_id: int) -> str:
     c = container()
     return service.prefresh(c.sessions, c.tokens, athlete_id, now=_now(), recent_s=3600.0)
+
+
+# --- retention (docs/operations.md, Retention) --------------------------------------------------------------
+
+
+@app.task(name="jobs.retention_tick", acks_late=True)
+def retention_tick() -> int:
+    """Daily: drop raw Strava payloads past their retention, then one purge task per athlete whose grant has
+    been dead past its retention."""
+    c = container()
+    now = _now()
+    with UnitOfWork(c.sessions) as uow:
+        dropped = retention.drop_expired_raw_payloads(
+            uow.session, now=now, days=c.settings.raw_payload_retention_days
+        )
+        uow.commit()
+    with c.sessions() as session:
+        due = retention.dead_grants_due(session, now=now, days=c.settings.dead_grant_retention_days)
+    for athlete_id in due:
+        send("jobs.retention_purge", athlete_id, queue=MAINTENANCE_QUEUE)
+    log.info("jobs.retention", extra={"raw_dropped": dropped, "athletes_due": len(due)})
+    return len(due)
+
+
+@app.task(name="jobs.retention_purge", acks_late=True)
+def retention_purge(athlete_id: int) -> str:
+    c = container()
+    with UnitOfWork(c.sessions) as uow:
+        outcome = retention.purge_dead_grant(
+            uow.session, athlete_id, now=_now(), days=c.settings.dead_grant_retention_days
+        )
+        uow.commit()
+    return outcome

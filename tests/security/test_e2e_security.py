@@ -164,13 +164,22 @@ def flow(sec_db: SecurityDb, sec_broker: str, tmp_path_factory: pytest.TempPathF
             requests.post(f"{stack.api_url}/webhooks/strava", json=forged_delete, timeout=5).status_code
             == 200
         )
+        # Across athletes: the other (connected) athlete named as the owner of the kept athlete's runs.
+        for forged_across in (
+            {**forged_delete, "owner_id": purged, "event_time": 1_700_000_001},
+            {**forged_delete, "owner_id": purged, "object_id": kept_ids[1], "aspect_type": "update",
+             "updates": {"title": "pwned"}, "event_time": 1_700_000_002},
+        ):  # fmt: skip
+            response = requests.post(f"{stack.api_url}/webhooks/strava", json=forged_across, timeout=5)
+            assert response.status_code == 200
         wait_for(
             lambda: (
-                {"deauth_rejected_grant_alive", "ignored_delete_not_confirmed"}
+                _event_outcomes(sec_db.url).count("ignored_owner_mismatch") == 2
+                and {"deauth_rejected_grant_alive", "ignored_delete_not_confirmed"}
                 <= set(_event_outcomes(sec_db.url))
             ),
             timeout=30,
-            what="the forged deauthorization and delete to be handled",
+            what="the forged deauthorization and deletes to be handled",
         )
 
         # The real thing: the athlete revokes the app on Strava.
@@ -200,10 +209,12 @@ def flow(sec_db: SecurityDb, sec_broker: str, tmp_path_factory: pytest.TempPathF
 
 
 def test_forged_events_change_nothing(flow: Flow) -> None:
-    # Unknown subscription ids are refused before anything is stored; a missing one is not an event at all.
-    assert flow.forged_statuses == [403, 403, 403, 403, 422]
+    # Unknown subscription ids are refused before anything is stored, with the same answer as a missing one
+    # (not an event at all), so a guesser learns nothing from the status.
+    assert flow.forged_statuses == [422, 422, 422, 422, 422]
     assert flow.rows_after_forgeries == flow.rows_before_forgeries
-    # The forged deauthorization (the grant still refreshes) and the forged delete removed nothing.
+    # The forged deauthorization (the grant still refreshes) and the forged deletes and update (one naming the
+    # kept athlete, two naming the other athlete as the owner of the kept athlete's runs) changed nothing.
     names = _activity_names(flow.db.url)
     assert {i: names.get(i) for i in flow.kept_activities} == flow.kept_activities
     with _session(flow.db.url) as session:

@@ -1,0 +1,56 @@
+"""What an unverifiable event may cost: the per-athlete allowance for Strava calls that disprove pushes.
+
+Strava signs no event (docs/security.md), and an athlete id and an activity id are public numbers, so anyone
+can push "athlete A created activity N" for made-up N. Each such event would cost a GET that answers 404 (and
+the retries a 404 right after a real create deserves), taken from the app-wide budget that every athlete
+shares. Events for athletes without a connection cost nothing (they are dropped before any call); for a
+connected athlete, the calls that disproved a pushed event (404, another athlete's run, a delete Strava does
+not confirm) are counted from the attempt log over a window, and once the athlete's allowance is spent, further
+unverifiable events make no call: they are left to reconciliation, whose one list call finds the real runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from prometheus_client import Counter
+from sqlalchemy.orm import Session
+
+from store import repository
+
+# Outcomes of attempts whose Strava call disproved the event (or found nothing of the owner's).
+DISPROVED_OUTCOMES = (
+    "not_found_retrying",
+    "gone",
+    "ignored_owner_mismatch",
+    "ignored_deleted",
+    "ignored_delete_not_confirmed",
+    "tombstoned",
+)
+
+UNVERIFIED_EVENT_CALLS = Counter(
+    "runsmart_unverified_event_calls_total",
+    "Strava calls on pushed events that Strava disproved (spent), and calls refused once the athlete's "
+    "allowance was spent (refused)",
+    ["decision"],
+)
+
+
+@dataclass(frozen=True)
+class UnverifiedAllowance:
+    limit: int = 20
+    window_s: int = 3600
+
+    def spent(self, session: Session, athlete_id: int, now: datetime) -> bool:
+        since = now - timedelta(seconds=self.window_s)
+        used = repository.unverified_calls_since(session, athlete_id, since, DISPROVED_OUTCOMES)
+        return used >= self.limit
+
+
+def count_spent() -> None:
+    UNVERIFIED_EVENT_CALLS.labels(decision="spent").inc()
+
+
+def count_refused() -> None:
+    UNVERIFIED_EVENT_CALLS.labels(decision="refused").inc()
