@@ -8,12 +8,16 @@ the command line's own imports (typer, rich, every subcommand): ~8 MB of the API
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
+import shutil
 import socket
 import sys
+import tempfile
 
 import uvicorn
 from uvicorn.server import STARTUP_FAILURE
-from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors.multiprocess import Multiprocess
 
 
 class NoDelayConfig(uvicorn.Config):
@@ -31,6 +35,55 @@ class NoDelayConfig(uvicorn.Config):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
 
+    def configure_logging(self) -> None:
+        # Runs in every server process, the spawned ones of `--workers N` included (they start from a fresh
+        # interpreter, without the parent's logging): the same redacting setup as the parent. A single server
+        # process takes its live gauges out of the multiprocess sum at exit; spawned ones end without running
+        # atexit, so their supervisor does it for them (MetricsMultiprocess).
+        super().configure_logging()
+        if self.log_config is not None:  # uvicorn's own logging was asked for (not by `runsmart api`)
+            return
+        from runsmart.logs import configure_logging
+        from runsmart.ops_metrics import mark_process_dead
+
+        configure_logging()
+        atexit.register(mark_process_dead, os.getpid())
+
+
+class MetricsMultiprocess(Multiprocess):
+    """uvicorn's supervisor, marking each server process dead in the metrics when it is replaced or stopped."""
+
+    def keep_subprocess_alive(self) -> None:
+        before = {process.pid for process in self.processes}
+        super().keep_subprocess_alive()
+        self._mark_dead(before - {process.pid for process in self.processes})
+
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            self._mark_dead({process.pid for process in self.processes})
+
+    @staticmethod
+    def _mark_dead(pids: set[int | None]) -> None:
+        from runsmart.ops_metrics import mark_process_dead
+
+        for pid in pids:
+            if pid is not None:
+                mark_process_dead(pid)
+
+
+def prepare_metrics(workers: int) -> None:
+    """Before prometheus_client is imported: with several server processes, their values must add up in files
+    (runsmart/ops_metrics.py). A folder is made for this run when none is configured, and removed at exit."""
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        folder = tempfile.mkdtemp(prefix="runsmart-api-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    from runsmart.ops_metrics import prepare_multiprocess_dir  # imports prometheus_client: after the variable
+
+    prepare_multiprocess_dir()
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="runsmart api", description="Serve the RunSmart Sync API.")
@@ -42,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     from runsmart.logs import configure_logging
 
     configure_logging()
+    prepare_metrics(args.workers)
     config = NoDelayConfig(
         "webhooks.app:create_app",
         factory=True,
@@ -60,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     socket_ = config.bind_socket()
     if config.workers > 1:
-        Multiprocess(config, sockets=[socket_]).run()
+        MetricsMultiprocess(config, sockets=[socket_]).run()
         return
     server = uvicorn.Server(config)
     server.run(sockets=[socket_])

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,7 +18,9 @@ from starlette.routing import Mount, Route
 from plans.errors import PlanError
 from runsmart.bootstrap import Container, container
 from runsmart.gc_tuning import freeze_startup_objects
-from webhooks import ical, oauth, plans_api, strava
+from webhooks import ical, oauth, plan_page, plans_api, strava
+from webhooks.health import Probe, readiness
+from webhooks.metrics import render as render_metrics
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ def _broker_reachable() -> bool:
 
     try:
         with celery_app.connection_for_write() as conn:
+            # One attempt; the broker's socket timeouts (workers/celery_app.py) end a hung one.
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception:  # any failure to reach the broker is "unhealthy", whatever its type
         return False
@@ -39,7 +42,9 @@ def create_app(
     enqueue: Callable[[int], bool] | None = None,
     start_backfill: Callable[[int], bool] | None = None,
     broker_check: Callable[[], bool] = _broker_reachable,
+    api_docs: bool | None = None,
 ) -> Starlette:
+    """`api_docs`: serve /docs, /redoc and /openapi.json; None follows the settings (`api_docs_enabled`)."""
     publish: Callable[[list[int]], bool]
     if enqueue is None:
         from workers.enqueue import enqueue_event, publish_events
@@ -66,24 +71,49 @@ def create_app(
         if not await webhook.drain():
             log.warning("inbox.publish_unfinished_at_shutdown")
 
-    app = FastAPI(title="RunSmart Sync", version="0.1.0")
+    # The interactive docs and the spec are a map of the API: served only where the setting allows (not in
+    # production by default).
+    docs = get_container().settings.serves_api_docs if api_docs is None else api_docs
+    app = FastAPI(
+        title="RunSmart Sync",
+        version="0.1.0",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.include_router(webhook.router)
     app.include_router(oauth.make_router(get_container, enqueue, start_backfill))
-    # The internal API for the RunSmart app (docs/api.md); OpenAPI docs at /docs.
+    # The internal API for the RunSmart app (docs/api.md); OpenAPI docs at /docs where enabled.
     app.include_router(plans_api.make_router(get_container))
     app.add_exception_handler(PlanError, plans_api.plan_error_handler)
     # The athlete's training calendar feed (docs/notifications.md).
     app.include_router(ical.make_router(get_container))
+    # The athlete's read-only plan page at a secret link, and its link's API (docs/api.md).
+    app.include_router(plan_page.make_router(get_container))
+
+    database_probe = Probe("database", lambda: _database_reachable(get_container()))
+    broker_probe = Probe("broker", broker_check)
+
+    @app.get("/livez")
+    async def livez() -> JSONResponse:
+        """Liveness: the process answers. Touches nothing, so a dependency's outage never restarts the API."""
+        return JSONResponse({"status": "alive"})
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """Readiness: 200 while events can be stored ("ready", or "degraded" when the broker does not answer:
+        events are stored and wait for it); 503 when the database cannot be reached. Within one second."""
+        return await readiness(database_probe, broker_probe)
 
     @app.get("/healthz")
-    def healthz() -> JSONResponse:
-        checks = {"database": _database_reachable(get_container()), "broker": broker_check()}
-        status = 200 if all(checks.values()) else 503
-        return JSONResponse({"ok": status == 200, **checks}, status_code=status)
+    async def healthz() -> JSONResponse:
+        """Readiness, under the name existing callers poll (docs/api.md "Health")."""
+        return await readiness(database_probe, broker_probe)
 
     @app.get("/metrics")
     def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        # Every API process's counters, then the database and Redis gauges read now (webhooks/metrics.py).
+        return Response(render_metrics(get_container), media_type=CONTENT_TYPE_LATEST)
 
     # Strava's event POSTs, the one hot path, go straight to their handler: FastAPI's routing and middleware
     # stack cost ~0.12 ms per request, a fifth of the intake's CPU (bench/intake.py). The same handler is

@@ -11,6 +11,13 @@ from celery.schedules import crontab
 from runsmart.settings import get_settings
 
 settings = get_settings()
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # prometheus_client writes there from the first metric a module makes at import, before any worker signal
+    # (docs/operations.md, "Metrics"); a fresh container has no such folder yet.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+# Each broker call gives up after this long; a publish retries at most as PUBLISH_RETRY_POLICY says
+# (workers/enqueue.py), so even a hung broker releases a caller within seconds.
+BROKER_SOCKET_TIMEOUT_S = 3.0
 
 app = Celery("runsmart", broker=settings.celery_broker_url, include=["workers.tasks", "workers.jobs"])
 app.conf.update(
@@ -23,6 +30,7 @@ app.conf.update(
     accept_content=["json"],
     timezone="UTC",
     broker_connection_retry_on_startup=True,
+    broker_connection_timeout=BROKER_SOCKET_TIMEOUT_S,
     task_routes={
         "sync.*": {"queue": "strava"},
         "inbox.dispatch": {"queue": "strava"},
@@ -51,6 +59,7 @@ app.conf.update(
         "weekly-review": {"task": "jobs.weekly_review_tick", "schedule": crontab(minute=0)},
         "missed-sweep": {"task": "jobs.missed_tick", "schedule": crontab(minute=5)},
         "token-prefresh": {"task": "jobs.token_prefresh_tick", "schedule": crontab(minute=10)},
+        "retention": {"task": "jobs.retention_tick", "schedule": crontab(minute=20, hour=2)},
     },
 )
 
@@ -71,10 +80,65 @@ def _freeze_startup_objects(**_: Any) -> None:
     freeze_startup_objects()
 
 
+@signals.setup_logging.connect
+def _configure_logging(**_: Any) -> None:
+    # Answering this signal stops Celery from replacing the root handler in workers and beat: their lines keep
+    # the redaction and the structured fields of runsmart/logs.py (docs/operations.md, "Logs").
+    from runsmart.logs import configure_logging
+
+    configure_logging()
+
+
+@signals.celeryd_init.connect
+def _prepare_metrics(**_: Any) -> None:
+    # The worker's main process, before its pool starts: stale multiprocess files out (runsmart/ops_metrics.py),
+    # and the worker's own /metrics when a port is configured.
+    from runsmart.ops_metrics import prepare_multiprocess_dir, start_worker_metrics_server
+
+    prepare_multiprocess_dir()
+    if settings.worker_metrics_port:
+        start_worker_metrics_server(settings.worker_metrics_port, settings.worker_metrics_host)
+
+
+@signals.before_task_publish.connect
+def _stamp_published(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    from runsmart.ops_metrics import stamp_published
+
+    if headers is not None:
+        stamp_published(headers)
+
+
+@signals.task_prerun.connect
+def _task_started(task_id: str | None = None, task: Any = None, **_: Any) -> None:
+    from runsmart.ops_metrics import task_started
+
+    if task_id and task is not None:
+        task_started(task_id, task)
+
+
+@signals.task_postrun.connect
+def _task_finished(
+    task_id: str | None = None, task: Any = None, state: str | None = None, retval: Any = None, **_: Any
+) -> None:
+    from runsmart.ops_metrics import task_finished
+
+    if task_id and task is not None:
+        task_finished(task_id, task, state, retval)
+
+
+@signals.worker_process_shutdown.connect
+@signals.worker_shutdown.connect
+def _mark_metrics_process_dead(**_: Any) -> None:
+    from runsmart.ops_metrics import mark_process_dead
+
+    mark_process_dead()
+
+
 def use_redbeat(celery: Celery, redis_url: str, *, key_prefix: str = "runsmart:redbeat") -> None:
     """Beat's schedule and a lock in Redis: a second beat instance waits for the lock instead of sending
     every job a second time, and takes over within the lock timeout if the first one dies."""
-    celery.conf.beat_scheduler = "redbeat.RedBeatScheduler"
+    # RedBeat's scheduler, made to outlive a lost, hung or restarted Redis (workers/beat_scheduler.py).
+    celery.conf.beat_scheduler = "workers.beat_scheduler:ResilientRedBeatScheduler"
     celery.conf.redbeat_redis_url = redis_url
     celery.conf.redbeat_redis_options = {"socket_timeout": 5, "socket_connect_timeout": 5}
     celery.conf.redbeat_key_prefix = key_prefix
@@ -85,8 +149,15 @@ def use_redbeat(celery: Celery, redis_url: str, *, key_prefix: str = "runsmart:r
 if settings.celery_broker_url.startswith("redis"):
     # The filesystem broker of `make demo` (no Redis) keeps Celery's default file-based scheduler.
     use_redbeat(app, settings.redis_url)
-    # Longer than any countdown we issue (sync.events.MAX_COUNTDOWN_S), so retries are not redelivered early.
-    app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    app.conf.broker_transport_options = {
+        # Longer than any countdown we issue (sync.events.MAX_COUNTDOWN_S), so retries are not redelivered early.
+        "visibility_timeout": 3600,
+        # Without these a broker that stops answering (but keeps its TCP connections, e.g. SIGSTOP or a
+        # network partition) makes a publish or a health check wait forever. Above the workers' BRPOP
+        # timeout (1 s), which must not be cut short.
+        "socket_timeout": BROKER_SOCKET_TIMEOUT_S,
+        "socket_connect_timeout": BROKER_SOCKET_TIMEOUT_S,
+    }
     app.conf.broker_pool_limit = 10
 elif settings.celery_broker_url.startswith("filesystem"):
     folder = settings.filesystem_broker_dir
