@@ -49,7 +49,9 @@ def run_in_thread(world: World | None = None, host: str = "127.0.0.1") -> tuple[
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    # The app sends Strava's `Date` from the simulated clock; uvicorn's own would be a second, different one.
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", date_header=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="strava-simulator", daemon=True
     )

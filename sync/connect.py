@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from store import athlete_repository, repository
 from store.models import Athlete, ConnectionStatus, StravaConnection
 from sync.crypto import TokenCipher
-from sync.errors import StravaAppInactive, StravaError, StravaTransient
+from sync.errors import (
+    StravaAppCredentialsRejected,
+    StravaAppInactive,
+    StravaAthleteCapacity,
+    StravaError,
+    StravaTransient,
+)
 from sync.strava import TokenSet
 from sync.tokens import store_tokens
 
@@ -204,23 +210,13 @@ def missing_scopes(granted: str | None) -> list[str]:
     return [s for s in REQUIRED_SCOPES if s not in have]
 
 
-def _refused_response(error: StravaError) -> Any:
-    # Our classified errors are raised `from None` inside the gateway: the HTTP error stays on __context__,
-    # with Strava's status and body, which the OAuth flow needs to tell a dead code from a full application.
-    for candidate in (error, error.__context__):
-        response = getattr(candidate, "response", None)
-        if response is not None:
-            return response
-    return None
-
-
-def _body(response: Any) -> tuple[dict[str, Any], str]:
-    """Strava's error body as JSON (empty if it is not) and as lower-case text."""
+def _error_body(body: str) -> dict[str, Any]:
+    """Strava's error body as a JSON object, empty when it is not one."""
     try:
-        data = response.json()
+        data = json.loads(body) if body else {}
     except ValueError:
-        return {}, str(getattr(response, "text", "") or "").lower()
-    return (data if isinstance(data, dict) else {}), json.dumps(data).lower()
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _first_error_resource(data: Mapping[str, Any]) -> str:
@@ -229,27 +225,41 @@ def _first_error_resource(data: Mapping[str, Any]) -> str:
     return str(first.get("resource", "")) if isinstance(first, dict) else ""
 
 
-def is_capacity_refusal(status: int | None, body_text: str) -> bool:
-    # Strava's answer for an application over its athlete capacity: 403 "Limit of connected athletes exceeded".
-    return status == 403 and "connected athletes" in body_text
-
-
 def exchange_failure(error: StravaError) -> ConnectOutcome:
-    """What the athlete is told when the code exchange fails."""
-    if isinstance(error, StravaAppInactive):
+    """What the athlete is told when the code exchange fails: by the error's class, then by Strava's status and
+    body as the gateway recorded them on it."""
+    if isinstance(error, StravaAppInactive | StravaAppCredentialsRejected):
         return ConnectOutcome.SERVICE_REFUSED
-    response = _refused_response(error)
-    status = getattr(response, "status_code", None)
-    data, text = _body(response) if response is not None else ({}, "")
-    if is_capacity_refusal(status, text):
+    if isinstance(error, StravaAthleteCapacity):
         return ConnectOutcome.CAPACITY_REACHED
     # resource "Application": our client id or secret is refused; no athlete can fix that.
-    if _first_error_resource(data) == "Application":
+    if _first_error_resource(_error_body(error.body)) == "Application":
         return ConnectOutcome.SERVICE_REFUSED
     # A reused or expired code: 400 AuthorizationCode/code/invalid (RequestToken in older answers).
-    if status == 400 and not isinstance(error, StravaTransient):
+    if error.status == 400 and not isinstance(error, StravaTransient):
         return ConnectOutcome.CODE_INVALID
     return ConnectOutcome.STRAVA_UNAVAILABLE
+
+
+@runtime_checkable
+class GrantReleaser(Protocol):
+    def deauthorize(self, access_token: str) -> None: ...
+
+
+def release_grant(gateway: object, tokens: TokenSet, *, reason: str) -> bool:
+    """Give back at Strava a grant we will not keep, so the athlete is not left connected there (and holding a
+    place in Strava's count) without being connected here. Best effort: a failure is logged for the operator,
+    never shown to the athlete, whose answer does not depend on it. True when Strava confirmed."""
+    if not isinstance(gateway, GrantReleaser):
+        return False
+    try:
+        gateway.deauthorize(tokens.access_token)
+    except Exception as problem:  # any failure: the athlete's page must not change because of it
+        detail = str(problem) if isinstance(problem, StravaError) else type(problem).__name__
+        log.warning("oauth.grant_release_failed", extra={"reason": reason, "error": detail})
+        return False
+    log.info("oauth.grant_released", extra={"reason": reason})
+    return True
 
 
 # --- athlete capacity ---------------------------------------------------------------------------------

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Self
+
+# Enough of an error body to tell Strava's answers apart; a page of HTML needs no more.
+BODY_KEPT_CHARS = 2000
+
 
 class StravaError(Exception):
-    """Base class; `str()` is safe to log (never carries a token)."""
+    """Base class; `str()` is safe to log (never carries a token).
+
+    `status` and `body` are Strava's HTTP status and error body when the failure is an answer from Strava (None
+    and "" for a timeout or a refused connection), set where sync/strava.py classifies: the OAuth callback tells
+    a dead code from a refused application by them. Error bodies carry no token; neither is part of `str()`."""
+
+    status: int | None = None
+    body: str = ""
+
+    def with_answer(self, status: int | None, body: str) -> Self:
+        self.status = status
+        self.body = body[:BODY_KEPT_CHARS]
+        return self
 
 
 class StravaTransient(StravaError):

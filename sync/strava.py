@@ -168,14 +168,17 @@ def _is_app_inactive(detail: Mapping[str, Any]) -> bool:
     )
 
 
-def _is_capacity_refusal(response: requests.Response | None) -> bool:
-    # Strava documents only the status and this message for an app over its athlete cap (docs/strava.md,
-    # "Athlete capacity"); the error list may be empty.
+def _is_capacity_refusal(body: str) -> bool:
+    # Strava documents only the status and the words "Limit of connected athletes exceeded" for an app over its
+    # athlete cap (docs/strava.md, "Athlete capacity"): seen as a page, so the body may be HTML, text or JSON.
+    return "connected athletes" in body.lower()
+
+
+def _body_text(response: requests.Response | None) -> str:
     try:
-        message = str(response.json().get("message", "")) if response is not None else ""
-    except (ValueError, AttributeError):
-        return False
-    return "connected athletes" in message.lower()
+        return str(response.text or "") if response is not None else ""
+    except (AttributeError, ValueError, RuntimeError):  # a streamed body already consumed, or not a Response
+        return ""
 
 
 def _is_app_credentials_fault(status: int | None, detail: Mapping[str, Any]) -> bool:
@@ -185,7 +188,8 @@ def _is_app_credentials_fault(status: int | None, detail: Mapping[str, Any]) -> 
 
 
 def classify_fault(error: Exception, *, credentials_sent: bool = False) -> StravaError:
-    """Map stravalib/requests failures onto our small set of classified errors.
+    """Map stravalib/requests failures onto our small set of classified errors, carrying Strava's status and
+    error body (`StravaError.status`, `.body`) when Strava answered.
 
     By status and Strava's error body only: stravalib's faults are requests HTTPErrors that carry the response,
     so this never needs stravalib's exception classes (the API process does not import stravalib at all).
@@ -199,10 +203,23 @@ def classify_fault(error: Exception, *, credentials_sent: bool = False) -> Strav
         return StravaTransient("cannot connect to Strava")
     response = getattr(error, "response", None)
     status = getattr(response, "status_code", None)
+    body = _body_text(response)
+    fault = _classify_answer(error, response, status, body, credentials_sent=credentials_sent)
+    return fault.with_answer(status, body)
+
+
+def _classify_answer(
+    error: Exception,
+    response: requests.Response | None,
+    status: int | None,
+    body: str,
+    *,
+    credentials_sent: bool,
+) -> StravaError:
     detail = _first_error(response)
     if status == 403 and _is_app_inactive(detail):
         return StravaAppInactive("Strava refuses every request: the application is inactive")
-    if status == 403 and _is_capacity_refusal(response):
+    if status == 403 and _is_capacity_refusal(body):
         log.error("sync.strava.athlete_capacity_reached")
         return StravaAthleteCapacity("Strava refused the connection: the app's athlete capacity is reached")
     if credentials_sent and _is_app_credentials_fault(status, detail):
@@ -229,6 +246,21 @@ def classify_fault(error: Exception, *, credentials_sent: bool = False) -> Strav
     return StravaError(f"Strava request failed ({status or type(error).__name__})")
 
 
+@dataclass(frozen=True)
+class TokenGrant:
+    """A code exchange's result: the tokens, the athlete, the scope the token response states (None when it
+    states none) and the response's headers (the capacity may be stated there)."""
+
+    tokens: TokenSet
+    athlete: dict[str, Any]
+    scope: str | None
+    headers: Mapping[str, str]
+
+
+# A deauthorization is a courtesy to Strava and the athlete, made while the athlete waits for our page.
+DEAUTHORIZE_TIMEOUT_S = 3.0
+
+
 class StravalibGateway:
     def __init__(
         self,
@@ -241,6 +273,7 @@ class StravalibGateway:
     ) -> None:
         self._client_id = client_id
         self._client_secret = client_secret
+        self._timeout_s = timeout_s
         self._session = StravaHttpSession(base_url, timeout_s)
         self._budget = budget
         if budget is not None:
@@ -293,7 +326,11 @@ class StravalibGateway:
             raise classify_fault(error) from None
 
     def _token(self, form: dict[str, str | int]) -> dict[str, Any]:
-        """One POST to Strava's token endpoint (docs/strava.md, "OAuth"), with our classification.
+        return self._token_answer(form)[0]
+
+    def _token_answer(self, form: dict[str, str | int]) -> tuple[dict[str, Any], dict[str, str]]:
+        """One POST to Strava's token endpoint (docs/strava.md, "OAuth"), with our classification: the body and
+        the response's headers.
 
         Plain requests rather than stravalib: it is one form POST, and importing stravalib (with pint's unit
         registry) would cost the API process ~30 MB for the OAuth callback, its only Strava call."""
@@ -313,12 +350,41 @@ class StravalibGateway:
         if not isinstance(body, dict):
             raise StravaBadResponse("Strava's token response is not a JSON object")
         self._app_credentials_work()
-        return body
+        return body, dict(response.headers)
+
+    def exchange_grant(self, code: str) -> TokenGrant:
+        body, headers = self._token_answer({"code": code, "grant_type": "authorization_code"})
+        athlete = body.get("athlete")  # only on the initial exchange (strava.md §2.2)
+        # Strava's own word on what the athlete granted, when it gives one: unlike the redirect's `scope`, it
+        # does not pass through the browser.
+        scope = body.get("scope")
+        return TokenGrant(
+            tokens=_token_set(body),
+            athlete=athlete if isinstance(athlete, dict) else {},
+            scope=scope if isinstance(scope, str) else None,
+            headers=headers,
+        )
 
     def exchange_code(self, code: str) -> tuple[TokenSet, dict[str, Any]]:
-        body = self._token({"code": code, "grant_type": "authorization_code"})
-        athlete = body.get("athlete")  # only on the initial exchange (strava.md §2.2)
-        return _token_set(body), athlete if isinstance(athlete, dict) else {}
+        grant = self.exchange_grant(code)
+        return grant.tokens, grant.athlete
+
+    def deauthorize(self, access_token: str) -> None:
+        """Release an athlete's grant at Strava (POST /oauth/deauthorize, docs/strava.md "OAuth"): every token
+        of that grant stops working. Counted like any call; a short timeout, since an athlete is waiting."""
+        self._spend(Priority.WEBHOOK)
+        try:
+            # The token as the documented form field, and as the Bearer header stravalib sends.
+            response = self._session.post(
+                f"{STRAVA_ORIGIN}/oauth/deauthorize",
+                data={"access_token": access_token},
+                headers={"Authorization": f"Bearer {access_token}"},
+                timeout=min(self._timeout_s, DEAUTHORIZE_TIMEOUT_S),
+            )
+            self._observe(response.headers, "POST")
+            response.raise_for_status()
+        except requests.RequestException as error:
+            raise classify_fault(error) from None
 
     def refresh(self, refresh_token: str) -> TokenSet:
         # A refresh is a call Strava counts (docs/strava.md, "Do token refreshes count?"), so it is counted

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from string import Template
+from typing import NoReturn
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -313,28 +314,38 @@ class _ConnectFlow:
         capacity = self.capacity().capacity
         with UnitOfWork(c.sessions) as uow:
             check = connect.check_capacity(uow.session, int(grant.athlete["id"]), capacity)
-            if not check.admitted:
-                log.warning(
-                    "strava.capacity.refused",
-                    extra={
-                        "by": "runsmart",
-                        "connected_athletes": check.connected,
-                        "athlete_capacity": capacity,
-                    },
-                )
-                raise ConnectError(
-                    ConnectOutcome.CAPACITY_REACHED, "the application's athlete capacity is reached"
-                )
-            athlete_id, redrive = connect.save_connection(
-                uow.session, tokens=grant.tokens, athlete=grant.athlete, scopes=scopes, cipher=c.cipher
-            )
-            weeks = c.settings.backfill_weeks
-            backfill = weeks > 0 and schedule_backfill(
-                uow.session, athlete_id, weeks=weeks, now=datetime.now(UTC)
-            )
-            connected = athlete_repository.count_connected(uow.session)
-            uow.commit()
+            if check.admitted:
+                return self._store(uow, grant, scopes, capacity)
+        # Refused after the transaction (and its capacity lock) has ended: releasing the grant is a call to
+        # Strava, and no other callback should wait on it.
+        self._refuse_over_capacity(grant, check)
+
+    def _store(self, uow: UnitOfWork, grant: Grant, scopes: str, capacity: int) -> Connected:
+        c = self._container()
+        athlete_id, redrive = connect.save_connection(
+            uow.session, tokens=grant.tokens, athlete=grant.athlete, scopes=scopes, cipher=c.cipher
+        )
+        weeks = c.settings.backfill_weeks
+        backfill = weeks > 0 and schedule_backfill(
+            uow.session, athlete_id, weeks=weeks, now=datetime.now(UTC)
+        )
+        connected = athlete_repository.count_connected(uow.session)
+        uow.commit()
         return Connected(athlete_id, tuple(redrive), backfill, connected, capacity)
+
+    def _refuse_over_capacity(self, grant: Grant, check: connect.CapacityCheck) -> NoReturn:
+        log.warning(
+            "strava.capacity.refused",
+            extra={
+                "by": "runsmart",
+                "connected_athletes": check.connected,
+                "athlete_capacity": check.capacity,
+            },
+        )
+        # Strava has just granted access and counts this athlete as connected to us; we keep nothing, so give
+        # the grant back rather than leave them connected there and not here.
+        connect.release_grant(self._container().gateway, grant.tokens, reason="capacity_reached")
+        raise ConnectError(ConnectOutcome.CAPACITY_REACHED, "the application's athlete capacity is reached")
 
     def answer_connected(self, request: Request, done: Connected) -> Response:
         for event_id in done.redriven:

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import requests
 import responses
 from fastapi.testclient import TestClient
 from itsdangerous.timed import TimestampSigner
@@ -20,7 +21,9 @@ from runsmart.bootstrap import Container
 from store import athlete_repository
 from store.db import UnitOfWork
 from store.models import Athlete, BackfillJob, ConnectionStatus, StravaConnection
+from sync.budget import Priority, RedisBudget
 from sync.connect import STATE_COOKIE, Grant, save_connection
+from sync.errors import StravaRateLimited
 from sync.strava import TokenSet
 from tests.integration.conftest import ATHLETE_ID, STRAVA, connect_athlete, event_body, store_event
 from webhooks.app import create_app
@@ -276,6 +279,30 @@ def test_the_redirect_scope_is_used_when_the_token_response_has_none(
     assert connection.scopes == GRANTED
 
 
+def test_the_real_gateway_passes_on_the_token_responses_scope_which_wins_over_the_redirects(
+    client: TestClient, container: Container, strava: responses.RequestsMock
+) -> None:
+    # The redirect URL claims activity:read_all; Strava's token response says the grant lacks it.
+    strava.post(f"{STRAVA}/oauth/token", json={**TOKEN_RESPONSE, "scope": "read,activity:read"})
+    response = finish(client, begin(client), code="abc", scope=GRANTED)
+    assert response.status_code == 400
+    assert "One permission is missing" in response.text
+    assert len(strava.calls) == 1  # the exchange only: nothing else was asked of Strava
+    assert stored_connection(container) is None
+    with container.sessions() as session:
+        assert session.get(Athlete, ATHLETE_ID) is None
+
+
+def test_the_token_responses_scope_is_the_one_stored(
+    client: TestClient, container: Container, strava: responses.RequestsMock
+) -> None:
+    strava.post(f"{STRAVA}/oauth/token", json={**TOKEN_RESPONSE, "scope": "activity:read_all,read"})
+    assert finish(client, begin(client), code="abc").status_code == 200  # a redirect without `scope`
+    connection = stored_connection(container)
+    assert connection is not None
+    assert connection.scopes == "activity:read_all,read"
+
+
 class GrantingGateway:
     """A gateway whose exchange passes on the token response's scope and headers."""
 
@@ -459,6 +486,111 @@ def test_at_our_capacity_a_new_athlete_back_from_strava_is_refused_and_nothing_i
     assert backfills == []
     refused = [r for r in caplog.records if r.getMessage() == "strava.capacity.refused"]
     assert [(r.by, r.connected_athletes, r.athlete_capacity) for r in refused] == [("runsmart", 2, 2)]  # type: ignore[attr-defined]
+
+
+def test_a_grant_refused_for_our_capacity_is_released_at_strava(
+    container: Container,
+    strava: responses.RequestsMock,
+    budget: RedisBudget,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    container.settings.strava_athlete_capacity = 1
+    connected_athletes(container, 1)
+    charged = charges(budget, monkeypatch)
+    token_answer(strava)
+    release = strava.post(f"{STRAVA}/oauth/deauthorize", json={"access_token": "access-new"})
+    client = make_client(container)
+    state = begin(client, returning=True)  # says it is returning, but holds no place
+    with caplog.at_level(logging.INFO, logger="sync.connect"):
+        response = finish(client, state, code="abc", scope=GRANTED)
+    assert response.status_code == 403
+    assert "reached the number of athletes Strava currently lets it connect" in visible_text(response.text)
+    assert stored_connection(container) is None
+    assert len(release.calls) == 1
+    request = release.calls[0].request
+    assert request.headers["Authorization"] == "Bearer access-new"  # the grant just made, no other
+    assert 0 < request.req_kwargs["timeout"] <= 5
+    assert charged == [Priority.WEBHOOK]  # counted like any call (the exchange itself is not gated)
+    assert [r.reason for r in caplog.records if r.getMessage() == "oauth.grant_released"] == [  # type: ignore[attr-defined]
+        "capacity_reached"
+    ]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 503, "body": "<html>maintenance</html>"},
+        {"body": requests.ConnectionError("connection reset")},
+        {"body": requests.ReadTimeout("read timed out")},
+    ],
+)
+def test_a_failed_release_still_shows_the_capacity_page_and_is_logged(
+    container: Container,
+    strava: responses.RequestsMock,
+    caplog: pytest.LogCaptureFixture,
+    failure: dict[str, Any],
+) -> None:
+    container.settings.strava_athlete_capacity = 1
+    connected_athletes(container, 1)
+    token_answer(strava)
+    release = strava.post(f"{STRAVA}/oauth/deauthorize", **failure)
+    client = make_client(container)
+    state = begin(client, returning=True)
+    with caplog.at_level(logging.WARNING, logger="sync.connect"):
+        response = finish(client, state, code="abc", scope=GRANTED)
+    assert len(release.calls) == 1
+    assert response.status_code == 403
+    assert "coach has been told" in response.text
+    assert_plain_page(response.text)
+    assert stored_connection(container) is None
+    failed = [r for r in caplog.records if r.getMessage() == "oauth.grant_release_failed"]
+    assert len(failed) == 1
+    assert "access-new" not in str(failed[0].__dict__)  # the token never reaches a log line
+
+
+def test_a_release_the_budget_refuses_is_not_made_and_the_page_is_the_same(
+    container: Container,
+    strava: responses.RequestsMock,
+    budget: RedisBudget,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    container.settings.strava_athlete_capacity = 1
+    connected_athletes(container, 1)
+
+    def no_room(priority: Priority, *, read: bool = True) -> None:
+        raise StravaRateLimited("read budget exhausted", retry_after_s=60)
+
+    monkeypatch.setattr(budget, "acquire", no_room)
+    token_answer(strava)
+    release = strava.post(f"{STRAVA}/oauth/deauthorize", json={})
+    client = make_client(container)
+    response = finish(client, begin(client, returning=True), code="abc", scope=GRANTED)
+    assert response.status_code == 403
+    assert "coach has been told" in response.text
+    assert len(release.calls) == 0
+
+
+def test_an_athlete_admitted_is_never_deauthorized(
+    client: TestClient, container: Container, strava: responses.RequestsMock
+) -> None:
+    token_answer(strava)
+    release = strava.post(f"{STRAVA}/oauth/deauthorize", json={})
+    assert finish(client, begin(client), code="abc", scope=GRANTED).status_code == 200
+    assert len(release.calls) == 0
+
+
+def charges(budget: RedisBudget, monkeypatch: pytest.MonkeyPatch) -> list[Priority]:
+    """The priorities the budget is asked for, the real budget still deciding."""
+    asked: list[Priority] = []
+    real = budget.acquire
+
+    def acquire(priority: Priority, *, read: bool = True) -> None:
+        asked.append(priority)
+        real(priority, read=read)
+
+    monkeypatch.setattr(budget, "acquire", acquire)
+    return asked
 
 
 def waiting_for_the_capacity_lock(container: Container) -> bool:

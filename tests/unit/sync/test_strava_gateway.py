@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from email.utils import formatdate
 
 import pytest
+import requests
 import responses
 
 from sync.budget import Priority
 from sync.errors import (
+    BODY_KEPT_CHARS,
     StravaAppInactive,
+    StravaAthleteCapacity,
     StravaAuthError,
+    StravaError,
     StravaNotFound,
     StravaRateLimited,
     StravaScopeMissing,
     StravaTransient,
 )
-from sync.strava import StravalibGateway
+from sync.strava import StravalibGateway, classify_fault
 
 HEADERS = {"X-ReadRateLimit-Limit": "100,1000", "X-ReadRateLimit-Usage": "5,50"}
 
@@ -218,3 +223,104 @@ def test_a_daily_429_dated_before_midnight_and_read_after_it_waits_seconds_not_a
         gateway.get_activity("tok", 7)
     assert caught.value.retry_after_s is not None
     assert caught.value.retry_after_s < 60
+
+
+# --- the code exchange, the release of a grant, and what a classified error carries --------------------------
+
+TOKEN_BODY = {
+    "token_type": "Bearer",
+    "access_token": "a1",
+    "refresh_token": "r1",
+    "expires_at": 1999999999,
+    "expires_in": 21600,
+    "athlete": {"id": 42, "firstname": "Ada"},
+}
+
+
+@pytest.mark.parametrize(
+    ("stated", "scope"),
+    [("read,activity:read_all", "read,activity:read_all"), (None, None), (["read"], None)],
+)
+@responses.activate
+def test_the_exchange_passes_on_the_scope_the_token_response_states_and_its_headers(
+    gateway: StravalibGateway, stated: object, scope: str | None
+) -> None:
+    body = TOKEN_BODY if stated is None else {**TOKEN_BODY, "scope": stated}
+    responses.post("http://sim.test/oauth/token", json=body, headers={"X-Athlete-Capacity": "25"})
+    grant = gateway.exchange_grant("code-1")
+    assert grant.scope == scope
+    assert (grant.tokens.access_token, grant.athlete["id"]) == ("a1", 42)
+    assert {k.lower(): v for k, v in grant.headers.items()}["x-athlete-capacity"] == "25"
+    assert gateway.exchange_code("code-1") == (grant.tokens, grant.athlete)  # the older port, same answer
+
+
+@responses.activate
+def test_a_grant_is_released_with_its_own_token_counted_and_with_a_short_timeout() -> None:
+    budget = RecordingBudget()
+    gateway = StravalibGateway(
+        client_id=1, client_secret="s", base_url="http://sim.test", timeout_s=30, budget=budget
+    )
+    call = responses.post("http://sim.test/oauth/deauthorize", json={"access_token": "a1"}, headers=HEADERS)
+    gateway.deauthorize("a1")
+    request = call.calls[0].request
+    assert request.headers["Authorization"] == "Bearer a1"
+    assert "access_token=a1" in str(request.body)
+    assert request.req_kwargs["timeout"] <= 5  # not the 30 s a worker's read may take
+    assert budget.acquired == [Priority.WEBHOOK]
+    assert budget.observed == ["5,50"]
+
+
+@responses.activate
+def test_a_failed_release_is_classified(gateway: StravalibGateway) -> None:
+    responses.post("http://sim.test/oauth/deauthorize", status=503, body="<html>maintenance</html>")
+    with pytest.raises(StravaTransient) as failed:
+        gateway.deauthorize("a1")
+    assert failed.value.status == 503
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html><body><h1>Error 403: Limit of connected athletes exceeded</h1></body></html>",
+        "Limit of connected athletes exceeded",
+        '{"message": "Limit of connected athletes exceeded", "errors": []}',
+    ],
+)
+@responses.activate
+def test_a_capacity_refusal_is_recognised_in_any_body_shape(gateway: StravalibGateway, body: str) -> None:
+    responses.post("http://sim.test/oauth/token", status=403, body=body)
+    with pytest.raises(StravaAthleteCapacity) as refused:
+        gateway.exchange_grant("code-1")
+    assert (refused.value.status, refused.value.body) == (403, body)
+
+
+@responses.activate
+def test_a_classified_error_carries_strava_s_status_and_body_but_its_text_does_not(
+    gateway: StravalibGateway,
+) -> None:
+    body = {
+        "message": "Bad Request",
+        "errors": [{"resource": "AuthorizationCode", "field": "code", "code": "invalid"}],
+    }
+    responses.post("http://sim.test/oauth/token", status=400, json=body)
+    with pytest.raises(StravaError) as refused:
+        gateway.exchange_grant("code-1")
+    assert refused.value.status == 400
+    assert json.loads(refused.value.body) == body
+    assert "AuthorizationCode" not in str(refused.value)
+    assert refused.value.__suppress_context__  # raised `from None`: callers need not dig for the answer
+
+
+@responses.activate
+def test_a_long_error_body_is_kept_only_in_part(gateway: StravalibGateway) -> None:
+    responses.get("http://sim.test/api/v3/activities/7", status=502, body="x" * 100_000)
+    with pytest.raises(StravaTransient) as failed:
+        gateway.get_activity("tok", 7)
+    assert failed.value.status == 502
+    assert len(failed.value.body) == BODY_KEPT_CHARS
+
+
+def test_an_error_without_an_answer_has_no_status() -> None:
+    fault = classify_fault(requests.ConnectTimeout("timed out"))
+    assert isinstance(fault, StravaTransient)
+    assert (fault.status, fault.body) == (None, "")
