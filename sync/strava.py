@@ -16,9 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-import redis
 import requests
-from prometheus_client import Gauge
 
 from sync.budget import DAY_S, QUARTER_S, Budget, Priority, response_time
 from sync.errors import (
@@ -46,24 +44,6 @@ os.environ.setdefault("SILENCE_TOKEN_WARNINGS", "true")
 
 STRAVA_ORIGIN = "https://www.strava.com"
 log = logging.getLogger(__name__)
-
-# 1 while Strava work is paused because Strava refused the application's credentials, 0 otherwise. Read from
-# the budget's shared pause flag (Redis) at scrape time when the process has a budget; without one, it is this
-# process's own last sighting.
-APP_FAULT_GAUGE = Gauge(
-    "runsmart_strava_app_credentials_rejected",
-    "1 while Strava refuses the application's client credentials (operator action needed)",
-)
-
-
-def _app_fault_reader(budget: Budget) -> Callable[[], float]:
-    def read() -> float:
-        try:
-            return 1.0 if budget.app_fault() is not None else 0.0
-        except redis.RedisError:
-            return float("nan")  # unknown: a scrape must not fail because Redis is down
-
-    return read
 
 
 @dataclass(frozen=True)
@@ -276,9 +256,6 @@ class StravalibGateway:
         self._timeout_s = timeout_s
         self._session = StravaHttpSession(base_url, timeout_s)
         self._budget = budget
-        if budget is not None:
-            # Scraped from the shared flag, so the API process's /metrics shows a pause any worker started.
-            APP_FAULT_GAUGE.set_function(_app_fault_reader(budget))
 
     def _observe(self, headers: Mapping[str, str], method: str) -> None:
         if self._budget is not None:
@@ -294,18 +271,17 @@ class StravalibGateway:
         sees an error that parks like a rate-limit wait)."""
         from sync.budget import APP_FAULT_COOL_OFF_S
 
+        # The operator's alert reads the shared pause flag (runsmart_strava_app_fault, docs/operations.md).
         log.error(
             "sync.strava.app_credentials_rejected",
             extra={"reason": str(error), "paused_s": APP_FAULT_COOL_OFF_S},
         )
-        APP_FAULT_GAUGE.set(1)
         if self._budget is not None:
             self._budget.pause_for_app_fault(str(error), APP_FAULT_COOL_OFF_S)
         error.retry_after_s = APP_FAULT_COOL_OFF_S
         return error
 
     def _app_credentials_work(self) -> None:
-        APP_FAULT_GAUGE.set(0)
         if self._budget is not None and self._budget.clear_app_fault():
             log.warning("sync.strava.app_credentials_accepted_again")
 
