@@ -193,3 +193,17 @@ class NotificationOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PlanPageLink(Base):
+    """The athlete's secret link to their read-only plan page: only the SHA-256 of the URL's token is stored
+    (as for the calendar feed, notify/ical.py), so the database never holds a usable link. One per athlete;
+    rotating replaces the digest, revoking deletes the row."""
+
+    __tablename__ = "plan_page_links"
+
+    athlete_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -17,7 +17,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from store import repository
+from store import plan_page_repository, repository
 from store.db import UnitOfWork
 from store.models import ConnectionStatus, EventStatus, StravaEvent
 from sync.budget import Priority
@@ -351,6 +351,7 @@ class EventProcessor:
         now = self._now()
         counts = purge_athlete(session, athlete_id, now=now, keep_event_id=event.id)
         repository.close_ical_feed(session, athlete_id)
+        plan_page_repository.delete_link(session, athlete_id)  # a reconnect must not revive the old link
         connection = repository.get_connection(session, athlete_id, lock=True)
         assert connection is not None  # locked athlete row: the connection cannot vanish
         session.refresh(connection)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 
 import psycopg
@@ -29,11 +32,39 @@ def main() -> int:
             "  start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''\n"
             "  or point RUNSMART_TEST_REDIS at another server."
         )
+    for binary, package, needed_by in TOOLS:
+        if ensure_tool(binary, package) is None:
+            message = f"{binary} is missing ({needed_by}): apt-get install -y {package}"
+            if os.environ.get("CI"):
+                problems.append(message)  # in CI a skipped check would hide a missing install step
+            else:
+                print(message + "; those tests are skipped")
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
         print(f"services ok: PostgreSQL {dsn}, Redis {REDIS_URL}")
     return 1 if problems else 0
+
+
+# Debian tools some tests drive, installed here (as root) when missing, so no test downloads anything itself.
+TOOLS = [
+    ("chromium", "chromium", "the plan page's browser test"),
+    ("promtool", "prometheus", "the alert rules' checks"),
+]
+
+
+def ensure_tool(binary: str, package: str) -> str | None:
+    """The tool's path, installing its Debian package first when it is missing and we are root; None when it
+    cannot be had."""
+    found = shutil.which(binary)
+    if found or os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return found
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package]
+    if subprocess.run(install, env=env, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
+        subprocess.run(install, env=env, check=False)
+    return shutil.which(binary)
 
 
 if __name__ == "__main__":

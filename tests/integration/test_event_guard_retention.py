@@ -20,7 +20,7 @@ from runsmart.bootstrap import Container
 from store import repository
 from store.db import UnitOfWork
 from store.models import Activity, ActivityTombstone, StravaConnection, StravaEvent
-from store.plan_models import PlanChange, PlanVersion
+from store.plan_models import PlanChange, PlanPageLink, PlanVersion
 from sync.events import EventProcessor, Processed, RetryPolicy
 from sync.reconcile import athletes_due
 from tests.integration.conftest import (
@@ -328,6 +328,12 @@ def test_a_deauthorization_leaves_no_text_derived_from_strava_and_closes_the_fee
     assert container.events.process(store_event(container, event_body(RUN_ID))).outcome == "synced"
     feed = issue_feed(api)
     assert api.get(f"/ical/{feed}").status_code == 200
+    page = api.post(
+        f"/api/v1/athletes/{ATHLETE_ID}/plan-page-link",
+        headers={"Authorization": "Bearer app-key-0123456789abcdef"},
+    ).json()["url"]
+    page_path = "/p/" + str(page).rsplit("/p/", 1)[1]
+    assert api.get(page_path).status_code == 200
     needles = (str(RUN_ID), RUN_NAME)
     before = table_rows_as_text(clean_db)
     # Not vacuous: the run, its match notification and the plan's changes are there to be purged.
@@ -353,6 +359,10 @@ def test_a_deauthorization_leaves_no_text_derived_from_strava_and_closes_the_fee
     # The feed's URL is dead, and a URL issued after the disconnect says so.
     assert api.get(f"/ical/{feed}").status_code == 404
     assert api.get(f"/ical/{issue_feed(api)}").status_code == 410
+    # The plan page's link is forgotten too, so a later reconnect does not revive it.
+    with container.sessions() as session:
+        assert session.scalars(select(PlanPageLink)).all() == []
+    assert api.get(page_path).status_code == 404
 
 
 # --- retention ----------------------------------------------------------------------------------------

@@ -1,0 +1,244 @@
+"""The athlete's read-only plan page at a secret link: `GET /p/{token}` (HTML) and `GET /p/{token}/calendar.ics`.
+
+The link follows the calendar feed's model (notify/ical.py): a random `secrets.token_urlsafe(32)`, of which only
+the SHA-256 is stored (`plan_page_links`), shown once when issued, replaced by rotating, deleted by revoking,
+through the internal API (`POST`/`DELETE /api/v1/athletes/{id}/plan-page-link`, API key). The page is built from
+the plan API's own read model (webhooks/plan_page_view.py), rendered by Jinja2 with autoescaping, carries no
+script and loads nothing. An unknown, revoked or malformed token, and the link of an athlete who disconnected
+Strava, all get the same plain 404. The token is never logged here; the access log's redaction covers `/p/…`
+(runsmart/logs.py).
+"""
+
+# No `from __future__ import annotations`: FastAPI resolves the closures' Annotated dependencies at runtime.
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from notify import ical
+from plans import service, views
+from runsmart.bootstrap import Container
+from store import plan_page_repository, plan_repository, repository
+from store.db import UnitOfWork
+from webhooks import plan_page_view
+from webhooks.plan_schemas import ErrorOut
+from webhooks.schemas import StravaId
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+LINK_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "missing or wrong API key"},
+    404: {"model": ErrorOut, "description": "unknown athlete"},
+}
+MAX_TOKEN_LENGTH = 128  # token_urlsafe(32) is 43 characters; anything far longer is not ours
+
+
+class PlanPageLinkOut(BaseModel):
+    url: str | None  # None: a link exists; it is shown only when issued (pass rotate=true for a new one)
+    created: bool
+
+
+class PlanPageLinkRevoked(BaseModel):
+    revoked: bool  # false: there was no link to revoke
+
+
+# --- the link -------------------------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_link(session: Session, athlete_id: int, now: datetime, *, rotate: bool = False) -> str | None:
+    """A new page token for the athlete (None when one exists and `rotate` is false: it cannot be shown
+    again, only replaced). Raises LookupError for an unknown athlete. The caller commits."""
+    if repository.lock_athlete(session, athlete_id) is None:
+        raise LookupError(f"athlete {athlete_id} not found")
+    if plan_page_repository.link_exists(session, athlete_id) and not rotate:
+        return None
+    token = secrets.token_urlsafe(32)
+    plan_page_repository.save_link(session, athlete_id, token_digest(token), now)
+    return token
+
+
+def revoke_link(session: Session, athlete_id: int) -> bool:
+    """Whether a link was revoked. Raises LookupError for an unknown athlete. The caller commits."""
+    if repository.lock_athlete(session, athlete_id) is None:
+        raise LookupError(f"athlete {athlete_id} not found")
+    return plan_page_repository.delete_link(session, athlete_id)
+
+
+def athlete_for_token(session: Session, token: str) -> int | None:
+    """The athlete whose page this token opens; None for an unknown, revoked or malformed token and for an
+    athlete who disconnected Strava (the plan it would show is adapted to runs we no longer hold)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    athlete_id = plan_page_repository.athlete_for_digest(session, token_digest(token))
+    if athlete_id is None or ical.feed_closed(session, athlete_id):
+        return None
+    return athlete_id
+
+
+def page_url(public_base_url: str, token: str) -> str:
+    return f"{public_base_url.rstrip('/')}/p/{token}"
+
+
+# --- rendering ------------------------------------------------------------------------------------------
+
+
+@cache
+def stylesheet() -> str:
+    return (resources.files("webhooks") / "templates" / "plan_page.css").read_text(encoding="utf-8")
+
+
+@cache
+def environment() -> "Environment":
+    # Imported on first use: the API process loads Jinja2 only once a plan page is asked for.
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    return Environment(
+        loader=PackageLoader("webhooks", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def content_security_policy() -> str:
+    # No script, nothing loaded; the one inline <style> is allowed by its hash, not by 'unsafe-inline'.
+    digest = base64.b64encode(hashlib.sha256(stylesheet().encode()).digest()).decode()
+    return (
+        f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+
+
+def page_headers() -> dict[str, str]:
+    return {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Robots-Tag": "noindex, nofollow",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": content_security_policy(),
+    }
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(css=stylesheet(), **context)
+
+
+def html_page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(render(template, **context), status_code=status, headers=page_headers())
+
+
+def not_found() -> HTMLResponse:
+    return html_page("plan_page_not_found.html", status=404)
+
+
+# --- routes ---------------------------------------------------------------------------------------------
+
+
+def make_router(
+    get_container: Callable[[], Container], now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> APIRouter:
+    router = APIRouter()
+    _page_routes(router, get_container, now)
+    _link_routes(router, get_container, now)
+    return router
+
+
+def _page_routes(
+    router: APIRouter, get_container: Callable[[], Container], now: Callable[[], datetime]
+) -> None:
+    @router.get("/p/{token}", include_in_schema=False)
+    def plan_page(token: str) -> HTMLResponse:
+        with get_container().sessions() as session:
+            athlete_id = athlete_for_token(session, token)
+            if athlete_id is None:
+                return not_found()
+            loaded = service.load(session, athlete_id, now=now())
+            if loaded is None:
+                return html_page("plan_page_no_plan.html")
+            page = plan_page_view.page(views.plan_detail(session, loaded), loaded.activities)
+        return html_page("plan_page.html", page=page, calendar_path=f"{token}/calendar.ics")
+
+    @router.get("/p/{token}/calendar.ics", include_in_schema=False)
+    def calendar(token: str) -> Response:
+        # The page's own calendar link: the same feed as /ical/{token}.ics, opened by the page's secret.
+        with get_container().sessions() as session:
+            athlete_id = athlete_for_token(session, token)
+            found = plan_repository.active_plan_and_version(session, athlete_id) if athlete_id else None
+            if found is None:
+                return not_found()
+            row, version = found
+        updated = version.created_at
+        updated = (updated if updated.tzinfo else updated.replace(tzinfo=UTC)).astimezone(UTC)
+        body = ical.render(version.plan, plan_id=row.id, version=version.version, updated=updated)
+        headers = {"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
+        return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
+
+
+def _link_routes(
+    router: APIRouter, get_container: Callable[[], Container], now: Callable[[], datetime]
+) -> None:
+    bearer = HTTPBearer(auto_error=False, description="a key from RUNSMART_API_KEYS")
+
+    def authorized(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
+        given = (credentials.credentials if credentials else "").encode()
+        ok = False
+        for key in get_container().settings.api_key_list():  # every key, each in constant time
+            ok |= hmac.compare_digest(given, key.encode())
+        if not (credentials and ok):
+            raise HTTPException(401, "missing or wrong API key", headers={"WWW-Authenticate": "Bearer"})
+
+    path = "/api/v1/athletes/{athlete_id}/plan-page-link"
+
+    @router.post(
+        path,
+        response_model=PlanPageLinkOut,
+        tags=["plans"],
+        responses=LINK_ERRORS,
+        summary="Issue the athlete's plan page link (shown once; rotate=true replaces it)",
+        dependencies=[Depends(authorized)],
+    )
+    def issue(athlete_id: StravaId, rotate: bool = False) -> PlanPageLinkOut:
+        c = get_container()
+        with UnitOfWork(c.sessions) as uow:
+            try:
+                token = issue_link(uow.session, athlete_id, now(), rotate=rotate)
+            except LookupError as error:
+                raise HTTPException(404, str(error)) from None
+            uow.commit()
+        url = page_url(c.settings.public_base_url, token) if token else None
+        return PlanPageLinkOut(url=url, created=token is not None)
+
+    @router.delete(
+        path,
+        response_model=PlanPageLinkRevoked,
+        tags=["plans"],
+        responses=LINK_ERRORS,
+        summary="Revoke the athlete's plan page link (the page answers 404 from now on)",
+        dependencies=[Depends(authorized)],
+    )
+    def revoke(athlete_id: StravaId) -> PlanPageLinkRevoked:
+        with UnitOfWork(get_container().sessions) as uow:
+            try:
+                revoked = revoke_link(uow.session, athlete_id)
+            except LookupError as error:
+                raise HTTPException(404, str(error)) from None
+            uow.commit()
+        return PlanPageLinkRevoked(revoked=revoked)
