@@ -61,8 +61,13 @@ class Athlete:
 
     ``run_days`` are weekday numbers (0 = Monday); when empty the generator spreads ``runs_per_week`` around
     ``long_run_day``. ``long_run_km`` is the longest run of the last 30 days; when unknown the generator
-    estimates it as 25 % of ``weekly_km`` (the low end of science.md §1.5's 25–30 %).
-    Either ``vdot`` or ``recent_race`` must be given.
+    estimates it as 25 % of ``weekly_km`` (the low end of docs/science.md#long-run's 25–30 %).
+    Either ``vdot`` or ``recent_race`` must be given (the fitness before any break).
+
+    ``break_days``: days without running that end at the plan's start (0 = none); ``cross_training``: whether
+    the athlete cross-trained during them. Both lower the working VDOT (docs/science.md#time-off) and shape the
+    return (docs/science.md#return-after-break); ``weekly_km`` is then the volume before the break, and 0 means a
+    return from zero.
     """
 
     weekly_km: float
@@ -73,15 +78,40 @@ class Athlete:
     recent_race: RaceResult | None = None
     max_hr: float | None = None
     long_run_km: float | None = None
+    break_days: int = 0
+    cross_training: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Goal:
-    """A race on ``date`` (``distance_m`` required), or a recovery / maintenance block ending on ``date``."""
+    """A race on ``date`` (``distance_m`` required), or a recovery / maintenance block ending on ``date``.
+
+    ``time_s``: an optional goal time for the race. It is checked against the prediction from current fitness
+    (docs/science.md#goal-times) and never sets training paces.
+    """
 
     kind: GoalKind
     date: date
     distance_m: float | None = None
+    time_s: float | None = None
+
+
+class GoalVerdict(StrEnum):
+    """How a goal time compares with the prediction from current fitness (docs/science.md#goal-times)."""
+
+    NONE = ""  # no goal time given
+    REALISTIC = "realistic"
+    AMBITIOUS = "ambitious"
+    OUT_OF_REACH = "out_of_reach"
+
+
+@dataclass(frozen=True, slots=True)
+class RunWalk:
+    """Run/walk steps for a return after a long break: ``count`` × (``run_s`` running + ``walk_s`` walking)."""
+
+    count: int
+    run_s: float
+    walk_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +140,7 @@ class Workout:
     cooldown_m: float = 0.0
     strides: int = 0
     note: str = ""
+    run_walk: RunWalk | None = None  # set on easy runs of a return after a long break
 
     @property
     def is_quality(self) -> bool:
@@ -167,7 +198,9 @@ class Plan:
 
     ``athlete``, ``goal`` and ``start`` are kept so the baseline can be regenerated deterministically: adaptation
     is always re-derived from that baseline (see planner/adapt.py). ``vdot`` is the current working VDOT
-    (lowered after a break), ``base_vdot`` the one the plan was generated with.
+    (lowered after a break), ``base_vdot`` the one the plan was generated with (already lowered for a break
+    given as ``athlete.break_days``). ``predicted_time_s`` is the race time current fitness predicts and
+    ``goal_verdict`` how the goal time compares with it (docs/science.md#goal-times).
     """
 
     athlete: Athlete
@@ -182,6 +215,8 @@ class Plan:
     changes: tuple[Change, ...] = ()
     suppressed: frozenset[str] = field(default_factory=frozenset)
     as_of: date | None = None
+    predicted_time_s: float | None = None
+    goal_verdict: GoalVerdict = GoalVerdict.NONE
 
     def workouts(self) -> tuple[Workout, ...]:
         return tuple(w for week in self.weeks for w in week.workouts)

@@ -14,17 +14,19 @@ from planner.plan import (
     Change,
     Goal,
     GoalKind,
+    GoalVerdict,
     Phase,
     Plan,
     RaceResult,
     RepSet,
+    RunWalk,
     Week,
     Workout,
     WorkoutDiff,
     WorkoutType,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: goal time and verdict, break length, run/walk steps (all optional when read)
 JSON = dict[str, Any]
 
 
@@ -69,6 +71,11 @@ def workout_to_dict(w: Workout) -> JSON:
         "cooldown_m": w.cooldown_m,
         "strides": w.strides,
         "note": w.note,
+        "run_walk": (
+            {"count": w.run_walk.count, "run_s": w.run_walk.run_s, "walk_s": w.run_walk.walk_s}
+            if w.run_walk
+            else None
+        ),
     }
 
 
@@ -85,7 +92,14 @@ def workout_from_dict(d: JSON) -> Workout:
         cooldown_m=float(d.get("cooldown_m", 0.0)),
         strides=int(d.get("strides", 0)),
         note=str(d.get("note", "")),
+        run_walk=_run_walk(d.get("run_walk")),
     )
+
+
+def _run_walk(d: JSON | None) -> RunWalk | None:
+    if not d:
+        return None
+    return RunWalk(count=int(d["count"]), run_s=float(d["run_s"]), walk_s=float(d["walk_s"]))
 
 
 def change_to_dict(c: Change) -> JSON:
@@ -127,6 +141,8 @@ def athlete_to_dict(a: Athlete) -> JSON:
         ),
         "max_hr": a.max_hr,
         "long_run_km": a.long_run_km,
+        "break_days": a.break_days,
+        "cross_training": a.cross_training,
     }
 
 
@@ -141,11 +157,13 @@ def athlete_from_dict(d: JSON) -> Athlete:
         recent_race=RaceResult(float(race["distance_m"]), float(race["time_s"])) if race else None,
         max_hr=None if d.get("max_hr") is None else float(d["max_hr"]),
         long_run_km=None if d.get("long_run_km") is None else float(d["long_run_km"]),
+        break_days=int(d.get("break_days", 0)),
+        cross_training=bool(d.get("cross_training", False)),
     )
 
 
 def goal_to_dict(g: Goal) -> JSON:
-    return {"kind": g.kind.value, "date": g.date.isoformat(), "distance_m": g.distance_m}
+    return {"kind": g.kind.value, "date": g.date.isoformat(), "distance_m": g.distance_m, "time_s": g.time_s}
 
 
 def goal_from_dict(d: JSON) -> Goal:
@@ -154,6 +172,7 @@ def goal_from_dict(d: JSON) -> Goal:
         kind=GoalKind(d["kind"]),
         date=date.fromisoformat(d["date"]),
         distance_m=None if dist is None else float(dist),
+        time_s=None if d.get("time_s") is None else float(d["time_s"]),
     )
 
 
@@ -190,6 +209,8 @@ def plan_to_dict(p: Plan) -> JSON:
         "changes": [change_to_dict(c) for c in p.changes],
         "suppressed": sorted(p.suppressed),
         "as_of": p.as_of.isoformat() if p.as_of else None,
+        "predicted_time_s": p.predicted_time_s,
+        "goal_verdict": p.goal_verdict.value,
     }
 
 
@@ -209,4 +230,6 @@ def plan_from_dict(d: JSON) -> Plan:
         changes=tuple(change_from_dict(c) for c in d.get("changes", ())),
         suppressed=frozenset(str(x) for x in d.get("suppressed", ())),
         as_of=_d(d.get("as_of")),
+        predicted_time_s=None if d.get("predicted_time_s") is None else float(d["predicted_time_s"]),
+        goal_verdict=GoalVerdict(d.get("goal_verdict", "")),
     )

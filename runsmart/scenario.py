@@ -27,6 +27,7 @@ from planner import (
     plan_report,
     training_paces,
 )
+from planner.inputs import check_inputs
 from planner.paces import Paces
 from planner.plan import WEEKDAYS
 from planner.synthetic import activity_from_strava, strava_run
@@ -48,15 +49,26 @@ class Scenario:
 
 
 def _weekday(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ScenarioError(f"unknown weekday {value!r}; use mon..sun or 0..6")
     if isinstance(value, int):
-        return value % 7
+        if not 0 <= value <= 6:
+            raise ScenarioError(f"unknown weekday {value!r}; use mon..sun or 0..6 (0 = Monday)")
+        return value
     key = str(value).strip().lower()[:3]
     if key not in WEEKDAYS:
         raise ScenarioError(f"unknown weekday {value!r}; use mon..sun")
     return WEEKDAYS.index(key)
 
 
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{what} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
 def athlete_from_json(d: dict[str, Any]) -> Athlete:
+    d = _object(d, "athlete")
     race = d.get("recent_race")
     if race is None and d.get("vdot") is None:
         raise ScenarioError("athlete needs recent_race {distance_m, time_s} or vdot")
@@ -69,30 +81,77 @@ def athlete_from_json(d: dict[str, Any]) -> Athlete:
         recent_race=RaceResult(float(race["distance_m"]), float(race["time_s"])) if race else None,
         max_hr=None if d.get("max_hr") is None else float(d["max_hr"]),
         long_run_km=None if d.get("long_run_km") is None else float(d["long_run_km"]),
+        break_days=_whole(d.get("break_days", d.get("days_off", 0)), "break_days"),
+        cross_training=bool(d.get("cross_training", False)),
     )
 
 
+def _whole(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value % 1:
+        raise ScenarioError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
+
+
 def goal_from_json(d: dict[str, Any]) -> Goal:
-    dist = d.get("distance_m")
-    return Goal(GoalKind(d["kind"]), date.fromisoformat(d["date"]), None if dist is None else float(dist))
+    d = _object(d, "goal")
+    dist, goal_time = d.get("distance_m"), d.get("time_s")
+    return Goal(
+        GoalKind(d.get("kind", "race")),
+        date.fromisoformat(d["date"]),
+        None if dist is None else float(dist),
+        None if goal_time is None else float(goal_time),
+    )
 
 
-def parse_scenario(raw: dict[str, Any], name: str = "scenario") -> Scenario:
+def parse_scenario(raw: Any, name: str = "scenario") -> Scenario:
+    """A valid scenario, or ScenarioError with one line saying what is wrong (never another exception)."""
     try:
-        return Scenario(
+        raw = _object(raw, "a scenario")
+        sc = Scenario(
             name=str(raw.get("name", name)),
             athlete=athlete_from_json(raw["athlete"]),
             goal=goal_from_json(raw["goal"]),
             start=date.fromisoformat(raw["start"]),
             as_of=date.fromisoformat(raw["as_of"]),
-            activities=tuple(normalize_activity(a) for a in raw.get("activities", ())),
+            activities=tuple(normalize_activity(a) for a in _list(raw.get("activities", []))),
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ScenarioError(f"invalid scenario: {exc}") from exc
+        check_inputs(sc.athlete, sc.goal, sc.start)  # docs/science.md#plausible-inputs
+    except KeyError as exc:
+        raise ScenarioError(f"invalid scenario: missing field {exc}") from exc
+    except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise ScenarioError(f"invalid scenario: {_one_line(exc)}") from exc
+    return sc
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ScenarioError(f"activities must be a JSON list, got {type(value).__name__}")
+    return value
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def load_scenario(path: Path) -> Scenario:
-    return parse_scenario(json.loads(path.read_text()), name=path.stem)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"invalid scenario: {path.name} is not UTF-8 text (JSON expected)") from exc
+    if not text.strip():
+        raise ScenarioError(f"invalid scenario: {path.name} is empty (JSON expected)")
+    try:
+        raw = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as exc:
+        raise ScenarioError(f"invalid scenario: {path.name} is not valid JSON ({_one_line(exc)})") from exc
+    return parse_scenario(raw, name=path.stem)
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def replay(sc: Scenario) -> dict[str, Any]:
@@ -101,14 +160,22 @@ def replay(sc: Scenario) -> dict[str, Any]:
     Stepping matters because adaptation never rewrites the past: each week's workouts are what the plan said
     when that week began, so compliance is measured against what the athlete was actually asked to run.
     """
-    plan = generate_plan(sc.athlete, sc.goal, sc.start)
+    try:
+        plan = generate_plan(sc.athlete, sc.goal, sc.start)
+    except ValueError as exc:  # implausible input the parser let through: still one line, never a traceback
+        raise ScenarioError(f"invalid scenario: {_one_line(exc)}") from exc
     for week in plan.weeks:
         if week.start >= sc.as_of:
             break
         plan = adapt(plan, sc.activities, week.start).plan
     plan = adapt(plan, sc.activities, sc.as_of).plan
     report = plan_report(plan, sc.activities, sc.as_of)
-    return {"scenario": sc.name, "as_of": sc.as_of.isoformat(), **report}
+    goal = {
+        "predicted_time_s": None if plan.predicted_time_s is None else round(plan.predicted_time_s),
+        "time_s": sc.goal.time_s,
+        "verdict": plan.goal_verdict.value or None,
+    }
+    return {"scenario": sc.name, "as_of": sc.as_of.isoformat(), "goal": goal, **report}
 
 
 # --- rendering -------------------------------------------------------------------------------------------
@@ -306,7 +373,7 @@ def example_scenarios() -> dict[str, dict[str, Any]]:
         ),
         (
             "missed_week",
-            "Week 5 (30 Mar) only the Tuesday and Friday runs: next week steps back instead of rising (volume_rebuild).",
+            "Week 5 (30 Mar) only the Tuesday and Friday runs: next week steps back instead of cramming (volume_rebuild).",
             "2026-04-13",
             skip_most,
             None,
@@ -348,7 +415,7 @@ def example_scenarios() -> dict[str, dict[str, Any]]:
         ),
         (
             "retyped_ride",
-            "Week 4 (23 Mar) long run saved as a Ride: it does not count, the long run is missed, next week holds.",
+            "Week 4 (23 Mar) long run saved as a Ride: it does not count, the long run is missed, next week is lowered.",
             "2026-04-01",
             ride,
             None,

@@ -2,32 +2,74 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 import planner
+from planner import inputs as bounds
 from webhooks.schemas import StravaId
 
+# Plausibility bounds are the planner's (docs/science.md#plausible-inputs); NaN and ±Infinity are refused.
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+Weekday = Annotated[int, Field(ge=0, le=6)]
+PlanDate = Annotated[date, Field(ge=bounds.EARLIEST, le=bounds.LATEST)]
 
-class RaceResultIn(BaseModel):
-    distance_m: float = Field(gt=0)
-    time_s: float = Field(gt=0)
+
+def _named_non_finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # "nan", "inf": still refused as not finite, and the 422 body stays valid JSON
+    if isinstance(value, list):
+        return [_named_non_finite(v) for v in value]
+    return value
 
 
-class AthleteProfile(BaseModel):
+class _Strict(BaseModel):
+    """Refuses unknown fields and NaN/±Infinity with a 422 (the default error body echoes the input, and a NaN
+    there cannot be written as JSON: the client got a 500)."""
+
+    model_config = STRICT
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_non_finite(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: _named_non_finite(v) for k, v in data.items()}
+        return data
+
+
+class RaceResultIn(_Strict):
+    model_config = STRICT
+    distance_m: float = Field(ge=bounds.DISTANCE_MIN_M, le=bounds.DISTANCE_MAX_M)
+    time_s: float = Field(gt=0, le=7 * 24 * 3600)
+
+
+class AthleteProfile(_Strict):
     """What the planner needs to know about the runner (planner.Athlete); give `vdot` or `recent_race`."""
 
-    model_config = ConfigDict(extra="forbid")
-    weekly_km: float = Field(ge=0, le=300)
-    runs_per_week: int = Field(ge=1, le=14)
+    model_config = STRICT
+    weekly_km: float = Field(
+        ge=0, le=bounds.WEEKLY_KM_MAX, description="before the break, if any; 0 = a return from zero"
+    )
+    runs_per_week: int = Field(ge=1, le=bounds.RUNS_PER_WEEK_MAX)
     long_run_day: int = Field(6, ge=0, le=6, description="0 = Monday")
-    run_days: list[int] = Field(default_factory=list, description="weekday numbers, 0 = Monday")
-    vdot: float | None = Field(None, ge=20, le=90)
+    run_days: list[Weekday] = Field(
+        default_factory=list, max_length=7, description="weekday numbers, 0 = Monday"
+    )
+    vdot: float | None = Field(None, ge=bounds.VDOT_MIN, le=bounds.VDOT_MAX)
     recent_race: RaceResultIn | None = None
     max_hr: float | None = Field(None, ge=100, le=250)
-    long_run_km: float | None = Field(None, ge=0, le=60)
+    long_run_km: float | None = Field(None, ge=0, le=bounds.LONG_RUN_KM_MAX)
+    break_days: int = Field(
+        0,
+        ge=0,
+        le=bounds.BREAK_DAYS_MAX,
+        validation_alias=AliasChoices("break_days", "days_off"),
+        description="days without running that end at the start (also accepted as days_off)",
+    )
+    cross_training: bool = Field(False, description="whether the athlete cross-trained during the break")
 
     def to_planner(self) -> planner.Athlete:
         return planner.Athlete(
@@ -43,38 +85,56 @@ class AthleteProfile(BaseModel):
             ),
             max_hr=self.max_hr,
             long_run_km=self.long_run_km,
+            break_days=self.break_days,
+            cross_training=self.cross_training,
         )
 
 
-class GoalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class GoalIn(_Strict):
+    model_config = STRICT
     kind: Literal["race", "recovery", "maintenance"] = "race"
     date: date
-    distance_m: float | None = Field(None, gt=0, le=100_000)
+    distance_m: float | None = Field(None, ge=bounds.DISTANCE_MIN_M, le=bounds.DISTANCE_MAX_M)
+    time_s: float | None = Field(
+        None, gt=0, le=7 * 24 * 3600, description="optional goal time; checked against current fitness"
+    )
 
     def to_planner(self) -> planner.Goal:
-        return planner.Goal(planner.GoalKind(self.kind), self.date, self.distance_m)
+        return planner.Goal(planner.GoalKind(self.kind), self.date, self.distance_m, self.time_s)
 
 
-class PlanFromGoal(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+TIMEZONE_MAX = 64  # the longest IANA names are about 30 characters; plans.timezone is VARCHAR(64)
+
+
+class PlanFromGoal(_Strict):
+    model_config = STRICT
     athlete: AthleteProfile
     goal: GoalIn
     start: date | None = Field(
         None, description="first day of the plan; default: today in the athlete's timezone"
     )
-    timezone: str | None = Field(None, description="IANA name; default: the athlete's, else UTC")
+    timezone: str | None = Field(
+        None, max_length=TIMEZONE_MAX, description="IANA name; default: the athlete's, else UTC"
+    )
 
 
-class PlanUpload(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanUpload(_Strict):
+    model_config = STRICT
     plan: dict[str, Any] = Field(description="a plan as planner.plan_to_dict writes it")
-    timezone: str | None = None
+    timezone: str | None = Field(None, max_length=TIMEZONE_MAX)
+
+    @field_validator("plan")
+    @classmethod
+    def _bounded(cls, plan: dict[str, Any]) -> dict[str, Any]:
+        weeks = plan.get("weeks")
+        if isinstance(weeks, list) and len(weeks) > bounds.MAX_PLAN_WEEKS:
+            raise ValueError(f"a plan has at most {bounds.MAX_PLAN_WEEKS} weeks, this one {len(weeks)}")
+        return plan
 
 
 class MoveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    date: date
+    date: PlanDate
 
 
 class PairIn(BaseModel):
@@ -84,7 +144,7 @@ class PairIn(BaseModel):
 
 class PauseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    until: date
+    until: PlanDate
     reason: Literal["sick", "injured", "vacation", "other"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as json_module
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -214,6 +215,82 @@ def test_pause_and_resume(client: TestClient, container: Container) -> None:
     assert plan(client)["paused_until"] is None
 
 
+def test_goal_time_break_and_a_return_from_zero(client: TestClient, container: Container) -> None:
+    connect_athlete(container)
+    body = goal_body(distance_m=42195, weeks=20)
+    body["athlete"]["vdot"] = 40
+    body["goal"]["time_s"] = 7200  # a 2:00 marathon for a VDOT-40 runner: said, with the predicted time
+    response = client.put(f"{BASE}/plan", json=body, headers=AUTH)
+    assert response.status_code == 200, response.text
+    warnings = plan(client)["warnings"]
+    assert any(
+        w.startswith("Goal 2:00:00 for 42.195 km: out of reach") and "predicts 3:" in w for w in warnings
+    )
+
+    back = goal_body(weeks=6)
+    back["athlete"].update(weekly_km=0, long_run_km=None, break_days=120)
+    back["goal"] = {"kind": "recovery", "date": back["goal"]["date"]}
+    response = client.put(f"{BASE}/plan", json=back, headers=AUTH)
+    assert response.status_code == 200, response.text
+    detail = plan(client)
+    assert detail["vdot"] < 45  # time-off VDOT (docs/science.md#time-off)
+
+
+BAD_GOALS: list[tuple[str, Any]] = [
+    ("athlete.weekly_km", 400),
+    ("athlete.weekly_km", 2),
+    ("athlete.runs_per_week", 0),
+    ("athlete.vdot", 0),
+    ("athlete.vdot", 150),
+    ("athlete.run_days", [9, -3, 100000]),
+    ("athlete.recent_race", {"distance_m": 1, "time_s": 600}),
+    ("athlete.recent_race", {"distance_m": 5000, "time_s": 600}),
+    ("athlete.break_days", -1),
+    ("goal.date", "9999-12-31"),
+    ("goal.date", "2126-01-01"),
+    ("goal.distance_m", 1),
+    ("goal.time_s", 30),
+    ("start", "0001-01-01"),
+    ("timezone", "Europe/" + "x" * 10_000),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), BAD_GOALS, ids=[f"{f}={str(v)[:20]}" for f, v in BAD_GOALS])
+def test_implausible_goals_are_422_with_a_message_and_change_nothing(
+    client: TestClient, container: Container, field: str, value: Any
+) -> None:
+    connect_athlete(container)
+    body = goal_body()
+    *parents, key = field.split(".")
+    node = body
+    for p in parents:
+        node = node[p]
+    node[key] = value
+    before = snapshot(container)
+    response = client.put(f"{BASE}/plan", json=body, headers=AUTH)
+    assert response.status_code == 422, (field, value, response.text)
+    assert response.json()["detail"]
+    assert snapshot(container) == before
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_are_422(client: TestClient, container: Container, literal: str) -> None:
+    connect_athlete(container)
+    text = json_module.dumps(goal_body()).replace('"weekly_km": 40', f'"weekly_km": {literal}')
+    before = snapshot(container)
+    response = client.put(f"{BASE}/plan", content=text, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert snapshot(container) == before
+
+
+def test_an_uploaded_plan_longer_than_52_weeks_is_refused(client: TestClient, container: Container) -> None:
+    connect_athlete(container)
+    week = {"index": 0, "start": "2026-03-02", "phase": "base", "workouts": []}
+    response = client.put(f"{BASE}/plan/upload", json={"plan": {"weeks": [week] * 53}}, headers=AUTH)
+    assert response.status_code == 422
+    assert "52 weeks" in response.text
+
+
 # --- every refusal changes nothing --------------------------------------------------------------------
 
 
@@ -256,8 +333,9 @@ def test_notification_channels_are_set_validated_and_never_echoed(
 
     connect_athlete(container)
     url = f"/api/v1/athletes/{ATHLETE_ID}/notifications"
-    secret_url = "ntfys://user:s3cr3t-pass@ntfy.example.com/runsmart"
-    response = client.put(url, json={"urls": [secret_url, "json://localhost:9/hook"]}, headers=AUTH)
+    # Literal public addresses: loopback and private targets are refused (test_notification_channels_api.py).
+    secret_url = "ntfys://user:s3cr3t-pass@93.184.216.34/runsmart"
+    response = client.put(url, json={"urls": [secret_url, "json://93.184.216.34:9/hook"]}, headers=AUTH)
     assert response.status_code == 200
     channels = response.json()["channels"]
     assert [c.split(":")[0] for c in channels] == ["ntfys", "json"]
@@ -266,10 +344,15 @@ def test_notification_channels_are_set_validated_and_never_echoed(
     with container.sessions() as session:
         athlete = session.get(Athlete, ATHLETE_ID)
         assert athlete is not None
-        assert athlete.notification_urls == [secret_url, "json://localhost:9/hook"]
+        # Stored encrypted with the token key (docs/security.md).
+        assert [container.cipher.decrypt(v) for v in athlete.notification_urls] == [
+            secret_url,
+            "json://93.184.216.34:9/hook",
+        ]
+    stored = athlete.notification_urls
     # A URL apprise cannot use is refused by position, and nothing changes.
     refused = client.put(
-        url, json={"urls": ["json://localhost:9/hook", "not a url with s3cr3t"]}, headers=AUTH
+        url, json={"urls": ["json://93.184.216.34:9/hook", "not a url with s3cr3t"]}, headers=AUTH
     )
     assert refused.status_code == 422
     assert "[1]" in refused.json()["detail"]
@@ -277,8 +360,25 @@ def test_notification_channels_are_set_validated_and_never_echoed(
     with container.sessions() as session:
         athlete = session.get(Athlete, ATHLETE_ID)
         assert athlete is not None
-        assert athlete.notification_urls == [secret_url, "json://localhost:9/hook"]
+        assert athlete.notification_urls == stored
     assert (
         client.put("/api/v1/athletes/999/notifications", json={"urls": []}, headers=AUTH).status_code == 404
     )
     assert client.put(url, json={"urls": []}).status_code == 401
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_extreme_dates_in_moves_and_pauses_are_4xx(
+    client: TestClient, container: Container, day: str
+) -> None:
+    connect_athlete(container)
+    client.put(f"{BASE}/plan", json=goal_body(), headers=AUTH)
+    movable = future_workout(plan(client))
+    for method, path, body in (
+        ("post", f"{BASE}/plan/workouts/{movable['id']}/move", {"date": day}),
+        ("put", f"{BASE}/pause", {"until": day, "reason": "sick"}),
+    ):
+        before = snapshot(container)
+        response = client.request(method, path, json=body, headers=AUTH)
+        assert 400 <= response.status_code < 500, (path, day, response.text)
+        assert snapshot(container) == before

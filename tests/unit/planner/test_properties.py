@@ -73,7 +73,9 @@ def check_all(plan: Plan, a: Athlete) -> None:
         + inv.tempo_before_intervals(plan)
         + inv.session_caps(plan)
         + inv.mile_reps_at_i_only_when_fast(plan)
-        + inv.long_run_caps(plan, training_paces(plan.vdot).easy[1])
+        + inv.long_run_caps(plan, sum(training_paces(plan.vdot).easy) / 2)
+        + inv.long_is_longest(plan)
+        + inv.quality_budget(plan)
         + inv.spike_rule(plan, seed_m(a))
         + inv.race_on_goal_date(plan)
         + inv.ids_unique_and_dated(plan)
@@ -87,7 +89,7 @@ def test_race_plans_keep_every_rule(a: Athlete, goal_start: tuple[Goal, date]) -
     goal, start = goal_start
     plan = generate_plan(a, goal, start)
     check_all(plan, a)
-    # science.md §7: taper cut 41–60 %, intensity kept — where the weeks are big enough to hold a session
+    # docs/science.md#taper: taper cut 41–60 %, intensity kept — where the weeks are big enough to hold a session
     if len(plan.weeks) >= 6 and a.weekly_km >= 25:
         assert inv.taper(plan) == []
     # unsafe goals are flagged with a reason, never silently produced

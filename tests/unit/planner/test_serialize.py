@@ -75,3 +75,34 @@ def test_newer_schema_is_refused() -> None:
     d["schema"] = SCHEMA_VERSION + 1
     with pytest.raises(ValueError, match="newer"):
         plan_from_dict(d)
+
+
+def test_goal_time_break_and_run_walk_round_trip() -> None:
+    a = athlete(weekly_km=40, break_days=60, cross_training=True)
+    plan = generate_plan(a, Goal(GoalKind.RACE, START + timedelta(weeks=20, days=-1), 42195, 4 * 3600), START)
+    assert plan.predicted_time_s is not None
+    assert plan.goal_verdict.value in ("realistic", "ambitious", "out_of_reach")
+    back = plan_from_dict(_through_json(plan_to_dict(plan)))  # type: ignore[arg-type]
+    assert back == plan
+    walk = generate_plan(
+        athlete(weekly_km=0, long_run_km=None), Goal(GoalKind.RECOVERY, START + timedelta(weeks=6)), START
+    )
+    assert any(w.run_walk for w in walk.workouts())
+    assert plan_from_dict(_through_json(plan_to_dict(walk))) == walk  # type: ignore[arg-type]
+
+
+def test_a_plan_stored_before_the_new_fields_still_loads() -> None:
+    d = plan_to_dict(plan16())
+    for key in ("predicted_time_s", "goal_verdict"):
+        del d[key]
+    for key in ("break_days", "cross_training"):
+        del d["athlete"][key]
+    del d["goal"]["time_s"]
+    for week in d["weeks"]:
+        for w in week["workouts"]:
+            del w["run_walk"]
+    d["schema"] = 1
+    back = plan_from_dict(_through_json(d))  # type: ignore[arg-type]
+    assert back.athlete.break_days == 0
+    assert back.goal.time_s is None
+    assert back.weeks == plan16().weeks
