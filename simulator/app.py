@@ -12,78 +12,56 @@ import base64
 import json
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import formatdate
-from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import requests
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from simulator import season
-from simulator.delivery import Deliverer, event
-from simulator.state import AuthCode, Subscription, World
+from simulator.admin import admin_router
+from simulator.delivery import Deliverer, deauthorization_event
+from simulator.deps import DelivererDep, WorldDep, get_world
+from simulator.state import AuthCode, FaultKind, FaultRule, JsonObject, StravaActivity, Subscription, World
+
 
 # ------------------------------------------------------------------------------------------------ bodies
-AUTH_INVALID = {
-    "message": "Authorization Error",
-    "errors": [{"resource": "Athlete", "field": "access_token", "code": "invalid"}],
-}
-SCOPE_MISSING = {
-    "message": "Authorization Error",
-    "errors": [{"resource": "AccessToken", "field": "activity:read_permission", "code": "missing"}],
-}
-REFRESH_INVALID = {
-    "message": "Bad Request",
-    "errors": [{"resource": "RefreshToken", "field": "refresh_token", "code": "invalid"}],
-}
-CODE_INVALID = {
-    "message": "Bad Request",
-    "errors": [{"resource": "AuthorizationCode", "field": "code", "code": "invalid"}],
-}
-CLIENT_ID_INVALID = {
-    "message": "Bad Request",
-    "errors": [{"resource": "Application", "field": "client_id", "code": "invalid"}],
-}
+def error_body(message: str, resource: str, field: str, code: str) -> JsonObject:
+    """Strava's error body: a message and one error naming the resource, field and code."""
+    return {"message": message, "errors": [{"resource": resource, "field": field, "code": code}]}
+
+
+AUTH_INVALID = error_body("Authorization Error", "Athlete", "access_token", "invalid")
+SCOPE_MISSING = error_body("Authorization Error", "AccessToken", "activity:read_permission", "missing")
+REFRESH_INVALID = error_body("Bad Request", "RefreshToken", "refresh_token", "invalid")
+CODE_INVALID = error_body("Bad Request", "AuthorizationCode", "code", "invalid")
+CLIENT_ID_INVALID = error_body("Bad Request", "Application", "client_id", "invalid")
 # A wrong or rotated client secret names the Application, with an empty field (docs/simulator.md).
-CLIENT_SECRET_INVALID = {
-    "message": "Authorization Error",
-    "errors": [{"resource": "Application", "field": "", "code": "invalid"}],
-}
+CLIENT_SECRET_INVALID = error_body("Authorization Error", "Application", "", "invalid")
 # Strava's authorization page once the application serves as many athletes as its tier allows
 # (docs/simulator.md, "Athlete capacity"): a 403 page for the athlete's browser, not an API error body.
 ATHLETE_CAPACITY_PAGE = (
     "<html><body><h1>Error 403: Limit of connected athletes exceeded</h1>"
     "<p>This app has exceeded the limit of connected athletes.</p></body></html>"
 )
-SUB_NOT_VERIFIABLE = {
-    "message": "Bad Request",
-    "errors": [{"resource": "PushSubscription", "field": "callback url", "code": "not verifiable"}],
-}
-SUB_EXISTS = {
-    "message": "Bad Request",
-    "errors": [{"resource": "PushSubscription", "field": "", "code": "already exists"}],
-}
+SUB_NOT_VERIFIABLE = error_body("Bad Request", "PushSubscription", "callback url", "not verifiable")
+SUB_EXISTS = error_body("Bad Request", "PushSubscription", "", "already exists")
 
 
-def not_found(resource: str) -> dict[str, Any]:
-    return {
-        "message": "Resource Not Found",
-        "errors": [{"resource": resource, "field": "", "code": "not found"}],
-    }
+def not_found(resource: str) -> JsonObject:
+    return error_body("Resource Not Found", resource, "", "not found")
 
 
-def rate_limit_body(field: str) -> dict[str, Any]:
-    return {
-        "message": "Rate Limit Exceeded",
-        "errors": [{"resource": "Application", "field": field, "code": "exceeded"}],
-    }
+def rate_limit_body(field: str) -> JsonObject:
+    return error_body("Rate Limit Exceeded", "Application", field, "exceeded")
 
 
-def bad_request(field: str, resource: str = "Application") -> dict[str, Any]:
-    return {"message": "Bad Request", "errors": [{"resource": resource, "field": field, "code": "invalid"}]}
+def bad_request(field: str, resource: str = "Application") -> JsonObject:
+    return error_body("Bad Request", resource, field, "invalid")
 
 
 FAULT_MESSAGES = {
@@ -96,7 +74,7 @@ FAULT_MESSAGES = {
 
 
 class StravaError(Exception):
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
+    def __init__(self, status: int, body: JsonObject) -> None:
         super().__init__(status, body)
         self.status = status
         self.body = body
@@ -148,349 +126,408 @@ def scope_text(scope: frozenset[str]) -> str:
 def create_app(world: World | None = None, deliverer: Deliverer | None = None) -> FastAPI:
     """Build the simulator app around ``world`` (a fresh, empty one if not given)."""
     world = world or World()
-    deliverer = deliverer or Deliverer(world)
     app = FastAPI(title="Strava API simulator", docs_url="/_sim/docs", openapi_url="/_sim/openapi.json")
     app.state.world = world
-    app.state.deliverer = deliverer
-
-    @app.exception_handler(StravaError)
-    async def _strava_error(request: Request, exc: StravaError) -> Response:
-        if exc.status == 404 and world.config.empty_not_found_bodies:
-            return Response(status_code=404)  # Strava sometimes answers a 404 with no body at all
-        return JSONResponse(exc.body, status_code=exc.status)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [".".join(str(p) for p in e.get("loc", [])[1:]) for e in exc.errors()]
-        return JSONResponse(
-            {
-                "message": "Bad Request",
-                "errors": [{"resource": "Application", "field": f, "code": "invalid"} for f in fields],
-            },
-            status_code=400,
-        )
-
-    @app.middleware("http")
-    async def _strava_edge(request: Request, call_next: Any) -> Response:
-        path = request.url.path
-        method = request.method
-        if path.startswith("/_sim"):
-            return await call_next(request)
-        key = endpoint_key(method, path)
-        # Token requests count like any other (docs/simulator.md, "Rate limits"): only the browser's
-        # authorize page and the deauthorization are left out.
-        counted = path in TOKEN_PATHS or (
-            path.startswith("/api/v3/") and not path.startswith("/api/v3/oauth/")
-        )
-        headers: dict[str, str] = {"Date": formatdate(world.now(), usegmt=True)}
-        if counted:
-            exceeded, headers = world.count_request()
-            if exceeded:
-                world.record(key, 429, None)
-                return JSONResponse(rate_limit_body(exceeded), status_code=429, headers=headers)
-        rule = world.match_fault(method, path)
-        if rule is not None:
-            if rule.kind == "delay":
-                await asyncio.sleep(rule.delay)
-            else:
-                world.record(key, rule.status, None)
-                body = (
-                    rate_limit_body("read rate limit")
-                    if rule.status == 429
-                    else {"message": FAULT_MESSAGES.get(rule.status, "Error"), "errors": []}
-                )
-                return JSONResponse(body, status_code=rule.status, headers=headers)
-        response: Response = await call_next(request)
-        response.headers.update(headers)
-        world.record(key, response.status_code, getattr(request.state, "athlete_id", None))
-        return response
-
-    # -------------------------------------------------------------------------------------------- helpers
-    def authenticate(request: Request, need_activity_scope: bool = False) -> tuple[int, frozenset[str]]:
-        header = request.headers.get("authorization", "")
-        token = (
-            header[7:].strip()
-            if header.lower().startswith("bearer ")
-            else request.query_params.get("access_token", "")
-        )
-        tok = world.check_access(token)
-        if tok is None:
-            raise StravaError(401, AUTH_INVALID)
-        request.state.athlete_id = tok.athlete_id
-        if need_activity_scope and not ({"activity:read", "activity:read_all"} & tok.scope):
-            raise StravaError(401, SCOPE_MISSING)
-        return tok.athlete_id, tok.scope
-
-    def visible_activity(activity_id: int, athlete_id: int, scope: frozenset[str]) -> dict[str, Any]:
-        with world.lock:
-            act = world.activities.get(activity_id)
-            if (
-                act is None
-                or act["athlete"]["id"] != athlete_id
-                or (act.get("private") and "activity:read_all" not in scope)
-            ):
-                raise StravaError(404, not_found("Activity"))
-            if world.take_not_found(activity_id):
-                raise StravaError(404, not_found("Activity"))
-            return act
-
-    def check_client(params: dict[str, str]) -> None:
-        try:
-            client_id = int(params.get("client_id", ""))
-        except ValueError:
-            raise StravaError(400, CLIENT_ID_INVALID) from None
-        if client_id != world.config.client_id:
-            raise StravaError(400, CLIENT_ID_INVALID)
-        if not secrets.compare_digest(params.get("client_secret", ""), world.config.client_secret):
-            raise StravaError(401, CLIENT_SECRET_INVALID)
-
-    def int_param(request: Request, name: str, default: int | None = None) -> int | None:
-        raw = request.query_params.get(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            return int(float(raw))
-        except ValueError:
-            raise StravaError(400, bad_request(name)) from None
-
-    def push(body: dict[str, Any]) -> list[dict[str, Any]]:
-        return [d.public() for d in deliverer.push(body)]
-
-    # -------------------------------------------------------------------------------------------- OAuth
-    @app.get("/oauth/authorize")
-    @app.get("/oauth/mobile/authorize")
-    def authorize(request: Request) -> Response:
-        q = request.query_params
-        try:
-            client_id = int(q.get("client_id", ""))
-        except ValueError:
-            client_id = -1
-        if client_id != world.config.client_id:
-            raise StravaError(400, CLIENT_ID_INVALID)
-        redirect_uri = q.get("redirect_uri")
-        if not redirect_uri:
-            raise StravaError(400, bad_request("redirect_uri"))
-        if q.get("response_type") != "code":
-            raise StravaError(400, bad_request("response_type", "Authorize"))
-        requested = parse_scope(q.get("scope") or "read")
-        sep = "&" if "?" in redirect_uri else "?"
-        out: dict[str, str] = {}
-        if q.get("state") is not None:
-            out["state"] = q["state"]
-        if q.get("deny") in ("1", "true"):
-            out["error"] = "access_denied"
-            return RedirectResponse(redirect_uri + sep + urlencode(out), status_code=302)
-        with world.lock:
-            if q.get("athlete_id"):
-                athlete_id = int(q["athlete_id"])
-                if athlete_id not in world.athletes:
-                    raise StravaError(404, not_found("Athlete"))
-            elif world.athletes:
-                athlete_id = next(iter(world.athletes))
-            else:
-                raise StravaError(404, not_found("Athlete"))
-            capacity = world.config.athlete_capacity
-            connected = world.connected_athletes()
-            if capacity is not None and athlete_id not in connected and len(connected) >= capacity:
-                # Strava refuses on its own authorization page: the athlete never comes back to the app.
-                return HTMLResponse(ATHLETE_CAPACITY_PAGE, status_code=403)
-            granted = parse_scope(q["grant_scope"]) if q.get("grant_scope") is not None else requested
-            code = AuthCode(secrets.token_hex(20), athlete_id, granted, world.now() + world.config.code_ttl)
-            world.codes[code.code] = code
-        out.update({"code": code.code, "scope": scope_text(granted)})
-        return RedirectResponse(redirect_uri + sep + urlencode(out), status_code=302)
-
-    @app.post("/oauth/token")
-    @app.post("/api/v3/oauth/token")
-    async def token(request: Request) -> JSONResponse:
-        params = await form_params(request)
-        check_client(params)
-        grant_type = params.get("grant_type", "authorization_code")
-        if grant_type == "refresh_token":
-            result = world.refresh(params.get("refresh_token", ""))
-            if result is None:
-                raise StravaError(400, REFRESH_INVALID)
-            access, grant = result
-            request.state.athlete_id = access.athlete_id
-            return JSONResponse(
-                {
-                    "token_type": "Bearer",
-                    "access_token": access.token,
-                    "expires_at": access.expires_at,
-                    "expires_in": access.expires_at - int(world.now()),
-                    "refresh_token": grant.token,
-                }
-            )
-        if grant_type != "authorization_code":
-            raise StravaError(400, bad_request("grant_type"))
-        with world.lock:
-            code = world.codes.get(params.get("code", ""))
-            if (
-                code is None
-                or code.used
-                or code.expires_at < world.now()
-                or code.athlete_id not in world.athletes
-            ):
-                raise StravaError(400, CODE_INVALID)
-            code.used = True
-            access, grant = world.issue_tokens(code.athlete_id, code.scope)
-            world.exchanges[code.athlete_id] += 1
-            athlete = season.public_athlete(world.athletes[code.athlete_id], summary=True)
-        request.state.athlete_id = code.athlete_id
-        return JSONResponse(
-            {
-                "token_type": "Bearer",
-                "expires_at": access.expires_at,
-                "expires_in": access.expires_at - int(world.now()),
-                "refresh_token": grant.token,
-                "access_token": access.token,
-                "athlete": athlete,
-            }
-        )
-
-    @app.post("/oauth/deauthorize")
-    @app.post("/api/v3/oauth/deauthorize")
-    def deauthorize(request: Request) -> JSONResponse:
-        athlete_id, _ = authenticate(request)
-        access = request.headers.get("authorization", "")[7:].strip() or request.query_params.get(
-            "access_token"
-        )
-        world.revoke_athlete(athlete_id)
-        push(event(world, "athlete", athlete_id, "update", athlete_id, {"authorized": "false"}))
-        return JSONResponse({"access_token": access})
-
-    @app.post("/oauth/revoke")
-    async def revoke(request: Request) -> Response:
-        params = await form_params(request)
-        auth = request.headers.get("authorization", "")
-        if auth.lower().startswith("basic "):
-            try:
-                cid, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
-                params.setdefault("client_id", cid)
-                params.setdefault("client_secret", secret)
-            except ValueError:
-                pass
-        check_client(params)
-        tok = params.get("token", "")
-        with world.lock:
-            grant = world.refresh_tokens.get(tok)
-            access = world.access_tokens.get(tok)
-            athlete_id = grant.athlete_id if grant else access.athlete_id if access else None
-            live = (grant is not None and grant.valid) or (access is not None and not access.revoked)
-            if athlete_id is not None and live:
-                world.revoke_athlete(athlete_id)
-        if athlete_id is not None and live:
-            push(event(world, "athlete", athlete_id, "update", athlete_id, {"authorized": "false"}))
-        return Response(status_code=200)
-
-    # -------------------------------------------------------------------------------------------- API
-    @app.get("/api/v3/athlete")
-    def get_athlete(request: Request) -> JSONResponse:
-        athlete_id, _ = authenticate(request)
-        with world.lock:
-            return JSONResponse(season.public_athlete(world.athletes[athlete_id]))
-
-    @app.get("/api/v3/activities/{activity_id}")
-    def get_activity(activity_id: int, request: Request) -> JSONResponse:
-        athlete_id, scope = authenticate(request, need_activity_scope=True)
-        act = visible_activity(activity_id, athlete_id, scope)
-        return JSONResponse(season.detailed_activity(act))
-
-    @app.get("/api/v3/activities/{activity_id}/laps")
-    def get_laps(activity_id: int, request: Request) -> JSONResponse:
-        athlete_id, scope = authenticate(request, need_activity_scope=True)
-        act = visible_activity(activity_id, athlete_id, scope)
-        page = int_param(request, "page", 1) or 1
-        per_page = min(int_param(request, "per_page", 200) or 200, 200)
-        laps = act.get("laps", [])
-        return JSONResponse(laps[(page - 1) * per_page : page * per_page])
-
-    @app.get("/api/v3/athlete/activities")
-    def list_activities(request: Request) -> JSONResponse:
-        athlete_id, scope = authenticate(request, need_activity_scope=True)
-        before = int_param(request, "before")
-        after = int_param(request, "after")
-        page = int_param(request, "page", 1) or 1
-        per_page = int_param(request, "per_page", 30) or 30
-        if page < 1 or per_page < 1:
-            raise StravaError(400, bad_request("page" if page < 1 else "per_page"))
-        per_page = min(per_page, 200)
-        now = world.now()
-        if after is not None and after > now + 86400 * 365:
-            raise StravaError(400, bad_request("after"))
-        with world.lock:
-            items = []
-            for act in world.activities.values():
-                if act["athlete"]["id"] != athlete_id:
-                    continue
-                if act.get("private") and "activity:read_all" not in scope:
-                    continue
-                ts = (
-                    datetime.strptime(act["start_date"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
-                )
-                if before is not None and ts >= before:
-                    continue
-                if after is not None and ts <= after:
-                    continue
-                items.append((ts, act))
-            # Strava lists newest first, but oldest first when only `after` is given
-            ascending = after is not None and before is None
-            items.sort(key=lambda pair: (pair[0], pair[1]["id"]), reverse=not ascending)
-            start, size = page_bounds(page, per_page, len(items), world.config.short_pages)
-            return JSONResponse([season.summary_activity(a) for _, a in items[start : start + size]])
-
-    # -------------------------------------------------------------------------------------------- subscriptions
-    @app.post("/api/v3/push_subscriptions")
-    async def create_subscription(request: Request) -> JSONResponse:
-        params = await form_params(request)
-        check_client(params)
-        callback_url = params.get("callback_url", "")
-        verify_token = params.get("verify_token", "")
-        if not callback_url or len(callback_url) > 255:
-            raise StravaError(400, bad_request("callback_url", "PushSubscription"))
-        with world.lock:
-            if world.subscription is not None:
-                raise StravaError(400, SUB_EXISTS)
-        challenge = secrets.token_hex(16)
-        ok = await asyncio.to_thread(
-            verify_callback, callback_url, verify_token, challenge, world.config.verify_timeout
-        )
-        if not ok:
-            raise StravaError(400, SUB_NOT_VERIFIABLE)
-        with world.lock:
-            if world.subscription is not None:
-                raise StravaError(400, SUB_EXISTS)
-            world.subscription = Subscription(
-                world.next_subscription_id, callback_url, verify_token, world.now(), world.config.client_id
-            )
-            world.next_subscription_id += 1
-            return JSONResponse({"id": world.subscription.id})
-
-    @app.get("/api/v3/push_subscriptions")
-    def list_subscriptions(request: Request) -> JSONResponse:
-        check_client(dict(request.query_params))
-        with world.lock:
-            sub = world.subscription
-            page = int_param(request, "page", 1) or 1
-            return JSONResponse([subscription_json(sub)] if sub and page == 1 else [])
-
-    @app.delete("/api/v3/push_subscriptions/{subscription_id}")
-    async def delete_subscription(subscription_id: int, request: Request) -> Response:
-        check_client(await form_params(request))
-        with world.lock:
-            if world.subscription is None or world.subscription.id != subscription_id:
-                raise StravaError(404, not_found("PushSubscription"))
-            world.subscription = None
-        return Response(status_code=204)
-
-    # -------------------------------------------------------------------------------------------- admin
-    from simulator.admin import build_admin_router
-
-    app.include_router(build_admin_router(world, deliverer))
+    app.state.deliverer = deliverer or Deliverer(world)
+    app.add_exception_handler(StravaError, strava_error_response)
+    app.add_exception_handler(RequestValidationError, validation_error_response)
+    app.middleware("http")(strava_edge)
+    app.include_router(oauth_router)
+    app.include_router(api_router)
+    app.include_router(admin_router)
     return app
 
 
-def subscription_json(sub: Subscription) -> dict[str, Any]:
+async def strava_error_response(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StravaError)
+    if exc.status == 404 and get_world(request).config.empty_not_found_bodies:
+        return Response(status_code=404)  # Strava sometimes answers a 404 with no body at all
+    return JSONResponse(exc.body, status_code=exc.status)
+
+
+async def validation_error_response(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    fields = [".".join(str(p) for p in e.get("loc", [])[1:]) for e in exc.errors()]
+    return JSONResponse(
+        {
+            "message": "Bad Request",
+            "errors": [{"resource": "Application", "field": f, "code": "invalid"} for f in fields],
+        },
+        status_code=400,
+    )
+
+
+def _fault_response(rule: FaultRule, headers: dict[str, str]) -> JSONResponse:
+    body = (
+        rate_limit_body("read rate limit")
+        if rule.status == 429
+        else {"message": FAULT_MESSAGES.get(rule.status, "Error"), "errors": []}
+    )
+    return JSONResponse(body, status_code=rule.status, headers=headers)
+
+
+async def strava_edge(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """What Strava does before and after any handler: rate limits, chaos faults, headers, statistics."""
+    world = get_world(request)
+    path = request.url.path
+    method = request.method
+    if path.startswith("/_sim"):
+        return await call_next(request)
+    key = endpoint_key(method, path)
+    # Token requests count like any other (docs/simulator.md, "Rate limits"): only the browser's
+    # authorize page and the deauthorization are left out.
+    counted = path in TOKEN_PATHS or (path.startswith("/api/v3/") and not path.startswith("/api/v3/oauth/"))
+    headers: dict[str, str] = {"Date": formatdate(world.now(), usegmt=True)}
+    if counted:
+        exceeded, headers = world.count_request()
+        if exceeded:
+            world.record(key, 429, None)
+            return JSONResponse(rate_limit_body(exceeded), status_code=429, headers=headers)
+    rule = world.match_fault(method, path)
+    if rule is not None:
+        if rule.kind is not FaultKind.DELAY:
+            world.record(key, rule.status, None)
+            return _fault_response(rule, headers)
+        await asyncio.sleep(rule.delay)
+    response = await call_next(request)
+    response.headers.update(headers)
+    world.record(key, response.status_code, getattr(request.state, "athlete_id", None))
+    return response
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.query_params.get("access_token", "")
+
+
+def authenticate(
+    request: Request, world: World, need_activity_scope: bool = False
+) -> tuple[int, frozenset[str]]:
+    tok = world.check_access(bearer_token(request))
+    if tok is None:
+        raise StravaError(401, AUTH_INVALID)
+    request.state.athlete_id = tok.athlete_id
+    if need_activity_scope and not ({"activity:read", "activity:read_all"} & tok.scope):
+        raise StravaError(401, SCOPE_MISSING)
+    return tok.athlete_id, tok.scope
+
+
+def _hidden_by_scope(activity: StravaActivity, scope: frozenset[str]) -> bool:
+    return bool(activity.get("private")) and "activity:read_all" not in scope
+
+
+def visible_activity(
+    world: World, activity_id: int, athlete_id: int, scope: frozenset[str]
+) -> StravaActivity:
+    with world.lock:
+        act = world.activities.get(activity_id)
+        if act is None or act["athlete"]["id"] != athlete_id or _hidden_by_scope(act, scope):
+            raise StravaError(404, not_found("Activity"))
+        if world.take_not_found(activity_id):
+            raise StravaError(404, not_found("Activity"))
+        return act
+
+
+def check_client(world: World, params: dict[str, str]) -> None:
+    try:
+        client_id = int(params.get("client_id", ""))
+    except ValueError:
+        raise StravaError(400, CLIENT_ID_INVALID) from None
+    if client_id != world.config.client_id:
+        raise StravaError(400, CLIENT_ID_INVALID)
+    if not secrets.compare_digest(params.get("client_secret", ""), world.config.client_secret):
+        raise StravaError(401, CLIENT_SECRET_INVALID)
+
+
+def int_param(request: Request, name: str, default: int | None = None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(float(raw))
+    except ValueError:
+        raise StravaError(400, bad_request(name)) from None
+
+
+def _redirect(redirect_uri: str, params: dict[str, str]) -> RedirectResponse:
+    sep = "&" if "?" in redirect_uri else "?"
+    return RedirectResponse(redirect_uri + sep + urlencode(params), status_code=302)
+
+
+def _authorizing_athlete(world: World, athlete_param: str | None) -> int:
+    """The athlete who logs in on the authorize page: the one asked for, else the first one."""
+    if athlete_param:
+        athlete_id = int(athlete_param)
+        if athlete_id not in world.athletes:
+            raise StravaError(404, not_found("Athlete"))
+        return athlete_id
+    if world.athletes:
+        return next(iter(world.athletes))
+    raise StravaError(404, not_found("Athlete"))
+
+
+def _over_capacity(world: World, athlete_id: int) -> bool:
+    """True if connecting ``athlete_id`` would exceed the application's athlete capacity."""
+    capacity = world.config.athlete_capacity
+    connected = world.connected_athletes()
+    return capacity is not None and athlete_id not in connected and len(connected) >= capacity
+
+
+# ------------------------------------------------------------------------------------------------ OAuth
+oauth_router = APIRouter()
+
+
+@oauth_router.get("/oauth/authorize")
+@oauth_router.get("/oauth/mobile/authorize")
+def authorize(request: Request, world: WorldDep) -> Response:
+    q = request.query_params
+    try:
+        client_id = int(q.get("client_id", ""))
+    except ValueError:
+        client_id = -1
+    if client_id != world.config.client_id:
+        raise StravaError(400, CLIENT_ID_INVALID)
+    redirect_uri = q.get("redirect_uri")
+    if not redirect_uri:
+        raise StravaError(400, bad_request("redirect_uri"))
+    if q.get("response_type") != "code":
+        raise StravaError(400, bad_request("response_type", "Authorize"))
+    requested = parse_scope(q.get("scope") or "read")
+    out: dict[str, str] = {}
+    if q.get("state") is not None:
+        out["state"] = q["state"]
+    if q.get("deny") in ("1", "true"):
+        return _redirect(redirect_uri, out | {"error": "access_denied"})
+    with world.lock:
+        athlete_id = _authorizing_athlete(world, q.get("athlete_id"))
+        if _over_capacity(world, athlete_id):
+            # Strava refuses on its own authorization page: the athlete never comes back to the app.
+            return HTMLResponse(ATHLETE_CAPACITY_PAGE, status_code=403)
+        granted = parse_scope(q["grant_scope"]) if q.get("grant_scope") is not None else requested
+        code = AuthCode(secrets.token_hex(20), athlete_id, granted, world.now() + world.config.code_ttl)
+        world.codes[code.code] = code
+    return _redirect(redirect_uri, out | {"code": code.code, "scope": scope_text(granted)})
+
+
+def _refresh_grant(request: Request, world: World, params: dict[str, str]) -> JSONResponse:
+    result = world.refresh(params.get("refresh_token", ""))
+    if result is None:
+        raise StravaError(400, REFRESH_INVALID)
+    access, grant = result
+    request.state.athlete_id = access.athlete_id
+    return JSONResponse(
+        {
+            "token_type": "Bearer",
+            "access_token": access.token,
+            "expires_at": access.expires_at,
+            "expires_in": access.expires_at - int(world.now()),
+            "refresh_token": grant.token,
+        }
+    )
+
+
+def _code_exchange(request: Request, world: World, params: dict[str, str]) -> JSONResponse:
+    with world.lock:
+        code = world.codes.get(params.get("code", ""))
+        if (
+            code is None
+            or code.used
+            or code.expires_at < world.now()
+            or code.athlete_id not in world.athletes
+        ):
+            raise StravaError(400, CODE_INVALID)
+        code.used = True
+        access, grant = world.issue_tokens(code.athlete_id, code.scope)
+        world.exchanges[code.athlete_id] += 1
+        athlete = world.athletes[code.athlete_id].strava_json(summary=True)
+    request.state.athlete_id = code.athlete_id
+    return JSONResponse(
+        {
+            "token_type": "Bearer",
+            "expires_at": access.expires_at,
+            "expires_in": access.expires_at - int(world.now()),
+            "refresh_token": grant.token,
+            "access_token": access.token,
+            "athlete": athlete,
+        }
+    )
+
+
+@oauth_router.post("/oauth/token")
+@oauth_router.post("/api/v3/oauth/token")
+async def token(request: Request, world: WorldDep) -> JSONResponse:
+    params = await form_params(request)
+    check_client(world, params)
+    grant_type = params.get("grant_type", "authorization_code")
+    if grant_type == "refresh_token":
+        return _refresh_grant(request, world, params)
+    if grant_type != "authorization_code":
+        raise StravaError(400, bad_request("grant_type"))
+    return _code_exchange(request, world, params)
+
+
+@oauth_router.post("/oauth/deauthorize")
+@oauth_router.post("/api/v3/oauth/deauthorize")
+def deauthorize(request: Request, world: WorldDep, deliverer: DelivererDep) -> JSONResponse:
+    athlete_id, _ = authenticate(request, world)
+    access = request.headers.get("authorization", "")[7:].strip() or request.query_params.get("access_token")
+    world.revoke_athlete(athlete_id)
+    deliverer.push(deauthorization_event(world, athlete_id))
+    return JSONResponse({"access_token": access})
+
+
+def _basic_auth_client(request: Request, params: dict[str, str]) -> None:
+    """Take client_id/secret from HTTP Basic auth where the form does not give them."""
+    auth = request.headers.get("authorization", "")
+    if not auth.lower().startswith("basic "):
+        return
+    try:
+        cid, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+    except ValueError:
+        return
+    params.setdefault("client_id", cid)
+    params.setdefault("client_secret", secret)
+
+
+@oauth_router.post("/oauth/revoke")
+async def revoke(request: Request, world: WorldDep, deliverer: DelivererDep) -> Response:
+    params = await form_params(request)
+    _basic_auth_client(request, params)
+    check_client(world, params)
+    tok = params.get("token", "")
+    with world.lock:
+        grant = world.refresh_tokens.get(tok)
+        access = world.access_tokens.get(tok)
+        athlete_id = grant.athlete_id if grant else access.athlete_id if access else None
+        live = (grant is not None and grant.valid) or (access is not None and not access.revoked)
+        if athlete_id is not None and live:
+            world.revoke_athlete(athlete_id)
+    if athlete_id is not None and live:
+        deliverer.push(deauthorization_event(world, athlete_id))
+    return Response(status_code=200)
+
+
+# ------------------------------------------------------------------------------------------------ API
+api_router = APIRouter(prefix="/api/v3")
+
+
+@api_router.get("/athlete")
+def get_athlete(request: Request, world: WorldDep) -> JSONResponse:
+    athlete_id, _ = authenticate(request, world)
+    with world.lock:
+        return JSONResponse(world.athletes[athlete_id].strava_json())
+
+
+@api_router.get("/activities/{activity_id}")
+def get_activity(activity_id: int, request: Request, world: WorldDep) -> JSONResponse:
+    athlete_id, scope = authenticate(request, world, need_activity_scope=True)
+    act = visible_activity(world, activity_id, athlete_id, scope)
+    return JSONResponse(season.detailed_activity(act))
+
+
+@api_router.get("/activities/{activity_id}/laps")
+def get_laps(activity_id: int, request: Request, world: WorldDep) -> JSONResponse:
+    athlete_id, scope = authenticate(request, world, need_activity_scope=True)
+    act = visible_activity(world, activity_id, athlete_id, scope)
+    page = int_param(request, "page", 1) or 1
+    per_page = min(int_param(request, "per_page", 200) or 200, 200)
+    laps = act.get("laps", [])
+    return JSONResponse(laps[(page - 1) * per_page : page * per_page])
+
+
+def _start_epoch(activity: StravaActivity) -> float:
+    return datetime.strptime(activity["start_date"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+
+
+def _listed(
+    world: World, athlete_id: int, scope: frozenset[str], before: int | None, after: int | None
+) -> list[tuple[float, StravaActivity]]:
+    """(start, activity) of the athlete's activities the list shows, in Strava's order."""
+    items = []
+    for act in world.activities.values():
+        if act["athlete"]["id"] != athlete_id or _hidden_by_scope(act, scope):
+            continue
+        ts = _start_epoch(act)
+        if before is not None and ts >= before:
+            continue
+        if after is not None and ts <= after:
+            continue
+        items.append((ts, act))
+    # Strava lists newest first, but oldest first when only `after` is given
+    ascending = after is not None and before is None
+    items.sort(key=lambda pair: (pair[0], pair[1]["id"]), reverse=not ascending)
+    return items
+
+
+@api_router.get("/athlete/activities")
+def list_activities(request: Request, world: WorldDep) -> JSONResponse:
+    athlete_id, scope = authenticate(request, world, need_activity_scope=True)
+    before = int_param(request, "before")
+    after = int_param(request, "after")
+    page = int_param(request, "page", 1) or 1
+    per_page = int_param(request, "per_page", 30) or 30
+    if page < 1 or per_page < 1:
+        raise StravaError(400, bad_request("page" if page < 1 else "per_page"))
+    per_page = min(per_page, 200)
+    if after is not None and after > world.now() + 86400 * 365:
+        raise StravaError(400, bad_request("after"))
+    with world.lock:
+        items = _listed(world, athlete_id, scope, before, after)
+        start, size = page_bounds(page, per_page, len(items), world.config.short_pages)
+        return JSONResponse([season.summary_activity(a) for _, a in items[start : start + size]])
+
+
+# ------------------------------------------------------------------------------------------------ subscriptions
+@api_router.post("/push_subscriptions")
+async def create_subscription(request: Request, world: WorldDep) -> JSONResponse:
+    params = await form_params(request)
+    check_client(world, params)
+    callback_url = params.get("callback_url", "")
+    verify_token = params.get("verify_token", "")
+    if not callback_url or len(callback_url) > 255:
+        raise StravaError(400, bad_request("callback_url", "PushSubscription"))
+    with world.lock:
+        if world.subscription is not None:
+            raise StravaError(400, SUB_EXISTS)
+    challenge = secrets.token_hex(16)
+    ok = await asyncio.to_thread(
+        verify_callback, callback_url, verify_token, challenge, world.config.verify_timeout
+    )
+    if not ok:
+        raise StravaError(400, SUB_NOT_VERIFIABLE)
+    with world.lock:
+        if world.subscription is not None:
+            raise StravaError(400, SUB_EXISTS)
+        world.subscription = Subscription(
+            world.next_subscription_id, callback_url, verify_token, world.now(), world.config.client_id
+        )
+        world.next_subscription_id += 1
+        return JSONResponse({"id": world.subscription.id})
+
+
+@api_router.get("/push_subscriptions")
+def list_subscriptions(request: Request, world: WorldDep) -> JSONResponse:
+    check_client(world, dict(request.query_params))
+    with world.lock:
+        sub = world.subscription
+        page = int_param(request, "page", 1) or 1
+        return JSONResponse([subscription_json(sub)] if sub and page == 1 else [])
+
+
+@api_router.delete("/push_subscriptions/{subscription_id}")
+async def delete_subscription(subscription_id: int, request: Request, world: WorldDep) -> Response:
+    check_client(world, await form_params(request))
+    with world.lock:
+        if world.subscription is None or world.subscription.id != subscription_id:
+            raise StravaError(404, not_found("PushSubscription"))
+        world.subscription = None
+    return Response(status_code=204)
+
+
+def subscription_json(sub: Subscription) -> JsonObject:
     stamp = datetime.fromtimestamp(sub.created_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "id": sub.id,

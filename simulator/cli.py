@@ -5,7 +5,13 @@ Kept import-light: ``runsmart/cli.py`` imports this module on every ``runsmart``
 
 from __future__ import annotations
 
+import socket
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from simulator.state import World
 
 
 def _pair(text: str, name: str) -> tuple[int, int]:
@@ -52,7 +58,6 @@ def simulator_command(
     log_level: str = typer.Option("warning", help="uvicorn log level."),
 ) -> None:
     """Run the Strava API simulator (OAuth, activities, rate limits, webhooks; never calls strava.com)."""
-    import socket
     from datetime import date
 
     import uvicorn
@@ -83,8 +88,31 @@ def simulator_command(
     if callback_url:
         world.subscription = Subscription(subscription_id, callback_url, verify_token, world.now(), client_id)
         world.next_subscription_id = subscription_id + 1
-    app = create_app(world)
+    sock = _listening_socket(host, port)
+    _announce(world, host, sock.getsockname()[1], ids)
+    # The app sends Strava's `Date` from the simulated clock; uvicorn's own would be a second, different one.
+    server_config = uvicorn.Config(
+        create_app(world), log_level=log_level, access_log=False, date_header=False
+    )
+    uvicorn.Server(server_config).run(sockets=[sock])
 
+
+def _announce(world: World, host: str, port: int, ids: list[int]) -> None:
+    """The banner the demo and the tests read: where the simulator listens and what it holds."""
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"Strava simulator listening on http://{shown}:{port}", err=False)
+    typer.echo(f"demo athlete id: {ids[0] if ids else 'none'}")
+    held = len(world.hidden_activities)
+    typer.echo(
+        f"client_id={world.config.client_id} athletes={ids} activities={len(world.activities)}"
+        f"{' held back: ' + str(held) if not world.config.season_visible else ''}"
+    )
+    sub = world.subscription
+    if sub is not None:
+        typer.echo(f"pushing webhook events to {sub.callback_url} (subscription_id={sub.id})")
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
     # Naming TCP makes asyncio turn Nagle's algorithm off on each connection; without it every response
     # waited ~40 ms for the client's delayed ACK (runsmart/api_server.py NoDelayConfig).
     sock = socket.socket(
@@ -92,16 +120,4 @@ def simulator_command(
     )
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    bound = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"Strava simulator listening on http://{shown}:{bound}", err=False)
-    typer.echo(f"demo athlete id: {ids[0] if ids else 'none'}")
-    typer.echo(
-        f"client_id={client_id} athletes={ids} activities={len(world.activities)}"
-        f"{' held back: ' + str(len(world.hidden_activities)) if hold_season else ''}"
-    )
-    if callback_url:
-        typer.echo(f"pushing webhook events to {callback_url} (subscription_id={subscription_id})")
-    # The app sends Strava's `Date` from the simulated clock; uvicorn's own would be a second, different one.
-    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, date_header=False))
-    server.run(sockets=[sock])
+    return sock

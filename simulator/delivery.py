@@ -16,36 +16,61 @@ import itertools
 import random
 import threading
 import time
-from typing import Any
+from enum import StrEnum
 
 import requests
 
-from simulator.state import Delivery, World
+from simulator.state import Delivery, DeliveryStatus, JsonObject, StravaActivity, World
 
 # Seconds between Strava's attempts at one event, as seen in a public capture (three deliveries 62 s, then
 # 75 s apart): docs/simulator.md, "Webhook retries".
 STRAVA_RETRY_SPACING_S = (62.0, 75.0)
 
 
+class ObjectType(StrEnum):
+    ACTIVITY = "activity"
+    ATHLETE = "athlete"
+
+
+class AspectType(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
 def event(
     world: World,
-    object_type: str,
+    object_type: ObjectType,
     object_id: int,
-    aspect_type: str,
+    aspect_type: AspectType,
     owner_id: int,
     updates: dict[str, str] | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """The exact Strava event body.  ``updates`` values are strings."""
     sub = world.subscription
     return {
-        "aspect_type": aspect_type,
+        "aspect_type": str(aspect_type),
         "event_time": int(world.now()),
         "object_id": object_id,
-        "object_type": object_type,
+        "object_type": str(object_type),
         "owner_id": owner_id,
         "subscription_id": sub.id if sub else None,
         "updates": {k: str(v) for k, v in (updates or {}).items()},
     }
+
+
+def deauthorization_event(world: World, athlete_id: int) -> JsonObject:
+    """What Strava pushes when an athlete revokes the application's access."""
+    return event(
+        world, ObjectType.ATHLETE, athlete_id, AspectType.UPDATE, athlete_id, {"authorized": "false"}
+    )
+
+
+def activity_event(
+    world: World, aspect_type: AspectType, activity: StravaActivity, updates: dict[str, str] | None = None
+) -> JsonObject:
+    """The event Strava pushes when ``activity`` is created, updated or deleted."""
+    return event(world, ObjectType.ACTIVITY, activity["id"], aspect_type, activity["athlete"]["id"], updates)
 
 
 class Deliverer:
@@ -61,11 +86,15 @@ class Deliverer:
         self._session = requests.Session()
 
     # ------------------------------------------------------------------ public
-    def push(self, body: dict[str, Any]) -> list[Delivery]:
+    def push(self, body: JsonObject) -> list[Delivery]:
         """Queue (or, in sync mode, perform) the delivery of one event; returns the delivery records."""
         return self.push_many([body])
 
-    def push_many(self, bodies: list[dict[str, Any]]) -> list[Delivery]:
+    def push_public(self, body: JsonObject) -> list[JsonObject]:
+        """``push``, answering with the delivery records as the admin API shows them."""
+        return [d.public() for d in self.push(body)]
+
+    def push_many(self, bodies: list[JsonObject]) -> list[Delivery]:
         """Queue several events as one batch (so ``shuffle_deliveries`` can reorder them)."""
         world = self.world
         copies = 2 if world.config.duplicate_deliveries else 1
@@ -77,13 +106,13 @@ class Deliverer:
                     rec = Delivery(world.next_delivery_id, dict(body), sub.callback_url if sub else None)
                     world.next_delivery_id += 1
                     if sub is None:
-                        rec.status = "skipped"
+                        rec.status = DeliveryStatus.SKIPPED
                     world.deliveries.append(rec)
                     records.append(rec)
-        live = [r for r in records if r.status == "pending"]
+        live = [r for r in records if r.status == DeliveryStatus.PENDING]
         if world.config.delivery_sync:
             for rec in live:
-                while rec.status == "pending":
+                while rec.status == DeliveryStatus.PENDING:
                     delay = self._attempt(rec)
                     if delay is not None:
                         time.sleep(delay)
@@ -158,7 +187,7 @@ class Deliverer:
         """One POST.  Returns the retry delay if another attempt is due, else None (final outcome set)."""
         cfg = self.world.config
         started = time.monotonic()
-        attempt: dict[str, Any] = {"at": self.world.now(), "status": None, "error": None}
+        attempt: JsonObject = {"at": self.world.now(), "status": None, "error": None}
         try:
             resp = self._session.post(rec.callback_url or "", json=rec.event, timeout=cfg.delivery_timeout)
             attempt["status"] = resp.status_code
@@ -168,10 +197,10 @@ class Deliverer:
         with self.world.lock:
             rec.attempts.append(attempt)
             if attempt["status"] == 200:
-                rec.status = "delivered"
+                rec.status = DeliveryStatus.DELIVERED
                 return None
             if len(rec.attempts) >= cfg.delivery_max_attempts:
-                rec.status = "failed"
+                rec.status = DeliveryStatus.FAILED
                 return None
             if cfg.strava_retry_spacing:
                 return STRAVA_RETRY_SPACING_S[min(len(rec.attempts), len(STRAVA_RETRY_SPACING_S)) - 1]

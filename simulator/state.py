@@ -19,7 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import formatdate
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulator.athlete import SimAthlete
+
+# What the simulator serves stays in Strava's JSON shapes, held as plain dicts so that what it holds is what it
+# serves: an activity exactly as Strava's DetailedActivity (plus the simulator's own "_kind"), event bodies and
+# admin answers.  Athletes are typed (simulator/athlete.py).
+JsonObject = dict[str, Any]
+StravaActivity = dict[str, Any]
 
 DEFAULT_SCOPE = "read,activity:read_all"
 QUARTER = 900
@@ -59,8 +69,8 @@ class SimConfig:
     season_end: date | None = None
     season_visible: bool = True
 
-    def public(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def public(self) -> JsonObject:
+        out: JsonObject = {}
         for key, value in self.__dict__.items():
             if isinstance(value, tuple):
                 out[key] = list(value)
@@ -106,6 +116,19 @@ class Subscription:
     application_id: int
 
 
+class FaultKind(StrEnum):
+    STATUS = "status"
+    DELAY = "delay"
+    NOT_FOUND_AFTER_CREATE = "not_found_after_create"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
 @dataclass
 class FaultRule:
     """One chaos rule.
@@ -117,7 +140,7 @@ class FaultRule:
     """
 
     id: int
-    kind: str = "status"
+    kind: FaultKind = FaultKind.STATUS
     path_prefix: str = "/api/v3"
     method: str | None = None
     status: int = 500
@@ -126,8 +149,8 @@ class FaultRule:
     remaining: int = 1
     hits: int = 0
 
-    def public(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+    def public(self) -> JsonObject:
+        return dict(self.__dict__) | {"kind": str(self.kind)}
 
 
 @dataclass
@@ -151,17 +174,17 @@ class Window:
 @dataclass
 class Delivery:
     id: int
-    event: dict[str, Any]
+    event: JsonObject
     callback_url: str | None
-    status: str = "pending"  # pending | delivered | failed | skipped
-    attempts: list[dict[str, Any]] = field(default_factory=list)
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: list[JsonObject] = field(default_factory=list)
 
-    def public(self) -> dict[str, Any]:
+    def public(self) -> JsonObject:
         return {
             "id": self.id,
             "event": self.event,
             "callback_url": self.callback_url,
-            "status": self.status,
+            "status": str(self.status),
             "attempts": list(self.attempts),
         }
 
@@ -182,9 +205,9 @@ class World:
 
     # ------------------------------------------------------------------ lifecycle
     def _reset_data(self) -> None:
-        self.athletes: dict[int, dict[str, Any]] = {}
-        self.activities: dict[int, dict[str, Any]] = {}
-        self.hidden_activities: dict[int, dict[str, Any]] = {}  # seeded runs held back until replayed
+        self.athletes: dict[int, SimAthlete] = {}
+        self.activities: dict[int, StravaActivity] = {}
+        self.hidden_activities: dict[int, StravaActivity] = {}  # seeded runs held back until replayed
         self.season_ids: dict[int, list[int]] = {}  # athlete -> seeded activity ids (chronological)
         self.codes: dict[str, AuthCode] = {}
         self.access_tokens: dict[str, AccessToken] = {}
@@ -363,7 +386,7 @@ class World:
             self.overall = Window()
             self.read = Window()
 
-    def usage(self) -> dict[str, Any]:
+    def usage(self) -> JsonObject:
         with self.lock:
             now = self.now()
             self.overall.roll(now)
@@ -385,9 +408,10 @@ class World:
     def add_fault(self, **kwargs: Any) -> FaultRule:
         with self.lock:
             rule = FaultRule(id=self.next_fault_id, **kwargs)
+            rule.kind = FaultKind(rule.kind)
             rule.remaining = rule.count
             self.next_fault_id += 1
-            if rule.kind == "not_found_after_create":
+            if rule.kind is FaultKind.NOT_FOUND_AFTER_CREATE:
                 self.not_found_after_create = rule.count
             self.faults.append(rule)
             return rule
@@ -403,7 +427,7 @@ class World:
             for rule in self.faults:
                 if rule.id == rule_id:
                     self.faults.remove(rule)
-                    if rule.kind == "not_found_after_create":
+                    if rule.kind is FaultKind.NOT_FOUND_AFTER_CREATE:
                         self.not_found_after_create = 0
                     return True
             return False
@@ -412,7 +436,7 @@ class World:
         """Consume one matching status/delay rule, if any (first added wins)."""
         with self.lock:
             for rule in self.faults:
-                if rule.kind not in ("status", "delay") or rule.remaining <= 0:
+                if rule.kind is FaultKind.NOT_FOUND_AFTER_CREATE or rule.remaining <= 0:
                     continue
                 if not path.startswith(rule.path_prefix):
                     continue
@@ -442,7 +466,7 @@ class World:
             if athlete_id is not None:
                 self.requests_by_athlete[athlete_id][endpoint] += 1
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> JsonObject:
         with self.lock:
             api_requests = sum(n for key, n in self.requests_by_endpoint.items() if " /api/v3/" in key)
             token_requests = sum(
@@ -462,6 +486,6 @@ class World:
                 "refreshes_total": sum(self.refreshes.values()),
                 "token_exchanges": {str(k): v for k, v in self.exchanges.items()},
                 "per_athlete": {str(k): dict(v) for k, v in self.requests_by_athlete.items()},
-                "deliveries": dict(Counter(d.status for d in self.deliveries)),
+                "deliveries": dict(Counter(str(d.status) for d in self.deliveries)),
                 "usage": self.usage(),
             }
