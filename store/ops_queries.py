@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
+from store import athlete_repository
 from store.models import BackfillJob, EventStatus, JobStatus, StravaEvent
 from store.plan_models import NotificationOutbox, OutboxStatus
 
@@ -44,6 +45,9 @@ class OpsSnapshot:
     outbox_by_status: dict[str, int]
     oldest_outbox_pending_age_s: float
     backfill: BackfillCounts
+    connected_athletes: (
+        int  # athletes holding one of the app's Strava places (docs/operations.md, "Capacity")
+    )
     taken_at: datetime = field(compare=False)
 
 
@@ -115,4 +119,5 @@ def snapshot(session: Session, now: datetime, *, timeout_s: float) -> OpsSnapsho
         )
     inbox = inbox_counts(session, now)
     outbox, oldest_outbox = outbox_counts(session, now)
-    return OpsSnapshot(inbox, outbox, oldest_outbox, backfill_counts(session), taken_at=now)
+    connected = athlete_repository.count_connected(session)
+    return OpsSnapshot(inbox, outbox, oldest_outbox, backfill_counts(session), connected, taken_at=now)

@@ -117,6 +117,11 @@ def _database_families(snap: OpsSnapshot) -> Iterator[GaugeMetricFamily]:
     )
     queued.add_metric([], snap.backfill.activities_queued)
     yield queued
+    connected = _gauge(
+        "runsmart_strava_connected_athletes", "Athletes holding one of the application's Strava places"
+    )
+    connected.add_metric([], snap.connected_athletes)
+    yield connected
 
 
 def _budget_families(usage: dict[str, dict[str, int]], fault: Any) -> Iterator[GaugeMetricFamily]:
@@ -172,6 +177,11 @@ class OpsCollector(Collector):
         budget = _bounded("redis", lambda: self._read_budget(c), timeout)
         if budget is not None:
             yield from _budget_families(*budget)
+        capacity = _gauge(
+            "runsmart_strava_athlete_capacity", "How many athletes Strava lets the application connect"
+        )
+        capacity.add_metric([], c.settings.strava_athlete_capacity)
+        yield capacity
         up.add_metric(["database"], int(snap is not None))
         up.add_metric(["redis"], int(budget is not None))
         yield up

@@ -19,7 +19,7 @@ from typing import NoReturn
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter
 
 from runsmart.bootstrap import Container
 from store import athlete_repository
@@ -33,13 +33,6 @@ log = logging.getLogger(__name__)
 
 OAUTH_CALLBACKS = Counter(
     "runsmart_oauth_callbacks_total", "OAuth callbacks answered, by outcome", ["outcome"]
-)
-CONNECTED_ATHLETES = Gauge(
-    "runsmart_strava_connected_athletes",
-    "Athletes holding a place in the Strava application's athlete capacity",
-)
-ATHLETE_CAPACITY = Gauge(
-    "runsmart_strava_athlete_capacity", "How many athletes Strava lets the application connect"
 )
 
 
@@ -132,8 +125,6 @@ def make_router(
 ) -> APIRouter:
     router = APIRouter()
     flow = _ConnectFlow(container, enqueue, start_backfill)
-    CONNECTED_ATHLETES.set_function(flow.connected_athletes)
-    ATHLETE_CAPACITY.set_function(lambda: float(flow.capacity().capacity))
 
     @router.get("/strava/connect", response_class=HTMLResponse)
     def start(returning: bool = False) -> Response:
