@@ -9,15 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import planner
 from jobs import clock
 from plans import service as plan_service
-from store import plan_repository
-from store.models import Athlete, ConnectionStatus, StravaConnection
-from store.plan_models import NotificationOutbox
+from store import outbox_repository, plan_repository, repository
+from store.models import ConnectionStatus
 from store.plan_models import Plan as PlanRow
 from sync.errors import StravaAuthError, StravaRateLimited
 from sync.tokens import TokenService
@@ -34,28 +32,12 @@ def missed_key(plan_id: int, workout_id: str) -> str:
     return f"{WORKOUT_MISSED}:{plan_id}:{workout_id}"
 
 
-def _active_plans(session: Session) -> Sequence[tuple[PlanRow, Athlete]]:
-    stmt = (
-        select(PlanRow, Athlete)
-        .join(Athlete, Athlete.id == PlanRow.athlete_id)
-        .where(PlanRow.active.is_(True))
-    )
-    return [(p, a) for p, a in session.execute(stmt)]
-
-
-def _existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
-    if not keys:
-        return set()
-    stmt = select(NotificationOutbox.idempotency_key).where(NotificationOutbox.idempotency_key.in_(keys))
-    return set(session.scalars(stmt))
-
-
 def _write_once(
     session: Session, *, key: str, athlete_id: int, event_type: str, payload: dict[str, Any], now: datetime
 ) -> bool:
     """One outbox row per key. Checked first (the caller holds the athlete's lock; the unique key stays the
     last word), because the insert's rowcount is not reported for ORM-enabled INSERT ... ON CONFLICT."""
-    if _existing_keys(session, [key]):
+    if outbox_repository.existing_idempotency_keys(session, [key]):
         return False
     plan_repository.enqueue_notification(
         session, athlete_id=athlete_id, event_type=event_type, payload=payload, idempotency_key=key, now=now
@@ -74,10 +56,12 @@ def reviews_due(session: Session, *, now: datetime, hour: int) -> list[tuple[int
     """(athlete, week Monday) for every athlete whose Sunday `hour`:00 has come and who has no review yet."""
     due = [
         (row, week)
-        for row, _athlete in _active_plans(session)
+        for row, _athlete in plan_repository.active_plans_with_athletes(session)
         if (week := clock.review_week(now, row.timezone, hour)) is not None
     ]
-    done = _existing_keys(session, [review_key(row.id, week) for row, week in due])
+    done = outbox_repository.existing_idempotency_keys(
+        session, [review_key(row.id, week) for row, week in due]
+    )
     return [(row.athlete_id, week) for row, week in due if review_key(row.id, week) not in done]
 
 
@@ -180,14 +164,14 @@ def _window(row: PlanRow, now: datetime, lookback_days: int) -> tuple[date, date
 def missed_due(session: Session, *, now: datetime, lookback_days: int) -> list[int]:
     """Athletes with a run workout whose day has ended in their timezone, unmatched and not yet announced."""
     athletes = []
-    for row, athlete in _active_plans(session):
+    for row, athlete in plan_repository.active_plans_with_athletes(session):
         first, last, created = _window(row, now, lookback_days)
         if plan_service.is_paused(athlete, last + timedelta(days=1)):
             continue
         matched = {w for w, _ in plan_repository.match_pairs(session, row.id)}
         candidates = _missed(_view(session, row), matched, first, last, created)
         keys = [missed_key(row.id, w.id) for w in candidates]
-        if set(keys) - _existing_keys(session, keys):
+        if set(keys) - outbox_repository.existing_idempotency_keys(session, keys):
             athletes.append(row.athlete_id)
     return athletes
 
@@ -236,13 +220,13 @@ def prefresh_due(session: Session, *, now: datetime, hour: int, recent_s: float 
     """Athletes for whom it is `hour` o'clock, with a run planned tomorrow, whose access token expires before
     tomorrow starts and was not refreshed within `recent_s` (someone else just proved the grant alive)."""
     athletes = []
-    for row, _athlete in _active_plans(session):
+    for row, _athlete in plan_repository.active_plans_with_athletes(session):
         if not clock.is_hour(now, row.timezone, hour):
             continue
         tomorrow = clock.local_now(now, row.timezone).date() + timedelta(days=1)
         if not any(w.is_run and w.date == tomorrow for w in _view(session, row).workouts()):
             continue
-        connection = session.get(StravaConnection, row.athlete_id)
+        connection = repository.get_connection(session, row.athlete_id)
         if connection is None or connection.status != ConnectionStatus.ACTIVE:
             continue
         if connection.expires_at >= clock.start_of(tomorrow, row.timezone).timestamp():
@@ -262,7 +246,7 @@ def prefresh(
     A dead grant is marked `needs_reauth` by the token service, so the athlete is asked to reconnect before
     the run rather than after it."""
     with sessions() as session:
-        connection = session.get(StravaConnection, athlete_id)
+        connection = repository.get_connection(session, athlete_id)
         if connection is None or connection.status != ConnectionStatus.ACTIVE:
             return "not connected"
         if (

@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from notify import outbox
 from notify.channels import (
     AppWebhook,
     ChannelCipher,
@@ -33,8 +32,8 @@ from notify.channels import (
     render_text,
 )
 from notify.signing import message_body
+from store import outbox_repository, plan_repository
 from store.db import UnitOfWork
-from store.models import Athlete
 from store.plan_models import NotificationOutbox, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -90,9 +89,9 @@ class Notifier:
 
     def deliver(self, outbox_id: int) -> Delivered:
         with UnitOfWork(self._sessions) as uow:
-            row = outbox.lock(uow.session, outbox_id)
+            row = outbox_repository.lock(uow.session, outbox_id)
             if row is None:
-                exists = uow.session.get(NotificationOutbox, outbox_id) is not None
+                exists = outbox_repository.exists(uow.session, outbox_id)
                 return Delivered("busy" if exists else "missing")
             if row.status != OutboxStatus.PENDING:
                 return Delivered(f"already_{row.status}")
@@ -116,7 +115,7 @@ class Notifier:
             channels.append(
                 ("app", lambda: app.send(msg_id=row.idempotency_key, body=body, now=self._clock()))
             )
-        athlete = session.get(Athlete, row.athlete_id)
+        athlete = plan_repository.get_athlete(session, row.athlete_id)
         title, text = render_text(row.event_type, data)
         for stored in dict.fromkeys((athlete.notification_urls or []) if athlete else []):
             try:
@@ -174,14 +173,14 @@ class Notifier:
         return Delivered("retrying", retry_in_s=wait)
 
     def due(self, *, stale_after_s: float, limit: int = 500) -> list[int]:
-        """Rows the sweeper re-enqueues (see `notify.outbox.due_ids`)."""
+        """Rows the sweeper re-enqueues (see `store.outbox_repository.due_ids`)."""
         stale_before = self._clock() - timedelta(seconds=stale_after_s)
         with UnitOfWork(self._sessions) as uow:
-            return list(outbox.due_ids(uow.session, stale_before=stale_before, limit=limit))
+            return list(outbox_repository.due_ids(uow.session, stale_before=stale_before, limit=limit))
 
     def fresh(self, limit: int = 500) -> list[int]:
         with UnitOfWork(self._sessions) as uow:
-            return list(outbox.fresh_ids(uow.session, limit=limit))
+            return list(outbox_repository.fresh_ids(uow.session, limit=limit))
 
 
 def _aware(moment: datetime) -> datetime:

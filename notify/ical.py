@@ -13,12 +13,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from icalendar import Calendar, Event
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import planner
-from store import repository
-from store.models import Athlete, ConnectionStatus
+from store import athlete_repository, repository
+from store.models import ConnectionStatus
 
 PRODID = "-//RunSmart//Training plan//EN"
 
@@ -30,7 +29,7 @@ def token_digest(token: str) -> str:
 def issue_token(session: Session, athlete_id: int, *, rotate: bool = False) -> str | None:
     """A new feed token for the athlete (None when one exists and `rotate` is false: it cannot be shown
     again, only replaced). The caller commits."""
-    athlete = session.get(Athlete, athlete_id, with_for_update=True)
+    athlete = repository.lock_athlete(session, athlete_id)
     if athlete is None:
         raise LookupError(f"athlete {athlete_id} not found")
     if athlete.ical_token and not rotate:
@@ -44,8 +43,7 @@ def issue_token(session: Session, athlete_id: int, *, rotate: bool = False) -> s
 def athlete_for_token(session: Session, token: str) -> int | None:
     if not token or len(token) > 128:
         return None
-    stmt = select(Athlete.id).where(Athlete.ical_token == token_digest(token))
-    return session.scalars(stmt).first()
+    return athlete_repository.athlete_for_ical_digest(session, token_digest(token))
 
 
 def feed_closed(session: Session, athlete_id: int) -> bool:

@@ -1,84 +1,11 @@
-"""SQL of the notification outbox for its delivery: locking one row, finding rows to (re)deliver.
+"""The outbox's dead letters under the names `runsmart notifications dead|replay` imports.
 
-Rows are written by `store.plan_repository.enqueue_notification` (one per idempotency key).
+The queries are `store.outbox_repository`'s (ARCHITECTURE.md: all SQL lives in store/); new callers import
+them from there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from store.outbox_repository import dead, replay_dead
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session
-
-from store.plan_models import NotificationOutbox, OutboxStatus
-
-
-def lock(session: Session, outbox_id: int) -> NotificationOutbox | None:
-    """The row, locked for this transaction; None when absent or another worker holds it (SKIP LOCKED)."""
-    stmt = select(NotificationOutbox).where(NotificationOutbox.id == outbox_id)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return session.scalars(stmt).one_or_none()
-
-
-def due_ids(session: Session, *, stale_before: datetime, limit: int = 500) -> Sequence[int]:
-    """Pending rows nobody is handling: never tried and older than `stale_before` (the after-commit publish
-    was lost), or whose retry time passed before `stale_before` (the countdown retry was lost or parked)."""
-    never_tried = and_(
-        NotificationOutbox.next_attempt_at.is_(None), NotificationOutbox.created_at <= stale_before
-    )
-    retry_due = NotificationOutbox.next_attempt_at <= stale_before
-    stmt = (
-        select(NotificationOutbox.id)
-        .where(NotificationOutbox.status == OutboxStatus.PENDING, or_(never_tried, retry_due))
-        .order_by(NotificationOutbox.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
-def fresh_ids(session: Session, *, limit: int = 500) -> Sequence[int]:
-    """Pending rows never tried yet: what a "kick" after a commit delivers."""
-    stmt = (
-        select(NotificationOutbox.id)
-        .where(
-            NotificationOutbox.status == OutboxStatus.PENDING, NotificationOutbox.next_attempt_at.is_(None)
-        )
-        .order_by(NotificationOutbox.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
-def counts_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        select(NotificationOutbox.status, func.count()).group_by(NotificationOutbox.status)
-    ).all()
-    return {status: count for status, count in rows}
-
-
-def dead(
-    session: Session, *, athlete_id: int | None = None, limit: int = 200
-) -> Sequence[NotificationOutbox]:
-    """Rows that used up their attempts, newest first (what `runsmart notifications dead` lists)."""
-    stmt = select(NotificationOutbox).where(NotificationOutbox.status == OutboxStatus.DEAD)
-    if athlete_id is not None:
-        stmt = stmt.where(NotificationOutbox.athlete_id == athlete_id)
-    return session.scalars(stmt.order_by(NotificationOutbox.id.desc()).limit(limit)).all()
-
-
-def replay_dead(session: Session, *, ids: Sequence[int] = (), athlete_id: int | None = None) -> Sequence[int]:
-    """Give dead rows a fresh set of attempts (all of them, or these ids, or this athlete's); their ids.
-
-    The rows keep their idempotency key and payload, so a receiver that did get an earlier attempt sees the
-    same message id again and can drop it (Standard Webhooks' `webhook-id`)."""
-    stmt = update(NotificationOutbox).where(NotificationOutbox.status == OutboxStatus.DEAD)
-    if ids:
-        stmt = stmt.where(NotificationOutbox.id.in_(list(ids)))
-    if athlete_id is not None:
-        stmt = stmt.where(NotificationOutbox.athlete_id == athlete_id)
-    stmt = stmt.values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=None).returning(
-        NotificationOutbox.id
-    )
-    return sorted(session.scalars(stmt).all())
+__all__ = ["dead", "replay_dead"]

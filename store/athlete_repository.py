@@ -1,11 +1,11 @@
-"""Counting athletes against the Strava application's athlete capacity."""
+"""Athletes: counting them against the Strava application's athlete capacity, finding one by a token's digest."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from store.models import ConnectionStatus, StravaConnection
+from store.models import Athlete, ConnectionStatus, StravaConnection
 
 # An athlete holds a place while Strava still counts their grant: connected, or waiting to reconnect (a missing
 # scope or a lost refresh token leaves the grant on Strava's side). A revoked athlete has disconnected and holds
@@ -32,3 +32,8 @@ def count_connected(session: Session) -> int:
 def holds_capacity_place(session: Session, athlete_id: int) -> bool:
     status = session.scalar(select(StravaConnection.status).where(StravaConnection.athlete_id == athlete_id))
     return status in _HOLDING_PLACE
+
+
+def athlete_for_ical_digest(session: Session, token_digest: str) -> int | None:
+    """The athlete whose calendar feed token has this SHA-256 (notify/ical.py), if any."""
+    return session.scalars(select(Athlete.id).where(Athlete.ical_token == token_digest)).first()

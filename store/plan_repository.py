@@ -421,3 +421,12 @@ def athletes_with_channels(session: Session) -> Sequence[int]:
     # JSON '[]' compares equal across dialects: PostgreSQL normalises jsonb, SQLite stores json.dumps' text.
     stmt = select(Athlete.id).where(Athlete.notification_urls != text("'[]'")).order_by(Athlete.id)
     return session.scalars(stmt).all()
+
+
+# --- scheduled jobs ------------------------------------------------------------------------------------
+
+
+def active_plans_with_athletes(session: Session) -> Sequence[tuple[Plan, Athlete]]:
+    """Every active plan with its athlete (the scheduled jobs' selection, jobs/service.py)."""
+    stmt = select(Plan, Athlete).join(Athlete, Athlete.id == Plan.athlete_id).where(Plan.active.is_(True))
+    return [(p, a) for p, a in session.execute(stmt)]

@@ -22,6 +22,7 @@ from store.models import (
     ConnectionStatus,
     EventAttempt,
     EventStatus,
+    JobStatus,
     ReconciliationRun,
     StravaConnection,
     StravaEvent,
@@ -409,6 +410,48 @@ def synthetic_event(
             "received_at": now,
         },
     )
+
+
+def lock_backfill_job(session: Session, athlete_id: int) -> BackfillJob | None:
+    """The athlete's backfill job, locked for this transaction (one step or one (re)start at a time)."""
+    return session.get(BackfillJob, athlete_id, with_for_update=True)
+
+
+def backfill_job(session: Session, athlete_id: int) -> BackfillJob | None:
+    return session.get(BackfillJob, athlete_id)
+
+
+def add_backfill_job(session: Session, athlete_id: int, *, now: datetime) -> BackfillJob:
+    """A new job row for the athlete; the caller sets its window and cursor."""
+    job = BackfillJob(athlete_id=athlete_id, started_at=now)
+    session.add(job)
+    return job
+
+
+def unfinished_backfill_jobs(session: Session) -> Sequence[BackfillJob]:
+    return session.scalars(
+        select(BackfillJob).where(BackfillJob.status.in_([JobStatus.PENDING, JobStatus.RUNNING]))
+    ).all()
+
+
+def backfill_events_done_since(session: Session, athlete_id: int, since: datetime) -> int:
+    """The athlete's backfill inbox rows received since `since` (a run's start) and processed."""
+    stmt = (
+        select(func.count())
+        .select_from(StravaEvent)
+        .where(
+            StravaEvent.owner_id == athlete_id,
+            StravaEvent.source == "backfill",
+            StravaEvent.status == EventStatus.DONE,
+            StravaEvent.received_at >= since,
+        )
+    )
+    return session.scalar(stmt) or 0
+
+
+def record_reconciliation_run(session: Session, **values: Any) -> None:
+    """The audit row of one reconciliation pass (what it cost and found); written with the caller's flush."""
+    session.add(ReconciliationRun(**values))
 
 
 def known_activity_ids(session: Session, athlete_id: int, ids: Sequence[int]) -> set[int]:

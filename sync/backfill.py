@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from planner import RUN_SPORT_TYPES
 from store import repository
 from store.db import UnitOfWork
-from store.models import BackfillJob, EventStatus, JobStatus, StravaEvent
+from store.models import BackfillJob, JobStatus
 from sync.budget import Priority
 from sync.errors import StravaAuthError, StravaRateLimited, StravaTransient
 from sync.events import activity_row
@@ -58,12 +57,11 @@ def schedule_backfill(session: Session, athlete_id: int, *, weeks: int, now: dat
 
     Takes the caller's session: connecting an athlete and scheduling their backfill is one transaction.
     """
-    job = session.get(BackfillJob, athlete_id, with_for_update=True)
+    job = repository.lock_backfill_job(session, athlete_id)
     if job is not None and job.status in (JobStatus.PENDING, JobStatus.RUNNING):
         return False
     if job is None:
-        job = BackfillJob(athlete_id=athlete_id, started_at=now)
-        session.add(job)
+        job = repository.add_backfill_job(session, athlete_id, now=now)
     job.status = JobStatus.PENDING
     job.after_epoch = int((now - timedelta(weeks=weeks)).timestamp())
     job.before_epoch = int(now.timestamp())
@@ -77,9 +75,7 @@ def schedule_backfill(session: Session, athlete_id: int, *, weeks: int, now: dat
 
 def jobs_to_redrive(session: Session, *, now: datetime, stale_before: datetime) -> list[int]:
     """Jobs whose wait is over, or whose worker died mid-step (no progress for a while)."""
-    jobs = session.scalars(
-        select(BackfillJob).where(BackfillJob.status.in_([JobStatus.PENDING, JobStatus.RUNNING]))
-    ).all()
+    jobs = repository.unfinished_backfill_jobs(session)
     return [
         job.athlete_id
         for job in jobs
@@ -91,7 +87,7 @@ def jobs_to_redrive(session: Session, *, now: datetime, stale_before: datetime) 
 class BackfillService(ActivityPager):
     def step(self, athlete_id: int) -> Step:
         with UnitOfWork(self._factory) as uow:
-            job = uow.session.get(BackfillJob, athlete_id, with_for_update=True)
+            job = repository.lock_backfill_job(uow.session, athlete_id)
             if job is None or job.status in (JobStatus.DONE, JobStatus.FAILED):
                 return Step(done=True, note="no backfill to run")
             if repository.pending_webhook_events(uow.session):
@@ -171,18 +167,12 @@ class BackfillService(ActivityPager):
 
     def progress(self, athlete_id: int) -> Progress | None:
         with self._factory() as session:
-            job = session.get(BackfillJob, athlete_id)
+            job = repository.backfill_job(session, athlete_id)
             if job is None:
                 return None
-            synced = (
-                session.query(StravaEvent)
-                .filter(
-                    StravaEvent.owner_id == athlete_id,
-                    StravaEvent.source == "backfill",
-                    StravaEvent.status == EventStatus.DONE,
-                )
-                .count()
-            )
+            # This run's rows only: a re-run queues nothing already known, and an earlier run's synced rows
+            # would otherwise count against this run's (smaller) queued total.
+            synced = repository.backfill_events_done_since(session, athlete_id, job.started_at)
             return Progress(
                 status=job.status,
                 pages_done=job.pages_done,

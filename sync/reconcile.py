@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store import repository
 from store.db import UnitOfWork
-from store.models import Activity, JobStatus, ReconciliationRun
+from store.models import Activity, JobStatus
 from sync.budget import Priority
 from sync.listing import ActivityPager
 
@@ -106,19 +106,18 @@ class Reconciler(ActivityPager):
             for activity_id in stored.keys() - summaries.keys():
                 deleted += 1
                 add(activity_id, "delete")
-            session.add(
-                ReconciliationRun(
-                    athlete_id=athlete_id,
-                    after_epoch=int(after.timestamp()),
-                    before_epoch=int(before.timestamp()),
-                    status=JobStatus.DONE,
-                    api_calls=calls,
-                    found_missing=missing,
-                    found_deleted=deleted,
-                    found_changed=changed,
-                    started_at=now,
-                    finished_at=self._now(),
-                )
+            repository.record_reconciliation_run(
+                session,
+                athlete_id=athlete_id,
+                after_epoch=int(after.timestamp()),
+                before_epoch=int(before.timestamp()),
+                status=JobStatus.DONE,
+                api_calls=calls,
+                found_missing=missing,
+                found_deleted=deleted,
+                found_changed=changed,
+                started_at=now,
+                finished_at=self._now(),
             )
             uow.commit()
         log.info(

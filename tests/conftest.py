@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -16,18 +17,20 @@ PG_HOST = os.environ.get("RUNSMART_TEST_PG", "postgresql+psycopg://root@127.0.0.
 REDIS_URL = os.environ.get("RUNSMART_TEST_REDIS", "redis://127.0.0.1:6379")
 
 
-def _admin_engine():  # type: ignore[no-untyped-def]
+def admin_engine():  # type: ignore[no-untyped-def]
+    """An AUTOCOMMIT engine on the server's `test` database: for CREATE/DROP DATABASE and killing sessions."""
     from sqlalchemy import create_engine
 
     return create_engine(f"{PG_HOST}/test", isolation_level="AUTOCOMMIT")
 
 
-def create_database(name: str) -> str:
+def create_database(name: str, *, migrated: bool = True) -> str:
+    """Create database `name` (dropping any left over), at the latest migration unless `migrated` is false."""
     from sqlalchemy import text
 
     from store.migrate import upgrade
 
-    engine = _admin_engine()
+    engine = admin_engine()
     try:
         with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -41,17 +44,38 @@ def create_database(name: str) -> str:
     finally:
         engine.dispose()
     url = f"{PG_HOST}/{name}"
-    upgrade(url)
+    if migrated:
+        upgrade(url)
     return url
 
 
 def drop_database(name: str) -> None:
     from sqlalchemy import text
 
-    engine = _admin_engine()
+    engine = admin_engine()
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+def database_name(purpose: str, run_tag: str) -> str:
+    """`runsmart_<purpose>_<run tag>`: the run tag keeps concurrent runs from dropping each other's databases."""
+    return f"runsmart_{purpose}_{run_tag}"[:63]  # PostgreSQL's identifier limit
+
+
+@contextmanager
+def temporary_database(name: str, *, migrated: bool = True) -> Iterator[str]:
+    """A fresh database `name` for the block (at the latest migration unless `migrated` is false); its URL.
+    Dropped afterwards, once this process's pooled connections to it are closed. Every suite's database
+    fixture is this one."""
+    url = create_database(name, migrated=migrated)
+    try:
+        yield url
+    finally:
+        from store.db import engine_for
+
+        engine_for(url).dispose()
+        drop_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -66,13 +90,8 @@ _RUN_UID = uuid.uuid4().hex
 
 @pytest.fixture(scope="session")
 def pg_url(run_tag: str) -> Iterator[str]:
-    name = f"runsmart_test_{run_tag}"
-    url = create_database(name)
-    yield url
-    from store.db import engine_for
-
-    engine_for(url).dispose()
-    drop_database(name)
+    with temporary_database(database_name("test", run_tag)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from simulator.testing import free_port
-from store.db import engine_for
-from tests.conftest import PG_HOST, create_database, drop_database
+from tests.conftest import admin_engine, database_name, temporary_database
 
 # 1 = CI (a few dozen activities, about a minute); larger values scale the scenario (`make chaos`).
 SCALE = max(1, int(os.environ.get("RUNSMART_CHAOS_SCALE", "1")))
@@ -73,17 +72,15 @@ def chaos_redis(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def chaos_db(worker_id: str) -> Iterator[tuple[str, str]]:
-    name = f"runsmart_chaos_{worker_id}"
-    url = create_database(name)
-    yield name, url
-    engine_for(url).dispose()
-    drop_database(name)
+def chaos_db(run_tag: str) -> Iterator[tuple[str, str]]:
+    name = database_name("chaos", run_tag)
+    with temporary_database(name) as url:
+        yield name, url
 
 
 def kill_connections(database: str) -> int:
     """pg_terminate_backend on every connection to `database` (and only to it); returns how many."""
-    engine = create_engine(f"{PG_HOST}/test", isolation_level="AUTOCOMMIT")
+    engine = admin_engine()
     try:
         with engine.connect() as conn:
             killed = conn.scalars(

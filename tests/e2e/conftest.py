@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from runsmart.stack import Stack
-from tests.conftest import REDIS_URL, create_database, drop_database
+from tests.conftest import REDIS_URL, database_name, temporary_database
 
 T = TypeVar("T")
 
@@ -31,13 +31,8 @@ def wait_for(check: Callable[[], T], timeout: float = 120.0, what: str = "condit
 
 @pytest.fixture
 def e2e_db(run_tag: str) -> Iterator[str]:
-    name = f"runsmart_e2e_{run_tag}"
-    url = create_database(name)
-    yield url
-    from store.db import engine_for
-
-    engine_for(url).dispose()
-    drop_database(name)
+    with temporary_database(database_name("e2e", run_tag)) as url:
+        yield url
 
 
 @pytest.fixture

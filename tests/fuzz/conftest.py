@@ -16,10 +16,9 @@ from sqlalchemy import func, select
 
 from runsmart.bootstrap import Container, build
 from runsmart.settings import Settings
-from store.db import engine_for
 from store.models import StravaEvent
 from sync.budget import LocalBudget
-from tests.conftest import create_database, drop_database
+from tests.conftest import database_name, temporary_database
 from webhooks.app import create_app
 
 SUBSCRIPTION_ID = 120475
@@ -48,12 +47,10 @@ class Recorder:
 
 
 @pytest.fixture(scope="module")
-def fuzz_db(worker_id: str, request: pytest.FixtureRequest) -> Iterator[str]:
-    name = f"runsmart_fuzz_{request.module.__name__.rsplit('.', 1)[-1]}_{worker_id}"[:63]
-    url = create_database(name)
-    yield url
-    engine_for(url).dispose()
-    drop_database(name)
+def fuzz_db(run_tag: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    with temporary_database(database_name(f"fuzz_{module}", run_tag)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 import workers.enqueue
-from notify import outbox
 from runsmart import bootstrap
 from runsmart.bootstrap import Container
 from runsmart.cli import app
+from store import outbox_repository as outbox
 from store.db import UnitOfWork
 from store.plan_models import NotificationOutbox
 from tests.integration.conftest import ATHLETE_ID, connect_athlete

@@ -17,7 +17,7 @@ from simulator.season import seed_world
 from simulator.state import SimConfig, Subscription, World
 from simulator.testing import SimulatorAdmin, run_in_thread
 from store.db import engine_for
-from tests.conftest import PG_HOST, REDIS_URL, create_database, drop_database
+from tests.conftest import PG_HOST, REDIS_URL, database_name, temporary_database
 
 
 class ThreadSimulator:
@@ -101,12 +101,10 @@ class SecurityDb:
 
 
 @pytest.fixture(scope="module")
-def sec_db(worker_id: str, request: pytest.FixtureRequest) -> Iterator[SecurityDb]:
-    name = f"runsmart_sec_{request.module.__name__.rsplit('.', 1)[-1]}_{worker_id}"[:63]
-    url = create_database(name)
-    yield SecurityDb(name, url)
-    engine_for(url).dispose()
-    drop_database(name)
+def sec_db(run_tag: str, request: pytest.FixtureRequest) -> Iterator[SecurityDb]:
+    name = database_name(f"sec_{request.module.__name__.rsplit('.', 1)[-1]}", run_tag)
+    with temporary_database(name) as url:
+        yield SecurityDb(name, url)
 
 
 @pytest.fixture(scope="module")
