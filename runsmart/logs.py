@@ -30,9 +30,10 @@ _SECRET_PATTERNS = [
     ),
     re.compile(r"gAAAAA[A-Za-z0-9_\-=]{20,}"),
     re.compile(r"whsec_[A-Za-z0-9+/=]+"),
-    # Paths whose last segment is a bearer credential: /ical/<token>.ics and /p/<token>.
-    re.compile(r"(/ical/)[^/\s\"'?#]+?(\.ics\b)"),
-    re.compile(r"(/p/)[^/\s\"'?#]+"),
+    # Paths whose last segment is a bearer credential: /ical/<token>.ics and /p/<token>. Any case, any number of
+    # slashes, with or without the suffix: a mistyped or truncated link still carries a working token.
+    re.compile(r"(?i)(/ical/+)[^/\s\"'?#]+?(\.ics(?![^/\s\"'?#])|(?![^/\s\"'?#]))"),
+    re.compile(r"(?i)(/p/+)[^/\s\"'?#]+"),
     # The password of a URL's userinfo: postgresql://user:<password>@host, redis://:<password>@host.
     re.compile(r"(://[^:/\s@]*:)[^@\s/]+(@)"),
 ]

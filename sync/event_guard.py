@@ -26,6 +26,7 @@ DISPROVED_OUTCOMES = (
     "ignored_owner_mismatch",
     "ignored_deleted",
     "ignored_delete_not_confirmed",
+    "ignored_unchanged",
     "tombstoned",
 )
 

@@ -49,6 +49,11 @@ MAX_COUNTDOWN_S = 1800.0
 # once it is due: rows, not worker memory.
 MAX_HELD_WAIT_S = 60.0
 FAILED_REDRIVE_S = 3600.0
+# What an update or a repeated create could change in our copy: equal after a read, the push told us nothing.
+_COMPARED_FIELDS = (
+    "name", "sport_type", "is_run", "private", "distance_m", "moving_time_s", "elapsed_time_s", "start_date",
+    "workout_type",
+)  # fmt: skip
 
 
 # Called inside the event's transaction after its effects are written, with the athlete whose data changed
@@ -226,7 +231,9 @@ class EventProcessor:
         stored = repository.stored_activity(session, activity_id)
         if stored is not None and stored.athlete_id != athlete_id:
             return self._owner_mismatch(event)  # another athlete's run: nothing to ask this one's token
-        if stored is None and self._refused(session, event):
+        # Also for a run we hold: a push naming its real owner costs a read whatever it claims, so repeated
+        # ones would spend without bound; reconciliation compares names and types, so it repairs what waits.
+        if self._refused(session, event):
             return "deferred_to_reconcile"
         tombstoned = repository.is_tombstoned(session, activity_id)
         try:
@@ -245,7 +252,10 @@ class EventProcessor:
             # a forged delete before this release) was not a deletion: the run comes back.
             repository.lift_tombstone(session, activity_id)
             log.info("sync.event.tombstone_lifted", extra={"event_id": event.id})
-        written = repository.upsert_activity(session, activity_row(parsed, raw, fetched_at))
+        row = activity_row(parsed, raw, fetched_at)
+        if stored is not None and event.source == "webhook" and _same_copy(stored, row):
+            return "ignored_unchanged"  # Strava disproved the push: the read draws on the allowance
+        written = repository.upsert_activity(session, row)
         return "synced" if written else "synced_newer_copy_kept"
 
     def _fetch(self, session: Session, event: StravaEvent) -> dict[str, Any]:
@@ -462,6 +472,10 @@ class EventProcessor:
         )
         if event.source == "webhook" and result.outcome in DISPROVED_OUTCOMES:
             count_spent()
+
+
+def _same_copy(stored: Any, row: dict[str, Any]) -> bool:
+    return all(getattr(stored, field) == row[field] for field in _COMPARED_FIELDS)
 
 
 def _describe(error: Exception) -> str:

@@ -94,6 +94,14 @@ def test_message_arguments_and_tracebacks_are_redacted(captured: tuple[logging.L
         (f"/ical/{SECRET}.ics?x=1", "/ical/[redacted].ics?x=1"),
         (f"/p/{SECRET}", "/p/[redacted]"),
         (f"/p/{SECRET}/week/3", "/p/[redacted]/week/3"),
+        # Near misses still carry a working token: a truncated link, another case, a doubled slash.
+        (f"/ical/{SECRET}", "/ical/[redacted]"),
+        (f"/ical/{SECRET}.ICS", "/ical/[redacted].ICS"),
+        (f"/ical/{SECRET}.icsx", "/ical/[redacted]"),
+        (f"/ICAL/{SECRET}.ics", "/ICAL/[redacted].ics"),
+        (f"/ical//{SECRET}.ics", "/ical//[redacted].ics"),
+        (f"/ical/{SECRET}/.ics", "/ical/[redacted]/.ics"),
+        (f"/P/{SECRET}", "/P/[redacted]"),
         (
             f"/strava/callback?state=abc&code={SECRET}&scope=read",
             "/strava/callback?state=abc&code=[redacted]&scope=read",
