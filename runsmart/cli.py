@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 # typer bundles its own copy of click: these are the classes its parser raises (not the `click` package's).
-from typer._click.exceptions import ClickException, UsageError
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from runsmart.athletes_cli import athletes_app
@@ -47,6 +47,10 @@ class OperatorGroup(TyperGroup):
             return super().main(args, prog_name, standalone_mode=False, **extra)
         try:
             result = super().main(args, prog_name, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as error:
+            # A bare group (`runsmart`, `runsmart athletes`): its help is the answer, with no empty "error:".
+            typer.echo(error.ctx.get_help() if error.ctx else "", err=True)
+            sys.exit(error.exit_code)
         except UsageError as error:
             hint = f" (see {error.ctx.command_path} --help)" if error.ctx else ""
             typer.echo(f"error: {error.format_message()}{hint}", err=True)
@@ -77,6 +81,9 @@ app.command("simulator")(simulator_command)
 app.add_typer(strava_app, name="strava")
 app.command("backfill")(backfill_command)
 app.command("reconcile")(reconcile_command)
+
+
+WORKER_POOLS = ("prefork", "threads", "solo")
 
 
 def _database_url() -> str:
@@ -112,7 +119,7 @@ def db_downgrade(
 @app.command("api")
 def api(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 in a container)."),
-    port: int = typer.Option(8000, help="TCP port to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="TCP port to listen on."),
     workers: int = typer.Option(1, min=1, help="uvicorn worker processes."),
 ) -> None:
     """Serve the webhook, OAuth, internal API, health and metrics endpoints."""
@@ -134,6 +141,17 @@ def worker(
     from runsmart.logs import configure_logging
     from workers.celery_app import app as celery_app
 
+    if pool not in WORKER_POOLS:
+        raise typer.BadParameter(f"{pool!r} is not one of {', '.join(WORKER_POOLS)}", param_hint="--pool")
+    # A misspelt queue would leave a worker consuming nothing, silently: only queues tasks are routed to.
+    known = {route["queue"] for route in celery_app.conf.task_routes.values()}
+    known.add(celery_app.conf.task_default_queue)
+    unknown = sorted({name.strip() for name in queues.split(",")} - known)
+    if unknown:
+        raise typer.BadParameter(
+            f"no task is routed to {', '.join(map(repr, unknown))}; queues: {', '.join(sorted(known))}",
+            param_hint="--queues",
+        )
     configure_logging()
     celery_app.worker_main(
         ["worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--queues={queues}", "--loglevel=INFO"]

@@ -12,6 +12,7 @@ class CommandError(Exception):
 
 def user_error_message(error: BaseException) -> str | None:
     """One line for an error the user can fix, or None for a bug (which keeps its traceback)."""
+    from alembic.util.exc import CommandError as AlembicCommandError
     from pydantic import ValidationError
     from redis.exceptions import ConnectionError as RedisConnectionError
     from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
@@ -34,6 +35,8 @@ def user_error_message(error: BaseException) -> str | None:
         return "RUNSMART_DATABASE_URL is not a valid SQLAlchemy URL"
     if isinstance(error, RedisConnectionError):
         return "cannot reach Redis (RUNSMART_REDIS_URL / RUNSMART_BROKER_URL)"
+    if isinstance(error, AlembicCommandError):  # e.g. `runsmart db upgrade` to a revision that does not exist
+        return f"migrations: {str(error).strip().splitlines()[0]}"
     if isinstance(error, TokenCipherError | StravaError):
         return str(error)  # both are written to be shown: they never carry a token or a key
     return None

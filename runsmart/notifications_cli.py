@@ -51,6 +51,15 @@ def replay_command(
     c = container()
     with UnitOfWork(c.sessions) as uow:
         replayed = outbox.replay_dead(uow.session, ids=ids or (), athlete_id=athlete)
+        missing = sorted(set(ids or ()) - set(replayed))
+        if missing:  # a typo is named, and nothing is replayed (the transaction is rolled back)
+            from runsmart.cli_errors import CommandError
+
+            plural = "s" if len(missing) > 1 else ""
+            named = ", ".join(map(str, missing))
+            raise CommandError(
+                f"no dead notification with id{plural} {named} (see `runsmart notifications dead`)"
+            )
         uow.commit()
     # Pending again, with no retry time: if the broker cannot take them now, the outbox sweeper
     # (notify.redrive, every minute) delivers them anyway.

@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that mean "nobody configured this yet"; refused in production, compared case-insensitively.
@@ -25,6 +25,8 @@ MIN_SECRET_LENGTH = 16
 MIN_DISTINCT_CHARACTERS = 8
 DEV_TOKEN_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="  # Fernet key, development and tests only
 DEV_DATABASE_URL = "sqlite:///./runsmart.db"
+# Redis (RUNSMART_REDIS_URL; redis-py's schemes), and the demo's and tests' kombu transports (RUNSMART_BROKER_URL).
+BROKER_SCHEMES = ("redis", "rediss", "unix", "filesystem", "memory")
 
 
 class Settings(BaseSettings):
@@ -180,6 +182,18 @@ class Settings(BaseSettings):
     def is_development(self) -> bool:
         return self.env == "development"
 
+    @field_validator("redis_url", "broker_url")
+    @classmethod
+    def _broker_scheme(cls, value: str | None) -> str | None:
+        """A URL redis-py or kombu cannot use stops every process at start-up as a configuration error."""
+        if value is None:
+            return value
+        scheme = value.partition("://")[0].lower() if "://" in value else ""
+        if scheme not in BROKER_SCHEMES:
+            schemes = ", ".join(f"{known}://" for known in BROKER_SCHEMES)
+            raise ValueError(f"is not a URL starting with one of {schemes}")
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_configuration(self) -> Settings:
         if self.env == "production":
@@ -212,6 +226,8 @@ class Settings(BaseSettings):
             problems.append(("RUNSMART_TOKEN_KEY", why))
         if self.strava_client_id <= 0:
             problems.append(("RUNSMART_STRAVA_CLIENT_ID", "is not set"))
+        if _is_placeholder(self.public_base_url):  # .env.example's value: OAuth would send athletes there
+            problems.append(("RUNSMART_PUBLIC_BASE_URL", "is a placeholder"))
         keys = self.api_key_list()
         weak = [why for why in map(_weak_secret, keys) if why]
         if not keys or weak:

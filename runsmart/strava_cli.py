@@ -86,6 +86,8 @@ def subscription_delete(
 
 def backfill_eta_s(remaining_calls: int, usage: dict[str, dict[str, int]], reserve: float) -> float:
     """Seconds until `remaining_calls` backfill calls fit in the read budget, window by window."""
+    if remaining_calls <= 0:
+        return 0.0
     read = usage["read"]
     per_window = max(1, int(read["quarter_limit"] * (1 - 2 * reserve)))
     available_now = max(0, per_window - read["quarter_used"])

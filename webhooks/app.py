@@ -7,19 +7,19 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Mount, Route
 
-from plans.errors import PlanError
 from runsmart.bootstrap import Container, container
 from runsmart.gc_tuning import freeze_startup_objects
-from webhooks import ical, oauth, plan_page, plans_api, strava
+from webhooks import errors, ical, oauth, plan_page, plans_api, strava
 from webhooks.health import Probe, readiness
+from webhooks.metrics import caller_allowed as metrics_caller_allowed
 from webhooks.metrics import render as render_metrics
 
 log = logging.getLogger(__name__)
@@ -80,58 +80,74 @@ def create_app(
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
+        # Operation ids are the API's contract with generated clients: the routes name theirs (`operation_id=`),
+        # and any route that does not is named by its function, never by FastAPI's path-derived default.
+        generate_unique_id_function=_operation_id,
     )
+    app.state.get_container = get_container  # what the routers' dependencies read (webhooks/api_deps.py)
+    app.state.connect_flow = oauth.ConnectFlow(get_container, enqueue, start_backfill)
+    errors.install(app)  # every error answered as a problem (docs/api.md, Errors)
     app.include_router(webhook.router)
-    app.include_router(oauth.make_router(get_container, enqueue, start_backfill))
+    app.include_router(oauth.router)
     # The internal API for the RunSmart app (docs/api.md); OpenAPI docs at /docs where enabled.
-    app.include_router(plans_api.make_router(get_container))
-    app.add_exception_handler(PlanError, plans_api.plan_error_handler)
+    app.include_router(plans_api.router)
     # The athlete's training calendar feed (docs/notifications.md).
-    app.include_router(ical.make_router(get_container))
+    app.include_router(ical.router)
     # The athlete's read-only plan page at a secret link, and its link's API (docs/api.md).
-    app.include_router(plan_page.make_router(get_container))
+    app.include_router(plan_page.router)
 
-    database_probe = Probe("database", lambda: _database_reachable(get_container()))
-    broker_probe = Probe("broker", broker_check)
-
-    @app.get("/livez")
-    async def livez() -> JSONResponse:
-        """Liveness: the process answers. Touches nothing, so a dependency's outage never restarts the API."""
-        return JSONResponse({"status": "alive"})
-
-    @app.get("/readyz")
-    async def readyz() -> JSONResponse:
-        """Readiness: 200 while events can be stored ("ready", or "degraded" when the broker does not answer:
-        events are stored and wait for it); 503 when the database cannot be reached. Within one second."""
-        return await readiness(database_probe, broker_probe)
-
-    @app.get("/healthz")
-    async def healthz() -> JSONResponse:
-        """Readiness, under the name existing callers poll (docs/api.md "Health")."""
-        return await readiness(database_probe, broker_probe)
-
-    @app.get("/metrics")
-    def metrics() -> Response:
-        # Every API process's counters, then the database and Redis gauges read now (webhooks/metrics.py).
-        return Response(render_metrics(get_container), media_type=CONTENT_TYPE_LATEST)
+    _add_health_routes(app, get_container, broker_check)
 
     # Strava's event POSTs, the one hot path, go straight to their handler: FastAPI's routing and middleware
     # stack cost ~0.12 ms per request, a fifth of the intake's CPU (bench/intake.py). The same handler is
-    # documented and reachable in `app`; everything else is served by `app`, errors shaped as FastAPI's.
+    # documented and reachable in `app`; everything else is served by `app`. Its errors are problems as well:
+    # the handler runs only for a refused event, so the accepted path pays nothing for it.
     return Starlette(
         routes=[
             Route("/webhooks/strava", webhook.receive, methods=["POST"]),
             Mount("", app=app),
         ],
-        exception_handlers={HTTPException: _as_fastapi_error},
+        exception_handlers={HTTPException: errors.http_error},
         lifespan=lifespan,
     )
 
 
-async def _as_fastapi_error(request: Request, error: Exception) -> Response:
-    # {"detail": ...} as FastAPI answers, for the errors of the handlers served ahead of it.
-    assert isinstance(error, HTTPException)  # registered for HTTPException only
-    return await http_exception_handler(request, error)
+def _add_health_routes(
+    app: FastAPI, get_container: Callable[[], Container], broker_check: Callable[[], bool]
+) -> None:
+    database_probe = Probe("database", lambda: _database_reachable(get_container()))
+    broker_probe = Probe("broker", broker_check)
+
+    @app.get("/livez", operation_id="livez")
+    async def livez() -> JSONResponse:
+        """Liveness: the process answers. Touches nothing, so a dependency's outage never restarts the API."""
+        return JSONResponse({"status": "alive"})
+
+    @app.get("/readyz", operation_id="readyz")
+    async def readyz() -> JSONResponse:
+        """Readiness: 200 while events can be stored ("ready", or "degraded" when the broker does not answer:
+        events are stored and wait for it); 503 when the database cannot be reached. Within one second."""
+        return await readiness(database_probe, broker_probe)
+
+    @app.get("/healthz", operation_id="healthz")
+    async def healthz() -> JSONResponse:
+        """Readiness, under the name existing callers poll (docs/api.md "Health")."""
+        return await readiness(database_probe, broker_probe)
+
+    @app.get("/metrics", operation_id="metrics")
+    def metrics(request: Request) -> Response:
+        # Every API process's counters, then the database and Redis gauges read now (webhooks/metrics.py).
+        # In production only a caller with an API key may read them: the budget and connection counts would
+        # tell anyone who uses the service (docs/security.md, "Operators' numbers").
+        if not metrics_caller_allowed(get_container().settings, request.headers.get("authorization", "")):
+            return Response(
+                "metrics need an API key", status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        return Response(render_metrics(get_container), media_type=CONTENT_TYPE_LATEST)
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
 
 
 def _database_reachable(c: Container) -> bool:

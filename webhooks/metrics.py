@@ -9,6 +9,7 @@ request, each source bounded by RUNSMART_METRICS_QUERY_TIMEOUT_S: a slow or dead
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ from store.ops_queries import OpsSnapshot, snapshot
 
 if TYPE_CHECKING:
     from runsmart.bootstrap import Container
+    from runsmart.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -192,3 +194,16 @@ def render(get_container: Callable[[], Container]) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(OpsCollector(get_container))
     return process_metrics_text() + generate_latest(registry)
+
+
+def caller_allowed(settings: Settings, authorization: str) -> bool:
+    """Outside production anyone may scrape; in production only `Authorization: Bearer <one of RUNSMART_API_KEYS>`
+    (Prometheus: `authorization: {credentials: ...}` in the scrape config). Every key is compared in constant
+    time."""
+    if settings.env != "production":
+        return True
+    scheme, _, given = authorization.partition(" ")
+    ok = False
+    for key in settings.api_key_list():
+        ok |= hmac.compare_digest(given.strip().encode(), key.encode())
+    return scheme.lower() == "bearer" and ok

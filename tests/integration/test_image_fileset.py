@@ -317,6 +317,7 @@ def filled_env_example(path: Path) -> Path:
         "RUNSMART_STRAVA_VERIFY_TOKEN": token_urlsafe(24),
         "RUNSMART_TOKEN_KEY": Fernet.generate_key().decode(),
         "RUNSMART_API_KEYS": token_urlsafe(32),
+        "RUNSMART_PUBLIC_BASE_URL": "https://sync.runsmart.coach",
     }
     lines = []
     for line in (ROOT / ".env.example").read_text().splitlines():

@@ -17,6 +17,7 @@ from tests.security.conftest import SecurityDb
 from webhooks.app import create_app
 
 pytestmark = [pytest.mark.security, pytest.mark.integration]
+API_KEY = secrets.token_urlsafe(32)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def production_client(sec_db: SecurityDb) -> TestClient:
         strava_verify_token=secrets.token_urlsafe(24),  # type: ignore[arg-type]
         strava_subscription_id=120475,
         token_key=Fernet.generate_key().decode(),  # type: ignore[arg-type]
-        api_keys=secrets.token_urlsafe(32),  # type: ignore[arg-type]
+        api_keys=API_KEY,  # type: ignore[arg-type]
     )
     container = build(settings, budget=LocalBudget())
     return TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True))
@@ -40,11 +41,16 @@ def test_the_api_map_is_not_served_in_production(production_client: TestClient, 
     assert production_client.get(path).status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: /metrics answers anyone on the public listener; the Strava budget it shows moves by the calls "
-    "a forged create costs only when the named athlete is connected, so it tells who uses RunSmart",
-)
 def test_an_anonymous_caller_gets_no_operator_metrics(production_client: TestClient) -> None:
-    response = production_client.get("/metrics")
-    assert response.status_code != 200 or "runsmart_strava_budget_used" not in response.text
+    # The Strava budget it shows moves by the calls a forged create costs only when the named athlete is
+    # connected, so open metrics would tell anyone who uses RunSmart.
+    for headers in ({}, {"Authorization": "Bearer wrong-key"}, {"Authorization": f"Basic {API_KEY}"}):
+        response = production_client.get("/metrics", headers=headers)
+        assert response.status_code == 401
+        assert "runsmart_" not in response.text
+
+
+def test_the_operator_scrapes_metrics_with_an_api_key(production_client: TestClient) -> None:
+    response = production_client.get("/metrics", headers={"Authorization": f"Bearer {API_KEY}"})
+    assert response.status_code == 200
+    assert "runsmart_strava_budget_used" in response.text
