@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     """Seconds after which a source address may send one more invalid event."""
     api_docs_enabled: bool | None = None
     """/docs, /redoc and /openapi.json. Unset: served in development and test, not in production."""
+    forwarded_allow_ips: str | None = None
+    """Behind a reverse proxy: the proxy's addresses (comma-separated, or *) whose X-Forwarded-For the API trusts,
+    so the intake's throttle sees the client, not the proxy. Unset: uvicorn's default (127.0.0.1)."""
 
     unverified_call_allowance: int = Field(20, ge=0, le=10_000)
     """Per athlete and window: Strava calls that disproved a pushed event (404, another athlete's run, an

@@ -32,8 +32,8 @@ class _Source:
 # Strava pushes from a few addresses: parsing each anew was most of the throttle's cost per event.
 @lru_cache(maxsize=4096)
 def source_key(host: str | None) -> str:
-    """The unit that is throttled: an IPv4 address, or an IPv6 /64 (one host usually holds a whole /64, so
-    counting single IPv6 addresses would give it endless fresh buckets)."""
+    """The unit that is throttled: an IPv4 address, or an IPv6 /48. A site is usually given a whole /48 (65,536
+    /64 subnets), so counting smaller units would give one attacker endless fresh buckets."""
     if not host:
         return "unknown"
     try:
@@ -43,7 +43,7 @@ def source_key(host: str | None) -> str:
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+        return str(ipaddress.ip_network(f"{address}/48", strict=False))
     return str(address)
 
 

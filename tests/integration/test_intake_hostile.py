@@ -363,8 +363,8 @@ def test_the_throttle_remembers_a_bounded_number_of_sources_and_refills() -> Non
     assert throttle.retry_after("192.0.2.1") is None
 
 
-def test_an_ipv6_host_is_throttled_as_its_whole_64() -> None:
-    # One host usually holds a whole /64: single addresses would give it endless fresh buckets.
-    assert source_key("2001:db8:1:2::1") == source_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
-    assert source_key("2001:db8:1:3::1") != source_key("2001:db8:1:2::1")
+def test_an_ipv6_site_is_throttled_as_its_whole_48() -> None:
+    # A site usually holds a whole /48: its 65,536 /64s would otherwise be as many fresh buckets.
+    assert source_key("2001:db8:1:2::1") == source_key("2001:db8:1:ffff:ffff::9") == "2001:db8:1::/48"
+    assert source_key("2001:db8:2::1") != source_key("2001:db8:1::1")
     assert source_key("::ffff:192.0.2.7") == source_key("192.0.2.7") == "192.0.2.7"

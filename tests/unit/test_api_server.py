@@ -18,3 +18,12 @@ def test_connections_accepted_by_the_api_socket_have_nagle_off() -> None:
     finally:
         for sock in (accepted, client, listener):
             sock.close()
+
+
+def test_the_proxies_set_in_the_settings_are_the_ones_uvicorn_trusts() -> None:
+    from runsmart.api_server import server_config
+
+    behind_proxy = server_config("127.0.0.1", 0, 1, proxies="10.0.0.7")
+    assert behind_proxy.forwarded_allow_ips == "10.0.0.7"
+    direct = server_config("127.0.0.1", 0, 1)
+    assert direct.forwarded_allow_ips != behind_proxy.forwarded_allow_ips
