@@ -108,9 +108,15 @@ def db_upgrade(
 @db_app.command("downgrade")
 def db_downgrade(
     revision: str = typer.Argument("-1", help="Alembic revision to go back to (default: one step)."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask: a downgrade drops tables and their rows."),
 ) -> None:
-    """Revert migrations down to REVISION (default: one step)."""
+    """Revert migrations down to REVISION (default: one step). Drops what those migrations made: asks first."""
     from store.migrate import downgrade
+
+    if not yes and not typer.confirm(
+        f"Downgrade to {revision}? Tables and columns those migrations made are dropped with their data."
+    ):
+        raise typer.Exit(1)
 
     downgrade(_database_url(), revision=revision)
     typer.echo(f"database downgraded to {revision}")

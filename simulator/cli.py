@@ -24,7 +24,7 @@ def _pair(text: str, name: str) -> tuple[int, int]:
 
 def simulator_command(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
-    port: int = typer.Option(8765, help="Port to bind (0 = any free port)."),
+    port: int = typer.Option(8765, min=0, max=65535, help="Port to bind (0 = any free port)."),
     seed: int = typer.Option(42, help="Seed of the synthetic athletes and their seasons."),
     athletes: int = typer.Option(1, help="How many seeded athletes."),
     weeks: int = typer.Option(12, help="Weeks of seeded runs per athlete, ending yesterday."),

@@ -40,9 +40,22 @@ def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.mark.parametrize("command", ["upgrade", "downgrade"])
 def test_a_migration_that_does_not_exist_is_one_line(command: str, clean_db: str, tmp_path: Path) -> None:
-    done = run_cli(["db", command, "nonsense"], tmp_path, RUNSMART_DATABASE_URL=clean_db)
+    confirmed = ["--yes"] if command == "downgrade" else []
+    done = run_cli(["db", command, "nonsense", *confirmed], tmp_path, RUNSMART_DATABASE_URL=clean_db)
     assert done.returncode == 1
     assert "nonsense" in one_line_error(done)
+
+
+def test_a_downgrade_asks_first_and_changes_nothing_unconfirmed(clean_db: str, tmp_path: Path) -> None:
+    from sqlalchemy import inspect
+
+    from store.db import engine_for
+
+    before = sorted(inspect(engine_for(clean_db)).get_table_names())
+    done = run_cli(["db", "downgrade", "base"], tmp_path, RUNSMART_DATABASE_URL=clean_db)  # no answer given
+    assert done.returncode != 0
+    assert "dropped" in done.stdout + done.stderr  # the question said what would be lost
+    assert sorted(inspect(engine_for(clean_db)).get_table_names()) == before
 
 
 @pytest.mark.parametrize(
