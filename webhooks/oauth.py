@@ -14,14 +14,15 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from string import Template
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from prometheus_client import Counter
 
 from runsmart.bootstrap import Container
+from runsmart.settings import Settings
 from store import athlete_repository
 from store.db import UnitOfWork
 from sync import connect
@@ -118,76 +119,6 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def make_router(
-    container: Callable[[], Container],
-    enqueue: Callable[[int], bool],
-    start_backfill: Callable[[int], bool],
-) -> APIRouter:
-    router = APIRouter()
-    flow = _ConnectFlow(container, enqueue, start_backfill)
-
-    @router.get("/strava/connect", response_class=HTMLResponse)
-    def start(returning: bool = False) -> Response:
-        settings = container().settings
-        if settings.strava_client_id <= 0:
-            log.error("oauth.not_configured", extra={"missing": "RUNSMART_STRAVA_CLIENT_ID"})
-            return flow.start_page(ConnectOutcome.SERVICE_REFUSED)
-        # At capacity Strava refuses new athletes on its own page, in words meant for developers; ours says it
-        # plainly. An athlete who already holds a place is let through (`returning`): Strava admits them.
-        if not returning and flow.at_capacity():
-            return flow.start_page(
-                ConnectOutcome.CAPACITY_REACHED, returning_url=flow.connect_url() + "?returning=1"
-            )
-        nonce, cookie = connect.new_state(settings.effective_token_key())
-        url = connect.authorize_url(
-            client_id=settings.strava_client_id,
-            redirect_uri=flow.base_url() + "/strava/callback",
-            state=nonce,
-            base_url=settings.strava_base_url,
-        )
-        response = RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
-        response.set_cookie(
-            connect.STATE_COOKIE,
-            cookie,
-            max_age=connect.STATE_MAX_AGE_S,
-            path="/strava",
-            httponly=True,
-            samesite="lax",
-            secure=flow.secure_cookie(),
-        )
-        return response
-
-    @router.get("/strava/callback", response_class=HTMLResponse)
-    async def callback(
-        request: Request,
-        state: str = "",
-        code: str | None = None,
-        scope: str | None = None,
-        error: str | None = None,
-    ) -> Response:
-        cookie = request.cookies.get(connect.STATE_COOKIE)
-        try:
-            await run_in_threadpool(flow.verify_state, state, cookie)
-            if error:
-                raise ConnectError(ConnectOutcome.DENIED, f"Strava answered error={error[:40]}")
-            if not code:
-                raise ConnectError(ConnectOutcome.CODE_INVALID, "the callback carries no authorization code")
-            if scope is not None and connect.missing_scopes(scope):
-                raise ConnectError(
-                    ConnectOutcome.SCOPE_MISSING, "the redirect's scope lacks activity:read_all"
-                )
-            grant = await flow.exchange(code)
-            connected = await run_in_threadpool(flow.save, grant, scope)
-        except ConnectError as refused:
-            log.info(
-                "oauth.callback.refused", extra={"outcome": refused.outcome.value, "reason": str(refused)}
-            )
-            return flow.answer(request, refused.outcome)
-        return flow.answer_connected(request, connected)
-
-    return router
-
-
 @dataclass(frozen=True)
 class Connected:
     athlete_id: int
@@ -197,8 +128,8 @@ class Connected:
     capacity: int
 
 
-class _ConnectFlow:
-    """The callback's steps, each small; the router above only sequences them."""
+class ConnectFlow:
+    """The callback's steps, each small; the routes above only sequence them. One per app (`app.state`)."""
 
     def __init__(
         self,
@@ -211,6 +142,9 @@ class _ConnectFlow:
         self._start_backfill = start_backfill
         self._ledger: connect.NonceLedger | None = None
         self._capacity: connect.CapacityTracker | None = None
+
+    def settings(self) -> Settings:
+        return self._container().settings
 
     def base_url(self) -> str:
         return self._container().settings.public_base_url.rstrip("/")
@@ -379,3 +313,74 @@ class _ConnectFlow:
             connect.STATE_COOKIE, path="/strava", httponly=True, samesite="lax", secure=self.secure_cookie()
         )
         return response
+
+
+# --- routes ---------------------------------------------------------------------------------------------
+
+
+def connect_flow(request: Request) -> ConnectFlow:
+    """The app's flow (built by webhooks.app.create_app): it keeps the nonce ledger and capacity between calls."""
+    flow: ConnectFlow = request.app.state.connect_flow
+    return flow
+
+
+Flow = Annotated[ConnectFlow, Depends(connect_flow)]
+router = APIRouter()
+
+
+@router.get("/strava/connect", response_class=HTMLResponse, operation_id="strava_connect")
+def start(flow: Flow, returning: bool = False) -> Response:
+    settings = flow.settings()
+    if settings.strava_client_id <= 0:
+        log.error("oauth.not_configured", extra={"missing": "RUNSMART_STRAVA_CLIENT_ID"})
+        return flow.start_page(ConnectOutcome.SERVICE_REFUSED)
+    # At capacity Strava refuses new athletes on its own page, in words meant for developers; ours says it
+    # plainly. An athlete who already holds a place is let through (`returning`): Strava admits them.
+    if not returning and flow.at_capacity():
+        return flow.start_page(
+            ConnectOutcome.CAPACITY_REACHED, returning_url=flow.connect_url() + "?returning=1"
+        )
+    nonce, cookie = connect.new_state(settings.effective_token_key())
+    url = connect.authorize_url(
+        client_id=settings.strava_client_id,
+        redirect_uri=flow.base_url() + "/strava/callback",
+        state=nonce,
+        base_url=settings.strava_base_url,
+    )
+    response = RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+    response.set_cookie(
+        connect.STATE_COOKIE,
+        cookie,
+        max_age=connect.STATE_MAX_AGE_S,
+        path="/strava",
+        httponly=True,
+        samesite="lax",
+        secure=flow.secure_cookie(),
+    )
+    return response
+
+
+@router.get("/strava/callback", response_class=HTMLResponse, operation_id="strava_callback")
+async def callback(
+    request: Request,
+    flow: Flow,
+    state: str = "",
+    code: str | None = None,
+    scope: str | None = None,
+    error: str | None = None,
+) -> Response:
+    cookie = request.cookies.get(connect.STATE_COOKIE)
+    try:
+        await run_in_threadpool(flow.verify_state, state, cookie)
+        if error:
+            raise ConnectError(ConnectOutcome.DENIED, f"Strava answered error={error[:40]}")
+        if not code:
+            raise ConnectError(ConnectOutcome.CODE_INVALID, "the callback carries no authorization code")
+        if scope is not None and connect.missing_scopes(scope):
+            raise ConnectError(ConnectOutcome.SCOPE_MISSING, "the redirect's scope lacks activity:read_all")
+        grant = await flow.exchange(code)
+        connected = await run_in_threadpool(flow.save, grant, scope)
+    except ConnectError as refused:
+        log.info("oauth.callback.refused", extra={"outcome": refused.outcome.value, "reason": str(refused)})
+        return flow.answer(request, refused.outcome)
+    return flow.answer_connected(request, connected)

@@ -9,40 +9,34 @@ Strava, all get the same plain 404. The token is never logged here; the access l
 (runsmart/logs.py).
 """
 
-# No `from __future__ import annotations`: FastAPI resolves the closures' Annotated dependencies at runtime.
+from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import HTMLResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from notify import ical
 from plans import service, views
-from runsmart.bootstrap import Container
 from store import plan_page_repository, plan_repository, repository
 from store.db import UnitOfWork
 from webhooks import plan_page_view
-from webhooks.plan_schemas import ErrorOut
+from webhooks.api_deps import Deps, Now, api_key
+from webhooks.errors import ApiError, responses
 from webhooks.schemas import StravaId
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-LINK_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "missing or wrong API key"},
-    404: {"model": ErrorOut, "description": "unknown athlete"},
-}
+LINK_ERRORS = responses({401: "missing or wrong API key", 404: "unknown athlete"})
 MAX_TOKEN_LENGTH = 128  # token_urlsafe(32) is 43 characters; anything far longer is not ours
 
 
@@ -105,7 +99,7 @@ def stylesheet() -> str:
 
 
 @cache
-def environment() -> "Environment":
+def environment() -> Environment:
     # Imported on first use: the API process loads Jinja2 only once a plan page is asked for.
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -152,93 +146,74 @@ def not_found() -> HTMLResponse:
 # --- routes ---------------------------------------------------------------------------------------------
 
 
-def make_router(
-    get_container: Callable[[], Container], now: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> APIRouter:
-    router = APIRouter()
-    _page_routes(router, get_container, now)
-    _link_routes(router, get_container, now)
-    return router
+router = APIRouter()
+LINK_PATH = "/api/v1/athletes/{athlete_id}/plan-page-link"
 
 
-def _page_routes(
-    router: APIRouter, get_container: Callable[[], Container], now: Callable[[], datetime]
-) -> None:
-    @router.get("/p/{token}", include_in_schema=False)
-    def plan_page(token: str) -> HTMLResponse:
-        with get_container().sessions() as session:
-            athlete_id = athlete_for_token(session, token)
-            if athlete_id is None:
-                return not_found()
-            loaded = service.load(session, athlete_id, now=now())
-            if loaded is None:
-                return html_page("plan_page_no_plan.html")
-            page = plan_page_view.page(views.plan_detail(session, loaded), loaded.activities)
-        return html_page("plan_page.html", page=page, calendar_path=f"{token}/calendar.ics")
-
-    @router.get("/p/{token}/calendar.ics", include_in_schema=False)
-    def calendar(token: str) -> Response:
-        # The page's own calendar link: the same feed as /ical/{token}.ics, opened by the page's secret.
-        with get_container().sessions() as session:
-            athlete_id = athlete_for_token(session, token)
-            found = plan_repository.active_plan_and_version(session, athlete_id) if athlete_id else None
-            if found is None:
-                return not_found()
-            row, version = found
-        updated = version.created_at
-        updated = (updated if updated.tzinfo else updated.replace(tzinfo=UTC)).astimezone(UTC)
-        body = ical.render(version.plan, plan_id=row.id, version=version.version, updated=updated)
-        headers = {"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
-        return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
+@router.get("/p/{token}", include_in_schema=False, operation_id="plan_page")
+def plan_page(token: str, c: Deps, now: Now) -> HTMLResponse:
+    # The athlete's page, not the app's API: its 404 stays an HTML page.
+    with c.sessions() as session:
+        athlete_id = athlete_for_token(session, token)
+        if athlete_id is None:
+            return not_found()
+        loaded = service.load(session, athlete_id, now=now)
+        if loaded is None:
+            return html_page("plan_page_no_plan.html")
+        page = plan_page_view.page(views.plan_detail(session, loaded), loaded.activities)
+    return html_page("plan_page.html", page=page, calendar_path=f"{token}/calendar.ics")
 
 
-def _link_routes(
-    router: APIRouter, get_container: Callable[[], Container], now: Callable[[], datetime]
-) -> None:
-    bearer = HTTPBearer(auto_error=False, description="a key from RUNSMART_API_KEYS")
+@router.get("/p/{token}/calendar.ics", include_in_schema=False, operation_id="plan_page_calendar")
+def calendar(token: str, c: Deps) -> Response:
+    # The page's own calendar link: the same feed as /ical/{token}.ics, opened by the page's secret.
+    with c.sessions() as session:
+        athlete_id = athlete_for_token(session, token)
+        found = plan_repository.active_plan_and_version(session, athlete_id) if athlete_id else None
+        if found is None:
+            return not_found()
+        row, version = found
+    updated = version.created_at
+    updated = (updated if updated.tzinfo else updated.replace(tzinfo=UTC)).astimezone(UTC)
+    body = ical.render(version.plan, plan_id=row.id, version=version.version, updated=updated)
+    headers = {"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
+    return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
-    def authorized(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
-        given = (credentials.credentials if credentials else "").encode()
-        ok = False
-        for key in get_container().settings.api_key_list():  # every key, each in constant time
-            ok |= hmac.compare_digest(given, key.encode())
-        if not (credentials and ok):
-            raise HTTPException(401, "missing or wrong API key", headers={"WWW-Authenticate": "Bearer"})
 
-    path = "/api/v1/athletes/{athlete_id}/plan-page-link"
+@router.post(
+    LINK_PATH,
+    response_model=PlanPageLinkOut,
+    tags=["plans"],
+    responses=LINK_ERRORS,
+    operation_id="issue_plan_page_link",
+    summary="Issue the athlete's plan page link (shown once; rotate=true replaces it)",
+    dependencies=[Depends(api_key)],
+)
+def issue(athlete_id: StravaId, c: Deps, now: Now, rotate: bool = False) -> PlanPageLinkOut:
+    with UnitOfWork(c.sessions) as uow:
+        try:
+            token = issue_link(uow.session, athlete_id, now, rotate=rotate)
+        except LookupError as error:
+            raise ApiError(404, str(error)) from None
+        uow.commit()
+    url = page_url(c.settings.public_base_url, token) if token else None
+    return PlanPageLinkOut(url=url, created=token is not None)
 
-    @router.post(
-        path,
-        response_model=PlanPageLinkOut,
-        tags=["plans"],
-        responses=LINK_ERRORS,
-        summary="Issue the athlete's plan page link (shown once; rotate=true replaces it)",
-        dependencies=[Depends(authorized)],
-    )
-    def issue(athlete_id: StravaId, rotate: bool = False) -> PlanPageLinkOut:
-        c = get_container()
-        with UnitOfWork(c.sessions) as uow:
-            try:
-                token = issue_link(uow.session, athlete_id, now(), rotate=rotate)
-            except LookupError as error:
-                raise HTTPException(404, str(error)) from None
-            uow.commit()
-        url = page_url(c.settings.public_base_url, token) if token else None
-        return PlanPageLinkOut(url=url, created=token is not None)
 
-    @router.delete(
-        path,
-        response_model=PlanPageLinkRevoked,
-        tags=["plans"],
-        responses=LINK_ERRORS,
-        summary="Revoke the athlete's plan page link (the page answers 404 from now on)",
-        dependencies=[Depends(authorized)],
-    )
-    def revoke(athlete_id: StravaId) -> PlanPageLinkRevoked:
-        with UnitOfWork(get_container().sessions) as uow:
-            try:
-                revoked = revoke_link(uow.session, athlete_id)
-            except LookupError as error:
-                raise HTTPException(404, str(error)) from None
-            uow.commit()
-        return PlanPageLinkRevoked(revoked=revoked)
+@router.delete(
+    LINK_PATH,
+    response_model=PlanPageLinkRevoked,
+    tags=["plans"],
+    responses=LINK_ERRORS,
+    operation_id="revoke_plan_page_link",
+    summary="Revoke the athlete's plan page link (the page answers 404 from now on)",
+    dependencies=[Depends(api_key)],
+)
+def revoke(athlete_id: StravaId, c: Deps) -> PlanPageLinkRevoked:
+    with UnitOfWork(c.sessions) as uow:
+        try:
+            revoked = revoke_link(uow.session, athlete_id)
+        except LookupError as error:
+            raise ApiError(404, str(error)) from None
+        uow.commit()
+    return PlanPageLinkRevoked(revoked=revoked)

@@ -148,13 +148,98 @@ class PauseIn(BaseModel):
     reason: Literal["sick", "injured", "vacation", "other"]
 
 
+class _Open(BaseModel):
+    """A read model: the listed fields are typed and documented; a field the planner adds later passes through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class WorkoutDiffOut(_Open):
+    before: dict[str, Any] = Field(description="the workout as planner.workout_to_dict writes it")
+    after: dict[str, Any]
+
+
+class ChangeOut(_Open):
+    """A change as the planner made it: what changed in which week, and why (in plain words)."""
+
+    id: str = Field(description="stable: `<code>@<week start>`")
+    code: str
+    week_start: date
+    reason: str = Field(description="the planner's plain-language reason")
+    workouts: list[WorkoutDiffOut]
+
+
+class StoredChangeOut(ChangeOut):
+    """A change as stored with the plan's history."""
+
+    version: int = Field(description="the plan version that introduced it")
+    undone: bool
+    active: bool = Field(description="whether the current plan has it")
+
+
+class MatchOut(BaseModel):
+    workout_id: str
+    activity_id: int
+
+
 class PlanChanged(BaseModel):
     """What a write did: the plan's version afterwards and the changes that version introduced."""
 
     version: int
     stored_new_version: bool
-    changes: list[dict[str, Any]]
-    newly_matched: list[dict[str, Any]]
+    changes: list[ChangeOut]
+    newly_matched: list[MatchOut]
+
+
+Day = date  # for the models with a field named `date`
+
+
+class WorkoutOut(_Open):
+    id: str
+    date: Day
+    type: str
+    distance_m: float
+    duration_s: float
+    pace: list[float] = Field(description="target pace range, seconds per km (fast, slow)")
+    moved_from: Day | None = Field(description="the planned day, when moved by hand")
+    status: str
+    ratio: float | None
+    colour: str | None
+    activity_ids: list[int] = Field(description="the runs that fulfil it")
+    manual: bool = Field(description="paired by hand")
+
+
+class WeekOut(_Open):
+    index: int
+    start: date
+    phase: str
+    planned_km: float
+    done_km: float
+    colour: str | None = Field(description="compliance colour, once the week is over")
+    planned_hard_share: float
+    done_hard_share: float
+    changes: list[str] = Field(description="ids of the changes to this week")
+    workouts: list[WorkoutOut]
+
+
+class PlanOut(_Open):
+    """The current plan with matches and compliance: the app's and the plan page's read model."""
+
+    athlete_id: int
+    plan_id: int
+    version: int
+    source: str
+    timezone: str
+    today: date = Field(description="today in the athlete's timezone")
+    as_of: date | None
+    paused_until: date | None
+    pause_reason: str | None
+    goal: dict[str, Any]
+    vdot: float
+    warnings: list[str]
+    weeks: list[WeekOut]
+    changes: list[StoredChangeOut] = Field(description="every change ever stored, newest first")
+    plan: dict[str, Any] = Field(description="the whole plan as planner.plan_to_dict writes it")
 
 
 class PauseOut(BaseModel):
@@ -170,7 +255,3 @@ class NotificationsIn(BaseModel):
 
 class NotificationsOut(BaseModel):
     channels: list[str]
-
-
-class ErrorOut(BaseModel):
-    detail: str

@@ -1,32 +1,31 @@
-"""The internal API for the RunSmart app: plans, changes, hand edits and pauses, under /api/v1.
+"""The internal API for the RunSmart app: plans, changes, hand edits and pauses, under /api/v1 (docs/api.md).
 
 API-key authentication (`Authorization: Bearer <key>`, RUNSMART_API_KEYS, compared in constant time).
 Each request is one transaction: the command writes through the session, the handler commits on success, and
 any PlanError rolls everything back (notifications included, they are outbox rows in the same transaction).
+Errors are problem details (webhooks/errors.py).
 """
 
-# No `from __future__ import annotations`: FastAPI resolves the closures' Annotated dependencies at runtime.
+from __future__ import annotations
 
 import hashlib
-import hmac
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 import planner
+from notify.channels import ChannelCipher, ChannelRefused, check_channel_url
 from plans import commands, views
-from plans.errors import PlanError
 from plans.service import Loaded, Outcome
-from runsmart.bootstrap import Container
 from store.db import UnitOfWork
 from store.models import Athlete
+from webhooks import change_pages
+from webhooks.api_deps import Deps, Now, Uow, api_key
+from webhooks.errors import ApiError, responses
 from webhooks.plan_schemas import (
-    ErrorOut,
     MoveIn,
     NotificationsIn,
     NotificationsOut,
@@ -35,163 +34,243 @@ from webhooks.plan_schemas import (
     PauseOut,
     PlanChanged,
     PlanFromGoal,
+    PlanOut,
     PlanUpload,
+    StoredChangeOut,
 )
 from webhooks.schemas import StravaId
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "missing or wrong API key"},
-    404: {"model": ErrorOut, "description": "unknown athlete, plan, workout, change or activity"},
-    409: {"model": ErrorOut, "description": "conflicts with the plan's state; nothing changed"},
-    422: {"model": ErrorOut, "description": "invalid request; nothing changed"},
-}
+ERRORS = responses(
+    {
+        401: "missing or wrong API key",
+        404: "unknown athlete, plan, workout, change or activity",
+        409: "conflicts with the plan's state; nothing changed",
+        422: "invalid request; nothing changed",
+    }
+)
 
-
-def plan_error_handler(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, PlanError)
-    return JSONResponse({"detail": error.detail}, status_code=error.status)
+router = APIRouter(
+    prefix="/api/v1/athletes/{athlete_id}", tags=["plans"], dependencies=[Depends(api_key)], responses=ERRORS
+)
 
 
 def _changed(outcome: Outcome) -> PlanChanged:
-    return PlanChanged(
-        version=outcome.version,
-        stored_new_version=outcome.stored,
-        changes=[planner.change_to_dict(c) for c in outcome.changes],
-        newly_matched=[{"workout_id": w, "activity_id": a} for w, a in outcome.newly_matched],
+    return PlanChanged.model_validate(
+        {
+            "version": outcome.version,
+            "stored_new_version": outcome.stored,
+            "changes": [planner.change_to_dict(c) for c in outcome.changes],
+            "newly_matched": [{"workout_id": w, "activity_id": a} for w, a in outcome.newly_matched],
+        }
     )
 
 
-def make_router(
-    get_container: Callable[[], Container], now: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> APIRouter:
-    bearer = HTTPBearer(auto_error=False, description="a key from RUNSMART_API_KEYS")
+def _write(uow: UnitOfWork, command: Callable[[Session], Outcome]) -> PlanChanged:
+    outcome = command(uow.session)
+    uow.commit()
+    return _changed(outcome)
 
-    def authorized(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
-        keys = get_container().settings.api_key_list()
-        given = (credentials.credentials if credentials else "").encode()
-        # Compare against every key (no early exit), each in constant time.
-        ok = False
-        for key in keys:
-            ok |= hmac.compare_digest(given, key.encode())
-        if not (credentials and ok):
-            raise HTTPException(401, "missing or wrong API key", headers={"WWW-Authenticate": "Bearer"})
 
-    def unit_of_work() -> Iterator[UnitOfWork]:
-        with UnitOfWork(get_container().sessions) as uow:
-            yield uow
+def _read(uow: UnitOfWork, athlete_id: int, now: datetime) -> Loaded:
+    return commands.loaded_or_404(uow.session, athlete_id, now)
 
-    Uow = Annotated[UnitOfWork, Depends(unit_of_work)]
-    router = APIRouter(
-        prefix="/api/v1/athletes/{athlete_id}",
-        tags=["plans"],
-        dependencies=[Depends(authorized)],
-        responses=ERRORS,
+
+# --- plans ----------------------------------------------------------------------------------------------
+
+
+@router.put(
+    "/plan",
+    response_model=PlanChanged,
+    operation_id="create_plan_from_goal",
+    summary="Create or replace the plan from a goal",
+)
+def plan_from_goal(athlete_id: StravaId, body: PlanFromGoal, uow: Uow, now: Now) -> PlanChanged:
+    athlete, goal = body.athlete.to_planner(), body.goal.to_planner()
+    return _write(
+        uow,
+        lambda s: commands.create_from_goal(
+            s, athlete_id, athlete=athlete, goal=goal, start=body.start, timezone=body.timezone, now=now
+        ),
     )
 
-    def write(uow: UnitOfWork, command: Callable[[Session], Outcome]) -> PlanChanged:
-        outcome = command(uow.session)
-        uow.commit()
-        return _changed(outcome)
 
-    def read(uow: UnitOfWork, athlete_id: StravaId) -> Loaded:
-        return commands.loaded_or_404(uow.session, athlete_id, now())
+@router.put(
+    "/plan/upload",
+    response_model=PlanChanged,
+    operation_id="upload_plan",
+    summary="Create or replace the plan from plan JSON",
+)
+def plan_upload(athlete_id: StravaId, body: PlanUpload, uow: Uow, now: Now) -> PlanChanged:
+    return _write(
+        uow, lambda s: commands.upload(s, athlete_id, plan_json=body.plan, timezone=body.timezone, now=now)
+    )
 
-    @router.put("/plan", response_model=PlanChanged, summary="Create or replace the plan from a goal")
-    def plan_from_goal(athlete_id: StravaId, body: PlanFromGoal, uow: Uow) -> PlanChanged:
-        return write(
-            uow,
-            lambda s: commands.create_from_goal(
-                s,
-                athlete_id,
-                athlete=body.athlete.to_planner(),
-                goal=body.goal.to_planner(),
-                start=body.start,
-                timezone=body.timezone,
-                now=now(),
-            ),
+
+@router.get(
+    "/plan",
+    response_model=PlanOut,
+    operation_id="get_plan",
+    summary="The current plan with matches and compliance",
+)
+def get_plan(athlete_id: StravaId, uow: Uow, now: Now) -> dict[str, Any]:
+    return views.plan_detail(uow.session, _read(uow, athlete_id, now))
+
+
+@router.get(
+    "/plan/changes",
+    response_model=list[StoredChangeOut],
+    operation_id="list_plan_changes",
+    summary="Every change with its reason, newest first, a page at a time (next page: the Link header)",
+    response_description='a page of changes; `Link: <…>; rel="next"` names the next page while there is one',
+)
+def list_changes(
+    athlete_id: StravaId,
+    request: Request,
+    response: Response,
+    uow: Uow,
+    now: Now,
+    limit: int = Query(change_pages.DEFAULT_LIMIT, ge=1, le=change_pages.MAX_LIMIT),
+    cursor: str | None = Query(
+        None, max_length=change_pages.MAX_CURSOR_CHARS, description="`next` of the previous page, as given"
+    ),
+) -> list[dict[str, Any]]:
+    loaded = _read(uow, athlete_id, now)
+    page = change_pages.page(
+        views.change_list(uow.session, loaded), loaded.row.id, limit=limit, cursor=cursor
+    )
+    if page.next_cursor is not None:
+        response.headers["Link"] = change_pages.next_link(request.url, page.next_cursor, limit)
+    return page.items
+
+
+@router.post(
+    "/plan/changes/{change_id}/undo",
+    response_model=PlanChanged,
+    operation_id="undo_plan_change",
+    summary="Undo a change",
+)
+def undo_change(athlete_id: StravaId, change_id: str, uow: Uow, now: Now) -> PlanChanged:
+    return _write(uow, lambda s: commands.undo(s, athlete_id, change_id, now=now))
+
+
+# --- hand edits -----------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/plan/workouts/{workout_id}/move",
+    response_model=PlanChanged,
+    operation_id="move_workout",
+    summary="Move a workout",
+)
+def move_workout(athlete_id: StravaId, workout_id: str, body: MoveIn, uow: Uow, now: Now) -> PlanChanged:
+    return _write(uow, lambda s: commands.move(s, athlete_id, workout_id, body.date, now=now))
+
+
+@router.post(
+    "/plan/workouts/{workout_id}/pair",
+    response_model=PlanChanged,
+    operation_id="pair_run",
+    summary="Pair a run by hand",
+)
+def pair_run(athlete_id: StravaId, workout_id: str, body: PairIn, uow: Uow, now: Now) -> PlanChanged:
+    return _write(uow, lambda s: commands.pair(s, athlete_id, workout_id, body.activity_id, now=now))
+
+
+@router.delete(
+    "/plan/workouts/{workout_id}/pair/{activity_id}",
+    response_model=PlanChanged,
+    operation_id="unpair_run",
+    summary="Unpair a run",
+)
+def unpair_run(
+    athlete_id: StravaId, workout_id: str, activity_id: StravaId, uow: Uow, now: Now
+) -> PlanChanged:
+    return _write(uow, lambda s: commands.unpair(s, athlete_id, workout_id, activity_id, now=now))
+
+
+# --- pause ----------------------------------------------------------------------------------------------
+
+
+@router.put(
+    "/pause",
+    response_model=PauseOut,
+    operation_id="pause_plan",
+    summary="Pause (sick, vacation): days off are not missed",
+)
+def pause(athlete_id: StravaId, body: PauseIn, uow: Uow, now: Now) -> PauseOut:
+    loaded = commands.pause(uow.session, athlete_id, until=body.until, reason=body.reason, now=now)
+    out = PauseOut(paused_from=loaded.row.paused_from, paused_until=body.until, reason=body.reason)
+    uow.commit()
+    return out
+
+
+@router.delete(
+    "/pause",
+    response_model=PlanChanged,
+    operation_id="resume_plan",
+    summary="Resume: the plan adapts to the days off",
+)
+def resume(athlete_id: StravaId, uow: Uow, now: Now) -> PlanChanged:
+    return _write(uow, lambda s: commands.resume(s, athlete_id, now=now))
+
+
+# --- notification channels ------------------------------------------------------------------------------
+
+
+@router.put(
+    "/notifications",
+    response_model=NotificationsOut,
+    operation_id="set_notification_channels",
+    summary="Set the athlete's direct notification channels (apprise URLs: ntfy, e-mail, Telegram, ...)",
+)
+def set_notifications(athlete_id: StravaId, body: NotificationsIn, uow: Uow, c: Deps) -> NotificationsOut:
+    athlete = _athlete_or_404(uow, athlete_id)
+    refused: dict[int, str] = {}
+    for position, url in enumerate(body.urls):
+        try:
+            check_channel_url(url, allow_private=c.settings.notify_allow_private_targets)
+        except ChannelRefused as why:
+            refused[position] = str(why)
+    if refused:
+        # The URLs may carry credentials: name their positions and the reason, never echo them.
+        reasons = "; ".join(f"[{position}] {why}" for position, why in refused.items())
+        raise ApiError(
+            422, f"notification URLs refused at positions {list(refused)}: {reasons}", code="channel_refused"
         )
+    urls = list(dict.fromkeys(body.urls))
+    # Stored encrypted with the token key(s), like OAuth tokens: the URLs often embed passwords.
+    athlete.notification_urls = [c.cipher.encrypt(url) for url in urls]
+    uow.commit()
+    return NotificationsOut(channels=[_channel_name(url) for url in urls])
 
-    @router.put(
-        "/plan/upload", response_model=PlanChanged, summary="Create or replace the plan from plan JSON"
+
+@router.get(
+    "/notifications",
+    response_model=NotificationsOut,
+    operation_id="get_notification_channels",
+    summary="The athlete's notification channels",
+)
+def get_notifications(athlete_id: StravaId, uow: Uow, c: Deps) -> NotificationsOut:
+    athlete = _athlete_or_404(uow, athlete_id)
+    return NotificationsOut(
+        channels=[_stored_channel_name(c.cipher, stored) for stored in athlete.notification_urls or []]
     )
-    def plan_upload(athlete_id: StravaId, body: PlanUpload, uow: Uow) -> PlanChanged:
-        return write(
-            uow,
-            lambda s: commands.upload(s, athlete_id, plan_json=body.plan, timezone=body.timezone, now=now()),
-        )
-
-    @router.get("/plan", summary="The current plan with matches and compliance")
-    def get_plan(athlete_id: StravaId, uow: Uow) -> dict[str, Any]:
-        return views.plan_detail(uow.session, read(uow, athlete_id))
-
-    @router.get("/plan/changes", summary="Every change with its reason")
-    def list_changes(athlete_id: StravaId, uow: Uow) -> list[dict[str, Any]]:
-        return views.change_list(uow.session, read(uow, athlete_id))
-
-    @router.post("/plan/changes/{change_id}/undo", response_model=PlanChanged, summary="Undo a change")
-    def undo_change(athlete_id: StravaId, change_id: str, uow: Uow) -> PlanChanged:
-        return write(uow, lambda s: commands.undo(s, athlete_id, change_id, now=now()))
-
-    @router.post("/plan/workouts/{workout_id}/move", response_model=PlanChanged, summary="Move a workout")
-    def move_workout(athlete_id: StravaId, workout_id: str, body: MoveIn, uow: Uow) -> PlanChanged:
-        return write(uow, lambda s: commands.move(s, athlete_id, workout_id, body.date, now=now()))
-
-    @router.post("/plan/workouts/{workout_id}/pair", response_model=PlanChanged, summary="Pair a run by hand")
-    def pair_run(athlete_id: StravaId, workout_id: str, body: PairIn, uow: Uow) -> PlanChanged:
-        return write(uow, lambda s: commands.pair(s, athlete_id, workout_id, body.activity_id, now=now()))
-
-    @router.delete(
-        "/plan/workouts/{workout_id}/pair/{activity_id}", response_model=PlanChanged, summary="Unpair a run"
-    )
-    def unpair_run(athlete_id: StravaId, workout_id: str, activity_id: StravaId, uow: Uow) -> PlanChanged:
-        return write(uow, lambda s: commands.unpair(s, athlete_id, workout_id, activity_id, now=now()))
-
-    @router.put("/pause", response_model=PauseOut, summary="Pause (sick, vacation): days off are not missed")
-    def pause(athlete_id: StravaId, body: PauseIn, uow: Uow) -> PauseOut:
-        loaded = commands.pause(uow.session, athlete_id, until=body.until, reason=body.reason, now=now())
-        out = PauseOut(paused_from=loaded.row.paused_from, paused_until=body.until, reason=body.reason)
-        uow.commit()
-        return out
-
-    @router.delete("/pause", response_model=PlanChanged, summary="Resume: the plan adapts to the days off")
-    def resume(athlete_id: StravaId, uow: Uow) -> PlanChanged:
-        return write(uow, lambda s: commands.resume(s, athlete_id, now=now()))
-
-    @router.put(
-        "/notifications",
-        response_model=NotificationsOut,
-        summary="Set the athlete's direct notification channels (apprise URLs: ntfy, e-mail, Telegram, ...)",
-    )
-    def set_notifications(athlete_id: StravaId, body: NotificationsIn, uow: Uow) -> NotificationsOut:
-        athlete = uow.session.get(Athlete, athlete_id)
-        if athlete is None:
-            raise HTTPException(404, "unknown athlete")
-        refused = [n for n, url in enumerate(body.urls) if not _apprise_understands(url)]
-        if refused:
-            # The URLs may carry credentials: name their positions, never echo them.
-            raise HTTPException(422, f"not an apprise URL apprise can use, at positions {refused}")
-        athlete.notification_urls = list(dict.fromkeys(body.urls))
-        uow.commit()
-        return NotificationsOut(channels=[_channel_name(url) for url in athlete.notification_urls])
-
-    @router.get(
-        "/notifications", response_model=NotificationsOut, summary="The athlete's notification channels"
-    )
-    def get_notifications(athlete_id: StravaId, uow: Uow) -> NotificationsOut:
-        athlete = uow.session.get(Athlete, athlete_id)
-        if athlete is None:
-            raise HTTPException(404, "unknown athlete")
-        return NotificationsOut(channels=[_channel_name(url) for url in athlete.notification_urls or []])
-
-    return router
 
 
-def _apprise_understands(url: str) -> bool:
-    import apprise  # imported here: only this endpoint and the notify worker need it
-
-    return bool(apprise.Apprise().add(url))
+def _athlete_or_404(uow: UnitOfWork, athlete_id: int) -> Athlete:
+    athlete = uow.session.get(Athlete, athlete_id)
+    if athlete is None:
+        raise ApiError(404, "unknown athlete")
+    return athlete
 
 
 def _channel_name(url: str) -> str:
     """Shown instead of the URL, which can hold a password or a token: the scheme and a digest."""
     return f"{url.split('://', 1)[0]}:{hashlib.sha256(url.encode()).hexdigest()[:10]}"
+
+
+def _stored_channel_name(cipher: ChannelCipher, stored: str) -> str:
+    try:
+        return _channel_name(cipher.decrypt(stored))
+    except RuntimeError:  # no configured key opens it: shown as such, and the worker gives it up
+        return f"undecryptable:{hashlib.sha256(stored.encode()).hexdigest()[:10]}"
