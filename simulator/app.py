@@ -2,7 +2,7 @@
 
 Strava paths are served exactly as Strava spells them (``/oauth/authorize``, ``/oauth/token``, ``/api/v3/...``)
 so that stravalib works against the simulator once its ``https://www.strava.com`` prefix is rewritten to the
-simulator's base URL.  Error bodies follow strava.md §2.5 and §3.
+simulator's base URL.  Error bodies follow docs/strava.md ("Application credentials", "Rate limits").
 """
 
 from __future__ import annotations

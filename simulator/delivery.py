@@ -1,4 +1,4 @@
-"""Webhook push delivery, the way Strava does it (strava.md §1.3-1.4).
+"""Webhook push delivery, the way Strava does it (docs/strava.md, "Webhooks").
 
 Events are POSTed as JSON to the subscription's callback.  Anything but a 200 within the timeout is a failed
 attempt; an event gets at most ``delivery_max_attempts`` attempts in total (Strava: 3), spaced by

@@ -96,7 +96,7 @@ class StravaEvent(Base):
     __table_args__ = (
         # Strava events carry no id. A retried push repeats these fields, so it collapses here; two real
         # events on one object in the same second differ in `updates` (title and type save separately,
-        # strava.md §1.3), hence the digest of `updates` in the key.
+        # docs/strava.md, "Pitfalls the code handles"), hence the digest of `updates` in the key.
         UniqueConstraint(
             "subscription_id",
             "object_type",

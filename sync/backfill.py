@@ -2,7 +2,7 @@
 
 Resumable and idempotent: the job row holds the cursor (next page), each step commits its page's work, and every
 activity found becomes an inbox row keyed like a push, so a re-run or a crash mid-page never duplicates a fetch.
-Pages are read until an *empty* page: a short page is not the end (strava.md §4.1, §6 #7). Backfill is the lowest
+Pages are read until an *empty* page: a short page is not the end (docs/strava.md, "Activity data"). Backfill is the lowest
 priority: it pauses while webhook events wait and stops short of the budget reserve (sync/budget.py).
 
 Only runs cost a detail read. A listed activity of another sport (the summary's `sport_type`, else `type`) is

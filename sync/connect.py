@@ -34,7 +34,7 @@ from sync.tokens import store_tokens
 
 log = logging.getLogger(__name__)
 
-# activity:read_all: without it "Only You" runs are invisible and surface as delete events (strava.md §2.1).
+# activity:read_all: without it "Only You" runs are invisible and surface as delete events (docs/strava.md, "Pitfalls the code handles").
 REQUIRED_SCOPES = ("activity:read_all",)
 REQUESTED_SCOPES = ["read", "activity:read_all"]
 # A connect attempt has this long between /strava/connect and the callback; Strava's own code is short-lived too.
@@ -140,7 +140,7 @@ def claim_state(ledger: NonceLedger, nonce: str) -> None:
 
 
 def authorize_url(*, client_id: int, redirect_uri: str, state: str, base_url: str) -> str:
-    # The documented query string (strava.md §2.1), in the order stravalib 2.6 writes it (§5.2); built here so
+    # The documented query string (docs/strava.md, "OAuth"), in the order stravalib 2.6 writes it; built here so
     # the API process never imports stravalib (see sync/strava.py on its cost).
     query = urlencode(
         {

@@ -43,7 +43,7 @@ class StravaAppCredentialsRejected(StravaRateLimited):
 
 
 class StravaNotFound(StravaError):
-    """404: deleted, or not yet readable right after a create (strava.md §6 #1)."""
+    """404: deleted, or not yet readable right after a create (docs/strava.md, "Pitfalls the code handles")."""
 
 
 class StravaAuthError(StravaError):

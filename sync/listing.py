@@ -32,7 +32,7 @@ class ActivityPager:
     def _page(
         self, athlete_id: int, *, after: int, before: int, page: int, priority: Priority
     ) -> list[dict[str, Any]]:
-        """One page (max 200 per Strava). Only an empty page ends a list (strava.md §4.1)."""
+        """One page (max 200 per Strava). Only an empty page ends a list (docs/strava.md, "Activity data")."""
         return self._tokens.call(
             athlete_id,
             lambda token: self._gateway.list_activities(

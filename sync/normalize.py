@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from planner.activity import Activity, Lap
 
-# Heart-rate values outside this band are device glitches (strava.md §6 #15: 2 147 480 000 bpm seen).
+# Heart-rate values outside this band are device glitches (docs/strava.md, "Pitfalls the code handles").
 _PLAUSIBLE_HR = (25.0, 250.0)
 
 
@@ -52,7 +52,7 @@ class _MetaAthlete(BaseModel):
 
 
 class StravaActivity(BaseModel):
-    """The fields of Strava's DetailedActivity that the sync and the planner use (strava.md §4.2)."""
+    """The fields of Strava's DetailedActivity that the sync and the planner use (docs/strava.md, "Activity data")."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -85,7 +85,7 @@ class StravaActivity(BaseModel):
     @field_validator("start_date_local")
     @classmethod
     def _wall_clock(cls, value: datetime) -> datetime:
-        # start_date_local carries a fake "Z": it is local wall-clock time (strava.md §4.2, §6 #8).
+        # start_date_local carries a fake "Z": it is local wall-clock time (docs/strava.md, "Activity data").
         return value.replace(tzinfo=None)
 
     @property

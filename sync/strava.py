@@ -140,7 +140,7 @@ def _first_error(response: requests.Response | None) -> dict[str, Any]:
 
 
 def _is_app_inactive(detail: Mapping[str, Any]) -> bool:
-    # Strava's 403 for an application whose owner has no active subscription (strava.md §2.5, stravalib 2.6).
+    # Strava's 403 for an application whose owner has no active subscription (docs/strava.md, "Application credentials").
     return (detail.get("resource"), detail.get("field"), detail.get("code")) == (
         "Application",
         "Status",
@@ -330,7 +330,7 @@ class StravalibGateway:
 
     def exchange_grant(self, code: str) -> TokenGrant:
         body, headers = self._token_answer({"code": code, "grant_type": "authorization_code"})
-        athlete = body.get("athlete")  # only on the initial exchange (strava.md §2.2)
+        athlete = body.get("athlete")  # only on the initial exchange (docs/strava.md, "OAuth")
         # Strava's own word on what the athlete granted, when it gives one: unlike the redirect's `scope`, it
         # does not pass through the browser.
         scope = body.get("scope")
@@ -386,7 +386,7 @@ class StravalibGateway:
         self, access_token: str, *, after: int, before: int, page: int, per_page: int, priority: Priority
     ) -> list[dict[str, Any]]:
         """One page of SummaryActivity. We page ourselves: stravalib's iterator stops at the first short page,
-        but Strava says only an empty page ends the list (strava.md §4.1, §5.2)."""
+        but Strava says only an empty page ends the list (docs/strava.md, "Activity data")."""
         self._spend(priority)
         client = self._client(access_token)
         raw = self._call(

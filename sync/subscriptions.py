@@ -1,4 +1,4 @@
-"""Managing the application's one push subscription (strava.md §1.1), for `runsmart strava subscription`."""
+"""Managing the application's one push subscription (docs/strava.md, "Webhooks"), for `runsmart strava subscription`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Access tokens for an athlete, refreshed ahead of expiry, one refresher per athlete at a time.
 
-Strava rotates refresh tokens and invalidates the old one at once (strava.md §2.3, §6 #10). So a refresh runs
+Strava rotates refresh tokens and invalidates the old one at once (docs/strava.md, "Pitfalls the code handles"). So a refresh runs
 in its own short transaction holding the connection row lock, re-checks under the lock whether another worker
 already refreshed, and commits the rotated pair before anyone uses the new access token. This is the one
 deliberate exception to "one task = one transaction": the rotated token must survive a later rollback.
@@ -134,7 +134,7 @@ class TokenService:
         return None
 
     def grant_is_revoked(self, athlete_id: int) -> bool:
-        """Confirm a deauthorization by trying a refresh: a live grant refreshes (strava.md §1.6).
+        """Confirm a deauthorization by trying a refresh: a live grant refreshes (docs/strava.md, "Webhooks").
 
         A successful refresh is persisted (the old refresh token is dead now), so probing costs nothing later.
         """

@@ -1,6 +1,6 @@
 """Slows down a source address that sends invalid events, without ever slowing Strava's valid pushes.
 
-The subscription id is the only check an unsigned Strava event allows (strava.md §1.6), and a well-formed
+The subscription id is the only check an unsigned Strava event allows (docs/strava.md, "Webhooks"), and a well-formed
 event with the right id is accepted: anyone can try ids. Each invalid event (malformed, or for another
 subscription) costs its source address a token from a small bucket; an address whose bucket is empty is
 answered 429 before its event is looked at, so while it is penalised its guesses learn nothing. An address that

@@ -1,4 +1,4 @@
-"""The Strava push event, as documented (../shared/reference/strava.md §1.3)."""
+"""The Strava push event, as documented (docs/strava.md, "Webhooks")."""
 
 from __future__ import annotations
 

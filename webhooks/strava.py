@@ -1,6 +1,6 @@
 """Strava's push subscription callback: the handshake and the event intake.
 
-Intake is verify -> persist -> commit -> 200 -> enqueue, nothing else, well inside Strava's 2 s (strava.md §1.4).
+Intake is verify -> persist -> commit -> 200 -> enqueue, nothing else, well inside Strava's 2 s (docs/strava.md, "Webhooks").
 Events are unsigned (§1.6): the subscription id is the only check possible here; the worker re-fetches
 everything with the owner's token and confirms deauthorizations before acting. An event for another
 subscription is answered like any other malformed event (422), and a source that sends many invalid events

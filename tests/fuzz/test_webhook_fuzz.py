@@ -1,5 +1,5 @@
 """Hypothesis-generated webhook bodies against the real app and PostgreSQL: never a 5xx, and a body is stored
-if and only if it is a well-formed Strava event for our subscription (strava.md §1.3)."""
+if and only if it is a well-formed Strava event for our subscription (docs/strava.md, "Webhooks")."""
 
 from __future__ import annotations
 

@@ -93,7 +93,7 @@ def connect_athlete(
 def detailed_activity(
     activity_id: int = 1360128428, athlete_id: int = ATHLETE_ID, **overrides: Any
 ) -> dict[str, Any]:
-    """A DetailedActivity shaped as in ../shared/reference/strava.md §4.2 (values invented)."""
+    """A DetailedActivity shaped as Strava documents it (docs/strava.md, "Activity data"; values invented)."""
     activity: dict[str, Any] = {
         "id": activity_id,
         "resource_state": 3,

@@ -94,7 +94,7 @@ def test_create_fetches_with_the_owners_token_and_stores_a_normalized_run(
     assert stored is not None
     assert stored.is_run
     assert stored.sport_type == "Run"
-    # start_date_local's "Z" is fake: the plan day comes from the local wall clock (strava.md §4.2)
+    # start_date_local's "Z" is fake: the plan day comes from the local wall clock (docs/strava.md, "Activity data")
     assert stored.local_date == date(2026, 7, 21)
     assert stored.start_date_local == datetime(2026, 7, 21, 12, 12)
     assert stored.timezone == "Europe/Amsterdam"
@@ -139,7 +139,7 @@ def test_forged_event_naming_another_athletes_public_activity_is_not_filed(
 def test_unknown_sport_types_and_fractional_heart_rate_are_kept(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    # stravalib would coerce the first to "Workout" and reject the second (strava.md §5.5).
+    # stravalib would coerce the first to "Workout" and reject the second (docs/strava.md, "stravalib").
     connect_athlete(container)
     strava.get(
         ACTIVITY_URL,

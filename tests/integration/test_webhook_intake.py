@@ -120,7 +120,7 @@ def test_event_is_stored_then_enqueued_once(
 def test_a_redelivered_event_is_acknowledged_but_not_stored_or_enqueued_again(
     serving: TestClient, container: Container, enqueued: Recorder
 ) -> None:
-    for _ in range(3):  # Strava pushes up to three times (strava.md §1.4)
+    for _ in range(3):  # Strava pushes up to three times (docs/strava.md, "Webhooks")
         assert serving.post("/webhooks/strava", json=event_body()).status_code == 200
     assert serving.post("/webhooks/strava", json=event_body()).json() == {"status": "duplicate"}
     assert len(stored(container)) == 1
@@ -128,7 +128,7 @@ def test_a_redelivered_event_is_acknowledged_but_not_stored_or_enqueued_again(
 
 
 def test_two_updates_in_the_same_second_are_both_kept(client: TestClient, container: Container) -> None:
-    # Title and type save separately and can share event_time (strava.md §1.3).
+    # Title and type save separately and can share event_time (docs/strava.md, "Pitfalls the code handles").
     client.post("/webhooks/strava", json=event_body(aspect_type="update", updates={"title": "Messy"}))
     client.post("/webhooks/strava", json=event_body(aspect_type="update", updates={"type": "Ride"}))
     assert sorted(r.updates_digest != "" and next(iter(r.updates)) for r in stored(container)) == [

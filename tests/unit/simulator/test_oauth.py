@@ -1,4 +1,4 @@
-"""OAuth: authorize redirect, code exchange, refresh rotation, deauthorization (strava.md §2)."""
+"""OAuth: authorize redirect, code exchange, refresh rotation, deauthorization (docs/strava.md, "OAuth")."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ def test_swagger_detailed_activity_is_normalized() -> None:
     assert activity.athlete_id == 134815
     assert activity.sport_type == "MountainBikeRide"
     assert not activity.is_run
-    # start_date_local "2018-02-16T06:52:54Z" is wall-clock time in Los Angeles, not UTC (strava.md §4.2)
+    # start_date_local "2018-02-16T06:52:54Z" is wall-clock time in Los Angeles, not UTC (docs/strava.md, "Activity data")
     assert activity.start_local == datetime(2018, 2, 16, 6, 52, 54)
     assert activity.start_local.tzinfo is None
     assert activity.timezone == "America/Los_Angeles"
