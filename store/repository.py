@@ -30,6 +30,11 @@ from store.models import (
 
 # Event outcomes that leave the athlete's runs for reconciliation to check (athletes_with_troubled_events).
 RECONCILE_OUTCOMES = ("gone", "deferred_to_reconcile", "not_found_allowance_spent")
+# Outcomes of pushed events that made no call because the athlete's allowance was spent: the run they announce
+# may be real, so the athlete is reconciled within a window (athletes_with_deferred_events_unreconciled).
+DEFERRED_OUTCOMES = ("deferred_to_reconcile", "not_found_allowance_spent")
+# A pushed delete of a stored run waiting, pending, until the athlete's allowance frees (sync/events.py).
+PARKED_DELETE_OUTCOME = "delete_parked"
 
 
 def _insert_for(session: Session) -> Any:
@@ -202,6 +207,39 @@ def unverified_calls_since(
         )
     )
     return session.scalar(stmt) or 0
+
+
+def oldest_unverified_call_since(
+    session: Session, athlete_id: int, since: datetime, outcomes: Sequence[str]
+) -> datetime | None:
+    """The start of the oldest attempt that `unverified_calls_since` counts: when it leaves the window, the
+    athlete's allowance frees a call."""
+    stmt = (
+        select(func.min(EventAttempt.started_at))
+        .join(StravaEvent, StravaEvent.id == EventAttempt.event_id)
+        .where(
+            StravaEvent.owner_id == athlete_id,
+            StravaEvent.source == "webhook",
+            EventAttempt.started_at >= since,
+            EventAttempt.outcome.in_(outcomes),
+        )
+    )
+    return session.scalar(stmt)
+
+
+def has_parked_deletes(session: Session, athlete_id: int, *, before_event_id: int | None = None) -> bool:
+    """Whether pushed deletes of the athlete wait, parked until the allowance frees (PARKED_DELETE_OUTCOME);
+    with `before_event_id`, only those received before that event (their turn comes first)."""
+    stmt = select(StravaEvent.id).where(
+        StravaEvent.owner_id == athlete_id,
+        StravaEvent.source == "webhook",
+        StravaEvent.aspect_type == "delete",
+        StravaEvent.status == EventStatus.PENDING,
+        StravaEvent.outcome == PARKED_DELETE_OUTCOME,
+    )
+    if before_event_id is not None:
+        stmt = stmt.where(StravaEvent.id < before_event_id)
+    return session.execute(stmt.limit(1)).first() is not None
 
 
 def count_events_by_status(session: Session) -> dict[str, int]:
@@ -484,11 +522,17 @@ def stored_activities_between(
 
 
 def pending_webhook_events(session: Session) -> int:
+    """Pushed events waiting for a worker (backfill yields to them). Deletes parked until an athlete's allowance
+    frees are not counted: forged ones could otherwise stall every athlete's backfill for hours."""
     return (
         session.scalar(
             select(func.count())
             .select_from(StravaEvent)
-            .where(StravaEvent.status == EventStatus.PENDING, StravaEvent.source == "webhook")
+            .where(
+                StravaEvent.status == EventStatus.PENDING,
+                StravaEvent.source == "webhook",
+                StravaEvent.outcome.is_distinct_from(PARKED_DELETE_OUTCOME),
+            )
         )
         or 0
     )
@@ -521,6 +565,50 @@ def athletes_with_troubled_events(session: Session, since: datetime) -> set[int]
                     StravaEvent.outcome.in_(RECONCILE_OUTCOMES),
                 ),
             )
+        )
+    )
+
+
+def athletes_with_deferred_events_unreconciled(
+    session: Session, *, since: datetime, reconciled_after: datetime
+) -> Sequence[int]:
+    """Active athletes with a pushed event left to reconciliation (DEFERRED_OUTCOMES) since `since` and after
+    their last completed reconciliation started, and with no reconciliation started (or claimed) after
+    `reconciled_after`: each at most once per window, however many events were deferred."""
+    last_done = (
+        select(func.max(ReconciliationRun.started_at))
+        .where(
+            ReconciliationRun.athlete_id == StravaEvent.owner_id, ReconciliationRun.status == JobStatus.DONE
+        )
+        .scalar_subquery()
+    )
+    recent_run = select(ReconciliationRun.id).where(
+        ReconciliationRun.athlete_id == StravaEvent.owner_id, ReconciliationRun.started_at > reconciled_after
+    )
+    stmt = (
+        select(StravaEvent.owner_id)
+        .join(StravaConnection, StravaConnection.athlete_id == StravaEvent.owner_id)
+        .where(
+            StravaConnection.status == ConnectionStatus.ACTIVE,
+            # status and received_at first: the inbox's (status, received_at) index narrows the scan
+            StravaEvent.status == EventStatus.DONE,
+            StravaEvent.received_at >= since,
+            StravaEvent.outcome.in_(DEFERRED_OUTCOMES),
+            or_(last_done.is_(None), StravaEvent.handled_at > last_done),
+            ~recent_run.exists(),
+        )
+        .distinct()
+        .order_by(StravaEvent.owner_id)
+    )
+    return session.scalars(stmt).all()
+
+
+def claim_reconciliation(session: Session, athlete_id: int, *, now: datetime) -> None:
+    """A pending reconciliation row for the athlete, written when its pass is queued: the next tick sees a
+    reconciliation started in the window and queues no second one while this waits in the queue."""
+    session.add(
+        ReconciliationRun(
+            athlete_id=athlete_id, after_epoch=0, before_epoch=0, status=JobStatus.PENDING, started_at=now
         )
     )
 

@@ -6,7 +6,9 @@ the retries a 404 right after a real create deserves), taken from the app-wide b
 shares. Events for athletes without a connection cost nothing (they are dropped before any call); for a
 connected athlete, the calls that disproved a pushed event (404, another athlete's run, a delete Strava does
 not confirm) are counted from the attempt log over a window, and once the athlete's allowance is spent, further
-unverifiable events make no call: they are left to reconciliation, whose one list call finds the real runs.
+unverifiable events make no call: they are left to reconciliation (within about one window, by
+`reconcile.deferred`), whose list call finds the real runs, and a delete of a run we hold waits as a parked row
+until a call frees (docs/security.md, "Forged and unverifiable events").
 """
 
 from __future__ import annotations
@@ -47,6 +49,13 @@ class UnverifiedAllowance:
         since = now - timedelta(seconds=self.window_s)
         used = repository.unverified_calls_since(session, athlete_id, since, DISPROVED_OUTCOMES)
         return used >= self.limit
+
+    def frees_at(self, session: Session, athlete_id: int, now: datetime) -> datetime:
+        """When the athlete's oldest counted call leaves the window (a slot frees); `now` if none counts."""
+        since = now - timedelta(seconds=self.window_s)
+        oldest = repository.oldest_unverified_call_since(session, athlete_id, since, DISPROVED_OUTCOMES)
+        # The window includes its start (`spent` counts attempts at `since` or later): a second past it.
+        return now if oldest is None else max(now, oldest + timedelta(seconds=self.window_s + 1))
 
 
 def count_spent() -> None:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store import plan_page_repository, repository
 from store.db import UnitOfWork
-from store.models import ConnectionStatus, EventStatus, StravaEvent
+from store.models import Activity, ConnectionStatus, EventStatus, StravaEvent
+from store.repository import PARKED_DELETE_OUTCOME
 from sync.budget import Priority
 from sync.errors import (
     StravaAppCredentialsRejected,
@@ -49,6 +50,19 @@ MAX_COUNTDOWN_S = 1800.0
 # once it is due: rows, not worker memory.
 MAX_HELD_WAIT_S = 60.0
 FAILED_REDRIVE_S = 3600.0
+# A delete's `event_time` is Strava's clock and `fetched_at` ours: a read disproves a delete only when the
+# claimed deletion is older than the read by more than this, and an event_time further ahead of our clock
+# than this is not credible (Strava stamps an event when it happens; a forger picks any number).
+EVENT_CLOCK_SKEW_S = 600
+# Strava delivers a push within seconds of the event and retries only briefly, so an event_time older than its
+# receipt by more than this says nothing about when anything happened: such a delete is then judged by its
+# receipt time alone (never disproved by the claim it makes).
+EVENT_DELIVERY_WINDOW_S = 86_400
+# A delete received before our read started is disproved by that read (Strava showed the run after it was
+# said to be gone), but only by this margin, in case Strava served the read just before the deletion landed.
+READ_RACE_S = 60
+# A parked delete behind older parked deletes of the same athlete tries again this much later.
+PARKED_TURN_S = 60.0
 # What an update or a repeated create could change in our copy: equal after a read, the push told us nothing.
 _COMPARED_FIELDS = (
     "name", "sport_type", "is_run", "private", "distance_m", "moving_time_s", "elapsed_time_s", "start_date",
@@ -65,6 +79,15 @@ PRIORITY_BY_SOURCE = {
     "reconcile": Priority.RECONCILE,
     "backfill": Priority.BACKFILL,
 }
+
+
+class _DeleteParked(Exception):
+    """A stored run's pushed delete may not read now (the athlete's allowance is spent, or older parked
+    deletes come first): it waits as a row, pending until `until`, and the sweeper re-drives it."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until.isoformat())
+        self.until = until
 
 
 @dataclass(frozen=True)
@@ -149,6 +172,10 @@ class EventProcessor:
         self._effects = tuple(effects)
         self._now = now
         self._allowance = UnverifiedAllowance(policy.unverified_allowance, policy.unverified_window_s)
+        # Deletes of stored runs get at least one call a window even with no allowance: the deletion term.
+        self._delete_allowance = UnverifiedAllowance(
+            max(1, policy.unverified_allowance), policy.unverified_window_s
+        )
 
     # --- entry point -------------------------------------------------------------------------------
 
@@ -156,6 +183,15 @@ class EventProcessor:
         started = self._now()
         try:
             result = self._handle(event_id, started)
+        except _DeleteParked as parked:
+            result = self._finish(
+                event_id,
+                started,
+                EventStatus.PENDING,
+                PARKED_DELETE_OUTCOME,
+                None,
+                next_attempt_at=parked.until,
+            )
         except StravaAppCredentialsRejected as error:
             result = self._wait(event_id, started, error.retry_after_s or 900.0, "app_paused", str(error))
         except StravaRateLimited as error:
@@ -236,13 +272,13 @@ class EventProcessor:
         if self._refused(session, event):
             return "deferred_to_reconcile"
         tombstoned = repository.is_tombstoned(session, activity_id)
+        fetched_at = self._now()  # when we asked: what Strava showed holds from then (rules for deletes)
         try:
             raw = self._fetch(session, event)
         except StravaNotFound:
             if tombstoned:
                 return "ignored_deleted"  # the deletion stands; a late or replayed create needs no retries
             raise
-        fetched_at = self._now()
         parsed = parse_activity(raw)
         if parsed.athlete.id != athlete_id:
             # A forged event can name another athlete's public activity; never file it under this athlete.
@@ -273,9 +309,15 @@ class EventProcessor:
 
     def _refused(self, session: Session, event: StravaEvent) -> bool:
         """Whether a pushed event we cannot check against our own data may not call Strava: its athlete's
-        allowance for calls that disproved events is spent (sync/event_guard.py). Our own events (backfill,
-        reconciliation) come from Strava's list and are never refused."""
-        if event.source != "webhook" or not self._allowance.spent(session, event.owner_id, self._now()):
+        allowance for calls that disproved events is spent (sync/event_guard.py), or parked deletes of its
+        stored runs that arrived earlier wait for the freed calls. Our own events (backfill, reconciliation)
+        come from Strava's list and are never refused."""
+        if event.source != "webhook":
+            return False
+        spent = self._allowance.spent(session, event.owner_id, self._now())
+        # Parked deletes of stored runs take the freed calls first: otherwise pushes timed to each freed call
+        # could keep a real delete waiting without end (the 48-hour deletion term, docs/operations.md).
+        if not spent and not repository.has_parked_deletes(session, event.owner_id, before_event_id=event.id):
             return False
         count_refused()
         log.warning("sync.event.unverified_allowance_spent", extra={"event_id": event.id})
@@ -320,19 +362,77 @@ class EventProcessor:
             return "already_deleted"
         if stored is None and self._refused(session, event):
             # Names nothing we hold and cannot be checked now; if its run does arrive, the create's read
-            # finds it deleted. A stored run's delete is always checked: the 48-hour deletion term (docs/
-            # operations.md, Retention) outweighs the one read a forgery of it costs.
+            # finds it deleted.
             return "ignored_delete_unverifiable"
+        if stored is not None:
+            disproved = self._delete_disproved_without_call(event, stored)
+            if disproved is not None:
+                return disproved
+            self._park_unless_its_turn(session, event)
+        read_at = self._now()
         try:
-            self._fetch(session, event)
+            raw = self._fetch(session, event)
         except StravaNotFound:
             pass
         else:
             log.warning("sync.event.delete_not_confirmed", extra={"event_id": event.id})
-            return "ignored_delete_not_confirmed"
+            return self._refresh_after_disproof(session, event, stored, raw, read_at)
         # Confirmed. An id we never stored gets its tombstone too: its create may still be on the way.
         repository.delete_activity(session, event.object_id, event.owner_id, now=self._now())
         return "deleted" if stored is not None else "tombstoned"
+
+    def _delete_disproved_without_call(self, event: StravaEvent, stored: Activity) -> str | None:
+        """A stored run's delete that our own data already answers: Strava showed us the run after the claimed
+        deletion (by its event_time, or because the delete reached us before that read), or the claimed time
+        lies in the future. Repeated forged deletes of one run thus cost one read (docs/security.md)."""
+        claimed = datetime.fromtimestamp(event.event_time, UTC)
+        if claimed > event.received_at + timedelta(seconds=EVENT_CLOCK_SKEW_S):
+            log.warning("sync.event.delete_not_credible", extra={"event_id": event.id})
+            return "ignored_delete_not_credible"
+        seen = stored.fetched_at
+        plausible = claimed >= event.received_at - timedelta(seconds=EVENT_DELIVERY_WINDOW_S)
+        if (plausible and claimed <= seen - timedelta(seconds=EVENT_CLOCK_SKEW_S)) or (
+            event.received_at < seen - timedelta(seconds=READ_RACE_S)
+        ):
+            return "ignored_delete_disproved_by_read"
+        return None
+
+    def _park_unless_its_turn(self, session: Session, event: StravaEvent) -> None:
+        """A pushed delete of a stored run reads only within the athlete's allowance and after the older
+        parked deletes; otherwise it is parked as a row (no countdown) until a call frees. Deletes are served in the
+        order they arrived and other pushes yield to them, so a real one is read within a bounded number of
+        windows (docs/security.md) while a flood never costs more than the allowance."""
+        if event.source != "webhook":
+            return  # reconciliation's deletes come from Strava's own list
+        now = self._now()
+        if self._delete_allowance.spent(session, event.owner_id, now):
+            count_refused()
+            raise _DeleteParked(self._delete_allowance.frees_at(session, event.owner_id, now))
+        if repository.has_parked_deletes(session, event.owner_id, before_event_id=event.id):
+            raise _DeleteParked(now + timedelta(seconds=PARKED_TURN_S))
+
+    def _refresh_after_disproof(
+        self,
+        session: Session,
+        event: StravaEvent,
+        stored: Activity | None,
+        raw: dict[str, Any],
+        read_at: datetime,
+    ) -> str:
+        """Strava still shows the run: keep the read's copy, so its `fetched_at` disproves the deletes of this
+        run that reached us before the read without a further call."""
+        if stored is None:
+            return "ignored_delete_not_confirmed"
+        try:
+            parsed = parse_activity(raw)
+        except MalformedActivity:
+            return "ignored_delete_not_confirmed"
+        if parsed.athlete.id != event.owner_id:
+            return "ignored_delete_not_confirmed"
+        row = activity_row(parsed, raw, read_at)
+        changed = not _same_copy(stored, row)
+        repository.upsert_activity(session, row)
+        return "synced" if changed else "ignored_delete_not_confirmed"
 
     def _delete_without_grant(self, session: Session, event: StravaEvent, stored: bool) -> str:
         """The athlete's grant is dead, so Strava cannot confirm the delete. Keeping a run its owner deleted

@@ -144,6 +144,29 @@ class Reconciler(ActivityPager):
             page += 1
 
 
+def claim_deferred_reconciliations(
+    factory: sessionmaker[Session], now: datetime, *, window_s: int, lookback_days: int = 3
+) -> list[int]:
+    """Athletes with pushed events left to reconciliation since their last one (their allowance was spent, so
+    a real new run may be among them), each claimed by a pending reconciliation row in this one transaction.
+
+    At most one pass per athlete per allowance window however many events were deferred (a flood of forged
+    events costs that athlete a couple of list calls an hour, not one per event), and a real run waits about
+    one window instead of until the nightly pass (docs/security.md, "Forged and unverifiable events")."""
+    with UnitOfWork(factory) as uow:
+        athletes = list(
+            repository.athletes_with_deferred_events_unreconciled(
+                uow.session,
+                since=now - timedelta(days=lookback_days),
+                reconciled_after=now - timedelta(seconds=window_s),
+            )
+        )
+        for athlete_id in athletes:
+            repository.claim_reconciliation(uow.session, athlete_id, now=now)
+        uow.commit()
+    return athletes
+
+
 def due_for_reconciliation(factory: sessionmaker[Session], now: datetime) -> Sequence[int]:
     with factory() as session:
         return athletes_due(session, now)

@@ -40,6 +40,7 @@ app.conf.update(
         "inbox.*": {"queue": "maintenance"},
         "backfill.redrive": {"queue": "maintenance"},
         "reconcile.nightly": {"queue": "maintenance"},
+        "reconcile.deferred": {"queue": "maintenance"},
         "reconcile.weekly": {"queue": "maintenance"},
         "notify.*": {"queue": "maintenance"},
         "jobs.*": {"queue": "maintenance"},
@@ -50,6 +51,13 @@ app.conf.update(
         "backfill-redrive": {"task": "backfill.redrive", "schedule": settings.inbox_sweep_every_s},
         # After midnight everywhere in Europe and the Americas' evening runs have been uploaded.
         "reconcile-nightly": {"task": "reconcile.nightly", "schedule": crontab(minute=15, hour=3)},
+        # Athletes whose pushed events were left to reconciliation (their allowance was spent): a real run
+        # among them waits about one allowance window, not until 03:15 (docs/security.md).
+        "reconcile-deferred": {
+            "task": "reconcile.deferred",
+            "schedule": crontab(minute="*/15"),
+            "options": {"queue": "maintenance"},
+        },
         "reconcile-weekly": {
             "task": "reconcile.weekly",
             "schedule": crontab(minute=45, hour=4, day_of_week="mon"),

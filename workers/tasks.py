@@ -13,7 +13,7 @@ from store.db import UnitOfWork
 from sync.backfill import jobs_to_redrive
 from sync.errors import StravaAuthError, StravaRateLimited, StravaTransient
 from sync.events import MAX_COUNTDOWN_S
-from sync.reconcile import due_for_reconciliation
+from sync.reconcile import claim_deferred_reconciliations, due_for_reconciliation
 from workers.celery_app import app
 from workers.enqueue import enqueue_event, send
 
@@ -115,6 +115,19 @@ def reconcile_nightly() -> int:
     """Only athletes from whom an activity was expected and none arrived: cheap by design."""
     c = container()
     athletes = due_for_reconciliation(c.sessions, datetime.now(UTC))
+    for athlete_id in athletes:
+        send("reconcile.athlete", athlete_id, queue="strava_bulk")
+    return len(athletes)
+
+
+@app.task(name="reconcile.deferred", acks_late=True)
+def reconcile_deferred() -> int:
+    """Every 15 minutes: athletes whose pushed events were left to reconciliation since their last one, each at
+    most once per allowance window; the passes are queued once their claims committed."""
+    c = container()
+    athletes = claim_deferred_reconciliations(
+        c.sessions, datetime.now(UTC), window_s=c.settings.unverified_call_window_s
+    )
     for athlete_id in athletes:
         send("reconcile.athlete", athlete_id, queue="strava_bulk")
     return len(athletes)

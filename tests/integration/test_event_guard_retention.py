@@ -147,32 +147,116 @@ def test_forged_creates_spend_at_most_the_athletes_allowance_and_reconciliation_
     assert stored(container, 43) is not None
 
 
-def test_a_spent_allowance_never_delays_the_delete_of_a_stored_run(
+class SimulatedClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def push_at(container: Container, body: dict[str, Any], received_at: datetime) -> int:
+    with UnitOfWork(container.sessions) as uow:
+        event_id = repository.insert_event_if_new(uow.session, {**body, "received_at": received_at})
+        uow.commit()
+    assert event_id is not None
+    return event_id
+
+
+def sweep(container: Container, events: EventProcessor, now: datetime) -> list[Processed]:
+    """What inbox.redrive does at `now`: every row that is due, processed."""
+    with container.sessions() as session:
+        due = repository.events_to_redrive(
+            session, now=now, stale_before=now - timedelta(minutes=10), limit=500
+        )
+    return [events.process(event_id) for event_id in due]
+
+
+def test_a_spent_allowance_delays_the_delete_of_a_stored_run_by_about_one_window(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    # Spent from the start (allowance 0): nothing unverifiable calls Strava, but a stored run's delete is still
-    # checked and obeyed at once (the 48-hour deletion term outweighs the one read a forgery of it costs).
+    # Spent by one forged delete (allowance 1): the next delete of a stored run is parked as a row, makes no
+    # call, and is read and applied by the sweeper once the window frees: well within the 48-hour term.
     connect_athlete(container)
-    strava.get(f"{STRAVA}/api/v3/activities/51", json=detailed_activity(51), headers=RATE_HEADERS)
-    synced = container.events.process(store_event(container, event_body(51)))
-    assert synced.outcome == "synced"
-    strava.replace(
-        responses.GET, f"{STRAVA}/api/v3/activities/51", status=404, json=NOT_FOUND, headers=RATE_HEADERS
-    )
+    clock = SimulatedClock(datetime.now(UTC))
+    window = timedelta(hours=1)
+    policy = RetryPolicy(base_s=1, max_s=2, unverified_allowance=1, unverified_window_s=3600)
+    events = EventProcessor(container.sessions, container.gateway, container.tokens, policy, now=clock)
+    url = f"{STRAVA}/api/v3/activities/51"
+    strava.get(url, json=detailed_activity(51), headers=RATE_HEADERS)
+    created = push_at(container, event_body(51, event_time=int(clock.now.timestamp())), clock.now)
+    assert events.process(created).outcome == "synced"
+
+    clock.advance(minutes=5)
+    forged = push_at(container, event_body(51, "delete", event_time=int(clock.now.timestamp())), clock.now)
+    assert events.process(forged).outcome == "ignored_delete_not_confirmed"  # one read: the allowance
+    spent_at = clock.now
+
+    clock.advance(minutes=5)  # the athlete really deletes the run
+    strava.replace(responses.GET, url, status=404, json=NOT_FOUND, headers=RATE_HEADERS)
+    real = push_at(container, event_body(51, "delete", event_time=int(clock.now.timestamp())), clock.now)
+    reads_before = len(strava.calls)
+    assert events.process(real).outcome == "delete_parked"
+    assert len(strava.calls) == reads_before  # parked, not read
+    parked = event_row(container, real)
+    assert parked.status == "pending"
+    assert parked.next_attempt_at is not None
+    assert spent_at + window < parked.next_attempt_at <= spent_at + window + timedelta(minutes=1)
+    assert stored(container, 51) is not None
+    with container.sessions() as session:
+        assert repository.pending_webhook_events(session) == 0  # backfills do not wait for a parked delete
+
+    # When the call frees, a push timed for it yields to the parked delete: no read, left to reconciliation.
+    clock.now = parked.next_attempt_at
     others = strava.get(ANY_ACTIVITY, status=404, json=NOT_FOUND, headers=RATE_HEADERS)
-    events = processor(container, allowance=0)
-
-    unknown_create = store_event(container, event_body(52, event_time=1_700_000_100))
-    unknown_delete = store_event(container, event_body(53, "delete", event_time=1_700_000_200))
-    stored_delete = store_event(container, event_body(51, "delete", event_time=1_700_000_300))
-
-    assert run_to_end(events, unknown_create).outcome == "deferred_to_reconcile"
-    assert run_to_end(events, unknown_delete).outcome == "ignored_delete_unverifiable"
+    timed = push_at(container, event_body(52, event_time=int(clock.now.timestamp())), clock.now)
+    assert events.process(timed).outcome == "deferred_to_reconcile"
     assert others.call_count == 0
-    assert run_to_end(events, stored_delete).outcome == "deleted"
-    reads_of_51 = [c for c in strava.calls if "/activities/51" in (c.request.url or "")]
-    assert len(reads_of_51) == 2  # the create, and the check of the delete
+
+    applied_at = None
+    while applied_at is None and clock.now < spent_at + 2 * window:
+        if any(result.outcome == "deleted" for result in sweep(container, events, clock.now)):
+            applied_at = clock.now
+        clock.advance(minutes=1)
+    assert applied_at is not None
+    assert applied_at - spent_at <= window + timedelta(minutes=2)
     assert stored(container, 51) is None
+    assert event_row(container, real).outcome == "deleted"
+
+
+def test_a_delete_that_a_later_read_disproves_costs_no_call(
+    container: Container, strava: responses.RequestsMock
+) -> None:
+    # Strava showed us the run after the claimed deletion (by its event_time, or because the delete reached us
+    # before that read), and an event_time ahead of our clock is no claim at all: no call for any of them.
+    connect_athlete(container)
+    clock = SimulatedClock(datetime.now(UTC))
+    events = EventProcessor(
+        container.sessions,
+        container.gateway,
+        container.tokens,
+        RetryPolicy(unverified_allowance=5),
+        now=clock,
+    )
+    read = strava.get(f"{STRAVA}/api/v3/activities/61", json=detailed_activity(61), headers=RATE_HEADERS)
+    early = push_at(container, event_body(61, "delete", event_time=int(clock.now.timestamp())), clock.now)
+    clock.advance(minutes=10)
+    synced = push_at(container, event_body(61, event_time=int(clock.now.timestamp())), clock.now)
+    assert events.process(synced).outcome == "synced"
+    clock.advance(minutes=30)
+    stale = int((clock.now - timedelta(minutes=45)).timestamp())  # before the read, beyond any clock skew
+    replayed = push_at(container, event_body(61, "delete", event_time=stale), clock.now)
+    future = int((clock.now + timedelta(hours=2)).timestamp())
+    ahead = push_at(container, event_body(61, "delete", event_time=future), clock.now)
+
+    assert events.process(early).outcome == "ignored_delete_disproved_by_read"
+    assert events.process(replayed).outcome == "ignored_delete_disproved_by_read"
+    assert events.process(ahead).outcome == "ignored_delete_not_credible"
+    assert read.call_count == 1  # the create's
+    assert stored(container, 61) is not None
 
 
 # --- failures that must not loop silently ---------------------------------------------------------------

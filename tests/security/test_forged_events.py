@@ -210,15 +210,7 @@ def frugal(settings: Settings, budget: RedisBudget) -> Container:
         ("create", None),
         ("update", {"type": "Ride"}),
         ("update", {"title": "x", "type": "Run"}),
-        pytest.param(
-            "delete",
-            None,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="open: a stored run's delete is read at once even past the allowance (deletion term), "
-                "so forged deletes naming the real owner spend one read each without bound",
-            ),
-        ),
+        ("delete", None),
     ],
 )
 def test_pushes_about_a_stored_run_that_strava_disproves_spend_at_most_the_allowance(
