@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck services unit integration e2e chaos bench clean
+.PHONY: demo test lint typecheck services unit integration e2e chaos bench scorecard clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -48,6 +48,10 @@ chaos: $(STAMP) services
 bench: $(STAMP) services
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || (echo "install wrk (apt-get install wrk)"; exit 1)
 	$(BIN)/python -m bench
+
+## The coaching scorecard: 2,000 synthetic athletes through generation and adaptation; writes docs/scorecard.md.
+scorecard: $(STAMP)
+	$(BIN)/runsmart plan scorecard --athletes $${SCORECARD_ATHLETES:-2000} --processes $${SCORECARD_PROCESSES:-1}
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

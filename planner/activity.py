@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-# Strava sport types that count as running volume (../shared/reference/strava.md §4.2, §7):
+# Strava sport types that count as running volume (docs/matching.md):
 # treadmill and Zwift runs arrive as VirtualRun, trail runs as TrailRun.
 RUN_SPORT_TYPES: frozenset[str] = frozenset({"Run", "TrailRun", "VirtualRun"})
 
-# Strava's community mapping of workout_type for runs (strava.md §4.2): 1 = race, 2 = long run, 3 = workout.
+# Strava's community mapping of workout_type for runs: 1 = race, 2 = long run, 3 = workout.
 WORKOUT_TYPE_RACE = 1
 WORKOUT_TYPE_LONG = 2
 WORKOUT_TYPE_WORKOUT = 3

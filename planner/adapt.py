@@ -1,29 +1,37 @@
 """Adaptation: ``adapt(plan, activities, as_of, suppressed=frozenset()) -> AdaptResult``.
 
-Design (documented in docs/planner.md):
+Design (documented in docs/planner.md#adaptation):
 * The plan is always re-derived from its baseline, ``generate_plan(plan.athlete, plan.goal, plan.start)``,
   by folding the rules over every completed week (a plan week whose Sunday is before ``as_of``), oldest first.
   Each completed week may change the weeks after it; a change is keyed ``code@week-start``.
-* Workouts dated before ``as_of`` are copied from the input plan: the past is never rewritten.
-* Idempotent: the derivation depends only on (baseline, activities, as_of, suppressed), so adapting the result
-  again with the same inputs returns the same plan and no new changes.
+* Workouts dated before ``as_of`` are copied from the input plan: the past is never rewritten. The rules judge
+  a completed week against those same workouts (what the athlete was shown and ran), not against today's
+  re-derivation of it, so an undo or a late run cannot make a planned session look unplanned.
+* Idempotent: the derivation depends only on (baseline, the input plan's past, activities, as_of, suppressed),
+  so adapting the result again with the same inputs returns the same plan and no new changes.
 * Undo: pass the change id in ``suppressed`` (or call ``undo``); the fold skips that change and everything is
   re-derived without it. Suppressed ids are kept on the plan so later adaptations respect them.
 
-Rules, in the order they are applied for a completed week W (science.md sections in brackets):
-1. ``return_after_break``: a run-free stretch of ≥ 6 days in W (§8): the return period equals the break;
-   6–28 days: its first half at 50 %, second half at 75 % of the pre-break volume; longer: thirds at 33/50/75 %;
-   quality turns to easy running until back at 100 %; VDOT × FVDOT-1 for every later workout (§8).
-2. ``volume_rebuild``: W's completed volume < 80 % of plan (§6.4 not green): never cram. 50–79 % → next week
-   holds at W's planned volume; < 50 % → next week steps back to max(actual + step, 50 % of plan); later weeks
-   ramp by one step (1.6 km per weekly run, §4) a week until they rejoin the plan. Never above the plan.
-3. ``intensity_reduced``: easy runs run at threshold or faster, more hard sessions than planned, a
-   threshold-or-faster share of time above the plan's + 5 points, or EWMA ACWR ≥ 1.5 (§3, §5): the next week's
-   first run becomes a recovery run, its first quality session an easy run (all of them with ≥ 2 triggers);
-   no session is moved, so tempo still comes before intervals.
-4. ``spike_capped``: a planned run in the next 5 weeks above 110 % of the longest run in the 30 days before it,
-   counting the runs actually done up to W and the plan after W (§4).
-5. ``revise_goal``: ≥ 10 days lost in the last 8 weeks before the race (§8, Pfitzinger): recommend revising.
+Rules, in the order they are applied for a completed week W (docs/science.md anchors in brackets):
+1. ``return_after_break``: a run-free stretch of ≥ 6 days in W [#return-after-break]: the return period
+   equals the break; 6–28 days: first half at 50 %, second half at 75 % of the most run in a week of the 4
+   weeks before; longer: thirds at 33/50/75 %; never more than 15 % above the week before; quality turns to
+   easy running meanwhile; VDOT × FVDOT-1 for every later workout [#time-off]; then the volume climbs back by
+   at most 15 % a week [#ramp-after-under-done-weeks].
+2. ``volume_rebuild`` [#ramp-after-under-done-weeks]: next week follows what was actually run: at most
+   ``done × m(c)`` km, where c is W's compliance and m rises continuously from 1.15 (c ≤ 80 %) to 2.35
+   (c = 100 %), so it binds after under-done weeks and not after full ones; the weeks after climb back by at
+   most 15 % a week, holding once at the pre-miss level. Never above the plan; missed runs are not made up.
+3. ``run_spike`` [#spike-rule], the primary safety rule, also for the current week: a run done > 110 %
+   of the longest run of the previous 30 days → the planned runs of the 2 days after it become short recovery
+   runs, and the next long run stays within 110 % of the 30-day longest before the spike.
+4. ``intensity_reduced`` [#speed-budget]: time at marathon pace or faster, on every run, above the week's
+   budget → a response graded by the overshoot (pace ceiling on easy runs; next quality session shortened,
+   or made easy with a recovery day; or all quality of the next week made easy and the week after shortened).
+5. ``spike_capped`` [#spike-rule]: a planned run in the next 5 weeks above 110 % of the longest run in
+   the 30 days before it, counting the runs actually done up to W and the plan after W.
+6. ``revise_goal`` [#return-after-break]: ≥ 10 days lost in the last 8 weeks before the race.
+ACWR is not a rule: it is shown as information only [#acwr].
 """
 
 from __future__ import annotations
@@ -38,8 +46,6 @@ from planner import sessions as s
 from planner.activity import Activity
 from planner.generate import (
     SPIKE_LIMIT,
-    STEP_KM_PER_RUN,
-    STEP_MAX_KM,
     Blueprint,
     baseline,
     build_week,
@@ -49,19 +55,31 @@ from planner.generate import (
     with_paces,
 )
 from planner.intensity import RunIntensity, Zones, run_intensity
-from planner.load import ACUTE_N, ACWR_DANGER, CHRONIC_N, daily_minutes, ewma_lambda, week_load
-from planner.matching import GREEN, YELLOW, match
+from planner.load import HARD_SESSION_S, SPEED_ALLOWANCE_MIN_S, Spike, run_spikes, speed_budget_s
+from planner.matching import match
 from planner.paces import fvdot
 from planner.plan import Change, GoalKind, Plan, Week, Workout, WorkoutDiff, WorkoutType
 
-BREAK_MIN_DAYS = 6  # science.md §8: ≤ 5 days off → 100 % load and VDOT
-LONG_BREAK_DAYS = 28  # science.md §8: 6–28 days → 50 % then 75 %
-LOST_DAYS_REVISE = 10  # science.md §8 (Pfitzinger): 10+ days lost in the last 8 weeks
-REVISE_WINDOW_DAYS = 56  # science.md §8: "the 8 weeks before the marathon"
-EASY_TOO_HARD_SHARE = 0.25  # an easy run with ≥ 25 % of its time at T or faster ... (product choice)
-EASY_TOO_HARD_MIN_S = 5 * 60  # ... and at least 5 minutes of it (strides do not count)
-HARD_SHARE_TOLERANCE = 0.05  # threshold-or-faster share may exceed the plan's by 5 points (product choice)
-HARD_SHARE_MIN_S = 60 * 60  # ... only judged on weeks with at least an hour of running
+BREAK_MIN_DAYS = 6  # docs/science.md#return-after-break: ≤ 5 days off → 100 % load and VDOT
+LONG_BREAK_DAYS = 28  # docs/science.md#return-after-break: 6–28 days → 50 % then 75 %
+LOST_DAYS_REVISE = 10  # docs/science.md#return-after-break (Pfitzinger): 10+ days lost in the last 8 weeks
+REVISE_WINDOW_DAYS = 56  # docs/science.md#return-after-break: "the 8 weeks before the marathon"
+# docs/science.md#ramp-after-under-done-weeks: next week ≤ done × m(compliance), m continuous in compliance
+RAMP = 0.15  # at most 15 % a week above what was run, back towards the plan
+FULL_FROM = 0.80  # from this compliance (the green band) the ceiling loosens: a near-complete week earns the plan back
+FULL_SLOPE = 6.0  # m(0.9) = 1.75, m(1.0) = 2.35: never binds on a plan's own progression after a full week
+SPIKE_RECOVERY_DAYS = 2  # docs/science.md#spike-rule: the days after a spike are short and easy
+SPIKE_LONG_LOOKAHEAD_DAYS = 14  # the "next long run" is the first within two weeks of the spike
+# docs/science.md#speed-budget: the graded response to time at marathon pace or faster above the budget
+SPEED_OVER_MIN_S = 5 * 60  # a smaller overshoot is noise (a fast finish, a hill)
+SPEED_LEVELS = (0.05, 0.15)  # overshoot as a share of the week's running time: ≤ 5 % level 1, ≤ 15 % level 2
+EASY_TOO_FAST_SHARE = 0.25  # an easy run with ≥ 25 % of its time at marathon pace or faster ...
+EASY_TOO_FAST_MIN_S = 5 * 60  # ... and at least 5 minutes of it (strides do not count)
+EASY_TYPES = (WorkoutType.EASY, WorkoutType.RECOVERY, WorkoutType.LONG)
+
+
+class UnknownChange(ValueError):
+    """``undo`` was given a change id the plan does not hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +92,9 @@ class AdaptResult:
 class _State:
     targets: list[float]
     easy_only: set[int] = field(default_factory=set)
-    speed: dict[int, int] = field(default_factory=dict)
+    speed: dict[int, int] = field(default_factory=dict)  # week → speed response level 1..3
+    recover: dict[int, frozenset[date]] = field(default_factory=dict)  # week → days made recovery runs
+    long_cap: dict[int, float] = field(default_factory=dict)  # week → cap on its long run, metres
     vdot: float = 0.0
 
 
@@ -109,7 +129,14 @@ def _km(x: float) -> str:
 
 
 class _Fold:
-    def __init__(self, plan: Plan, runs: Sequence[Activity], as_of: date, suppressed: frozenset[str]) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        runs: Sequence[Activity],
+        as_of: date,
+        suppressed: frozenset[str],
+        shown: dict[date, tuple[Workout, ...]],
+    ) -> None:
         self.bp: Blueprint
         self.bp, base_weeks = baseline(plan.athlete, plan.goal, plan.start)
         self.runs = runs
@@ -120,14 +147,16 @@ class _Fold:
         self._planned = [_PlannedRuns.of(ws) for ws in self.weeks]  # always updated with self.weeks (_store)
         self.changes: list[Change] = []
         self.zones = Zones.from_paces(self.bp.ctx.paces, plan.athlete.max_hr)
-        self.intensity: dict[int, RunIntensity] = {a.id: run_intensity(a, self.zones) for a in runs}
+        self._intensity: dict[int, RunIntensity] = {}
         self.run_days = sorted({a.local_date for a in runs})
         self.by_id = {a.id: a for a in runs}
-        self.step = min(STEP_KM_PER_RUN * max(1, plan.athlete.runs_per_week), STEP_MAX_KM)
-        e_mid = sum(self.bp.ctx.paces.easy) / 2
-        self.seed_daily_min = plan.athlete.weekly_km * e_mid / 60 / 7
+        self.shown = shown  # week start → the input plan's workouts of a week before as_of
+        self.plan_key = (plan.athlete, plan.goal, plan.start)  # what the baseline is a pure function of
         self.revise_sent = False
-        self._acwr: dict[date, float] = {}
+        seed = (self.bp.start - timedelta(days=1), self.bp.seed_long_m)
+        self.spikes: dict[int, list[Spike]] = {}
+        for sp in run_spikes(runs, seed):
+            self.spikes.setdefault((sp.activity.local_date - self.bp.specs[0].start).days // 7, []).append(sp)
         first = self.bp.specs[0].start
         self.by_week: dict[int, list[Activity]] = {}
         for a in runs:
@@ -137,28 +166,30 @@ class _Fold:
         # what each week was last rendered from; a week is re-rendered only when this or its history changes
         self._keys: list[tuple[object, ...]] = [self._key(k) for k in range(len(self.weeks))]
 
-    def acwr_on(self, day: date) -> float | None:
-        """EWMA ACWR on ``day`` (science.md §3), computed once for every day of the fold."""
-        if not self._acwr:
-            loads = daily_minutes(self.runs)
-            la, lc = ewma_lambda(ACUTE_N), ewma_lambda(CHRONIC_N)
-            acute = chronic = self.seed_daily_min
-            d = self.bp.start
-            while d < self.as_of:
-                x = loads.get(d, 0.0)
-                acute = x * la + (1 - la) * acute
-                chronic = x * lc + (1 - lc) * chronic
-                self._acwr[d] = acute / chronic if chronic > 0 else 0.0
-                d += timedelta(days=1)
-        ratio = self._acwr.get(day)
-        return ratio if ratio else None
+    def intensity(self, a: Activity) -> RunIntensity:
+        """The run's intensity, scored once per fold and only for the weeks a rule reads."""
+        found = self._intensity.get(a.id)
+        if found is None:
+            found = self._intensity[a.id] = scored_intensity(a, self.zones)
+        return found
 
     def week_runs(self, w: int) -> list[Activity]:
         return self.by_week.get(w, [])
 
+    def shown_week(self, w: int) -> tuple[Workout, ...]:
+        """What the athlete was shown for completed week ``w``: the input plan's workouts, else the derivation."""
+        return self.shown.get(self.bp.specs[w].start, self.weeks[w])
+
     def _key(self, k: int) -> tuple[object, ...]:
         st = self.state
-        return (st.targets[k], k in st.easy_only, st.speed.get(k, 0), st.vdot)
+        return (
+            st.targets[k],
+            k in st.easy_only,
+            st.speed.get(k, 0),
+            st.recover.get(k),
+            st.long_cap.get(k),
+            st.vdot,
+        )
 
     def _blueprint(self) -> Blueprint:
         vdot = self.state.vdot
@@ -168,7 +199,7 @@ class _Fold:
 
     # --- rendering -------------------------------------------------------------------------------------
     def _history(self, upto: int, completed: int) -> list[tuple[date, float]]:
-        """(date, metres) of the runs before week ``upto`` for the 110 % rule (science.md §4): what was
+        """(date, metres) of the runs before week ``upto`` for the 110 % rule (docs/science.md#spike-rule): what was
         actually run up to the end of week ``completed``, and what is planned after it."""
         lo = self.bp.specs[upto].start - timedelta(days=31)
         cutoff = self.bp.specs[completed + 1].start if completed + 1 < len(self.bp.specs) else lo
@@ -203,24 +234,28 @@ class _Fold:
         return None
 
     def _render(self, k: int, completed: int) -> tuple[Workout, ...]:
+        hist = self._history(k, completed)
+        # every adaptation re-derives the same weeks from the same inputs: render each distinct week once
+        cache_key = (self.plan_key, k, self._key(k), tuple(hist))
+        found = _RENDERED.get(cache_key)
+        if found is None:
+            found = self._render_uncached(k, hist)
+            if len(_RENDERED) >= _RENDERED_MAX:
+                _RENDERED.clear()
+            _RENDERED[cache_key] = found
+        return found
+
+    def _render_uncached(self, k: int, hist: list[tuple[date, float]]) -> tuple[Workout, ...]:
         st = self.state
         bp = self._blueprint()
         ctx = bp.ctx
         ws = list(build_week(bp, bp.specs[k], st.targets[k]))
-        note_easy = "easy: quality paused while returning from a break (science.md §8)"
         if k in st.easy_only:
-            ws = [s.as_easy(ctx, w, note_easy) if w.is_quality else w for w in ws]
-        level = st.speed.get(k, 0)
-        if level:
-            quality_idx = [i for i, w in enumerate(ws) if w.is_quality]
-            for n, i in enumerate(quality_idx):
-                if n == 0 or level >= 2:
-                    ws[i] = s.as_easy(ctx, ws[i], "easy instead of quality: recent intensity above plan")
-            for i, w in enumerate(ws):
-                if w.type in (WorkoutType.EASY,) and w.date >= bp.specs[k].start:
-                    ws[i] = s.recovery(ctx, w.date, w.distance_m * s.RECOVERY_SHARE, "recovery day added")
-                    break
-        return finish_week(ctx, tuple(ws), self._history(k, completed))
+            note = "easy: no hard sessions while you build back up after the break"
+            ws = [s.as_easy(ctx, w, note) if w.is_quality else w for w in ws]
+        ws = _speed_response(ctx, ws, st.speed.get(k, 0))
+        ws = _spike_response(ctx, ws, st.recover.get(k, frozenset()), st.long_cap.get(k))
+        return finish_week(ctx, tuple(ws), hist)
 
     def _apply(
         self, code: str, week_idx: int, reason: str, first: int, force: frozenset[int] = frozenset()
@@ -289,6 +324,21 @@ class _Fold:
             prev = d
         return found
 
+    def _ramp_from(self, k: int, level: float, pre_miss: float) -> list[float]:
+        """Weeks ``k``.. climb from ``level`` by at most 15 % a week until they rejoin the plan, holding once at
+        ``pre_miss`` (the level before the miss) instead of passing it in one step. Returns the new targets."""
+        st = self.state
+        out = []
+        for j in range(k, len(self.weeks)):
+            nxt = level * (1 + RAMP)
+            if level < pre_miss - 0.05 < nxt:
+                nxt = pre_miss
+            if nxt >= st.targets[j] - 0.05:
+                break
+            st.targets[j] = level = nxt
+            out.append(nxt)
+        return out
+
     def rule_break(self, w: int) -> bool:
         br = self._break(w)
         if br is None or w + 1 >= len(self.weeks):
@@ -298,138 +348,209 @@ class _Fold:
             return True
         st = self.state
         ref_week = max(0, min(w, (first_off - self.bp.specs[0].start).days // 7))
-        ref = max(st.targets[ref_week], sum(x.distance_m for x in self.weeks[ref_week]) / 1000)
+        # the load before the break: the most actually run in a week just before it (or in its first days)
+        ref_done = sum(a.distance_m for a in self.week_runs(ref_week) if a.local_date < first_off) / 1000
+        ref = max(self.pre_miss_level(ref_week), ref_done)
         back = max(back, self.bp.specs[w + 1].start)
-        period = days_off
         stages = (0.5, 0.75) if days_off <= LONG_BREAK_DAYS else (0.33, 0.5, 0.75)
 
         def daily(d: date) -> float:
             t = _days(back, d)
-            if t >= period:
-                return 1.0
-            return stages[min(len(stages) - 1, t * len(stages) // period)]
+            return 1.0 if t >= days_off else stages[min(len(stages) - 1, t * len(stages) // days_off)]
 
         new_vdot = self.bp.ctx.paces.vdot * fvdot(days_off)
         changed = new_vdot < st.vdot - 1e-9
         st.vdot = min(st.vdot, new_vdot)
-        parts = []
+        parts: list[float] = []
         for k in range(w + 1, len(self.weeks)):
             start = self.bp.specs[k].start
             f = sum(daily(start + timedelta(days=i)) for i in range(7)) / 7
             if f >= 1.0:
                 break
-            target = min(st.targets[k], f * ref)
+            # the staged return, but never more than 15 % above the week before it
+            target = min(st.targets[k], f * ref, parts[-1] * (1 + RAMP) if parts else f * ref)
             if target < st.targets[k] - 0.05 or k not in st.easy_only:
                 changed = True
             st.targets[k] = target
             st.easy_only.add(k)
-            parts.append(f"{_km(target)} km")
-        if not changed:
+            parts.append(target)
+        ramp = self._ramp_from(w + 1 + len(parts), parts[-1], ref) if parts else []
+        if not changed and not ramp:
             return True
+        weeks = ", ".join(f"{_km(x)} km" for x in [*parts, *ramp])
         reason = (
             f"No runs for {days_off} days ({first_off:%d %b}–{first_off + timedelta(days=days_off - 1):%d %b}). "
-            f"Coming back over {days_off} days at 50 % then 75 % of your {_km(ref)} km weeks"
-            + (" (33/50/75 % after more than 4 weeks off)" if days_off > LONG_BREAK_DAYS else "")
-            + (f": {', '.join(parts)}, easy running only" if parts else "")
-            + f"; paces from VDOT {new_vdot:.1f} instead of {self.bp.ctx.paces.vdot:.1f} (science.md §8)."
+            f"You come back at about {'half' if stages[0] >= 0.5 else 'a third'} of the {_km(ref)} km you were "
+            "running, easy running only, and build up by at most 15 % a week"
+            + (f": {weeks}" if weeks else "")
+            + f". Paces are set from a fitness score of {new_vdot:.1f} instead of {self.bp.ctx.paces.vdot:.1f} "
+            "while you are back. Missed runs are not made up; the race date stays."
         )
         self._apply("return_after_break", w, reason, w + 1)
         return True
 
     def rule_volume(self, w: int, planned_km: float, done_km: float) -> None:
-        if w + 1 >= len(self.weeks) or planned_km <= 0:
+        """Next week follows what was actually run, continuously in compliance (no cliffs)."""
+        if w + 1 >= len(self.weeks) or planned_km <= 0 or self._suppressed("volume_rebuild", w):
             return
         ratio = done_km / planned_km
-        if ratio >= GREEN[0] or self._suppressed("volume_rebuild", w):
-            return
         st = self.state
         nxt = w + 1
+        ceiling = done_km * volume_multiplier(ratio)
         base_next = st.targets[nxt]
-        new = planned_km if ratio >= YELLOW[0] else max(done_km + self.step, 0.5 * planned_km)
-        new = min(new, base_next)
-        if new >= base_next - 0.05:
+        if ceiling >= base_next - 0.05:
             return
-        st.targets[nxt] = new
-        level = new
-        for k in range(nxt + 1, len(self.weeks)):
-            level += self.step
-            if level >= st.targets[k]:
-                break
-            st.targets[k] = level
-        verb = "holds at" if ratio >= YELLOW[0] else "steps back to"
-        rising = "rising to" if base_next > planned_km else "staying at"
+        before_km = self.weeks_km(nxt)
+        st.targets[nxt] = ceiling
+        pre_miss = self.pre_miss_level(w)
+        ramp = self._ramp_from(nxt + 1, ceiling, pre_miss)
         reason = (
-            f"You ran {_km(done_km)} of {_km(planned_km)} planned km last week; next week {verb} "
-            f"{_km(self.weeks_km(nxt, new))} km instead of {rising} {_km(self.weeks_km(nxt, None))} km, "
-            f"then builds by at most {_km(self.step)} km a week back to the plan. Missed runs are not made up "
-            "(science.md §4, §8)."
+            f"You ran {_km(done_km)} of {_km(planned_km)} planned km last week ({ratio:.0%}). Next week is "
+            f"{_km(ceiling)} km instead of {_km(before_km)} km, {volume_multiplier(ratio) - 1:.0%} more than you "
+            "ran, so the load follows what your body has actually done"
+            + (f"; then {', '.join(_km(x) + ' km' for x in ramp)}: at most 15 % more a week" if ramp else "")
+            + f", with a full week at {_km(pre_miss)} km, the most you ran in a week before, before going above "
+            "it. Missed runs are not made up; the race date stays."
         )
         self._apply("volume_rebuild", w, reason, nxt)
 
-    def weeks_km(self, k: int, target: float | None) -> float:
-        if target is None:
-            return sum(x.distance_m for x in self.weeks[k] if x.is_run) / 1000
-        return target
+    def pre_miss_level(self, w: int) -> float:
+        """The most the athlete actually ran in one of the 4 weeks before week ``w`` (their stated weekly
+        volume before the plan's first week)."""
+        done = [sum(a.distance_m for a in self.week_runs(k)) / 1000 for k in range(max(0, w - 4), w)]
+        return max(done) if done else self.bp.athlete.weekly_km
 
-    def rule_speed(self, w: int, week_workouts: Sequence[Workout]) -> None:
+    def weeks_km(self, k: int) -> float:
+        return sum(x.distance_m for x in self.weeks[k] if x.is_run) / 1000
+
+    def rule_run_spike(self, w: int) -> None:
+        """Runs done in week ``w`` (up to ``as_of``) longer than 110 % of the 30-day longest before them."""
+        found = self.spikes.get(w, [])
+        if not found or self._suppressed("run_spike", w):
+            return
+        st = self.state
+        first = len(self.weeks)
+        for sp in found:
+            day = sp.activity.local_date
+            for i in range(1, SPIKE_RECOVERY_DAYS + 1):
+                k = self._week_index(day + timedelta(days=i))
+                if k is not None:
+                    st.recover[k] = st.recover.get(k, frozenset()) | {day + timedelta(days=i)}
+                    first = min(first, k)
+            nxt_long = self._next_long(day)
+            if nxt_long is not None:
+                k, _ = nxt_long
+                cap = SPIKE_LIMIT * sp.longest_before_m
+                st.long_cap[k] = min(st.long_cap.get(k, cap), cap)
+                first = min(first, k)
+        if first >= len(self.weeks):
+            return
+        worst = max(found, key=lambda x: x.ratio)
+        a = worst.activity
+        reason = (
+            f"Your run on {a.local_date:%a %d %b} was {_km(a.distance_m / 1000)} km, {worst.ratio - 1:.0%} longer "
+            f"than your longest run of the 30 days before it ({_km(worst.longest_before_m / 1000)} km). A single "
+            "run more than 10 % longer than your recent longest is the clearest warning sign for overuse injury, "
+            f"so the {SPIKE_RECOVERY_DAYS} days after it are short, easy recovery runs and your next long run "
+            f"stays within {_km(SPIKE_LIMIT * worst.longest_before_m / 1000)} km."
+        )
+        self._apply("run_spike", w, reason, first)
+
+    def _week_index(self, day: date) -> int | None:
+        k = (day - self.bp.specs[0].start).days // 7
+        return k if 0 <= k < len(self.weeks) else None
+
+    def _next_long(self, after: date) -> tuple[int, Workout] | None:
+        lo = after + timedelta(days=1)
+        hi = after + timedelta(days=SPIKE_LONG_LOOKAHEAD_DAYS)
+        for k in range(max(0, (lo - self.bp.specs[0].start).days // 7), len(self.weeks)):
+            for x in self.weeks[k]:
+                if x.type is WorkoutType.LONG and lo <= x.date <= hi:
+                    return k, x
+            if self.bp.specs[k].end_date >= hi:
+                break
+        return None
+
+    def rule_speed(self, w: int, shown: Sequence[Workout]) -> None:
+        """Time at marathon pace or faster above the week's budget: a response graded by the overshoot."""
         if w + 1 >= len(self.weeks) or self._suppressed("intensity_reduced", w):
             return
-        spec = self.bp.specs[w]
-        wl = week_load(spec.start, week_workouts, self.week_runs(w), self.zones, self.intensity, spikes=False)
-        triggers = self._easy_runs_too_hard(w, week_workouts)
-        if wl.quality_done > wl.quality_planned:
-            triggers.append(f"{wl.quality_done} hard sessions against {wl.quality_planned} planned")
-        if (
-            wl.intensity.total_s >= HARD_SHARE_MIN_S
-            and wl.hard_share > wl.planned_hard_share + HARD_SHARE_TOLERANCE
-        ):
-            triggers.append(
-                f"{wl.hard_share:.0%} of your running time was at threshold pace or faster "
-                f"against {wl.planned_hard_share:.0%} planned"
-            )
-        ratio = self.acwr_on(spec.end_date)
-        if ratio is not None and ratio >= ACWR_DANGER:
-            triggers.append(
-                f"acute:chronic load ratio {ratio:.2f} (EWMA 7/28 days, ≥ 1.5 is the danger zone)"
-            )
-        if not triggers:
+        runs = self.week_runs(w)
+        done = RunIntensity()
+        for a in runs:
+            done = done + self.intensity(a)
+        if done.speed_s < SPEED_ALLOWANCE_MIN_S + SPEED_OVER_MIN_S:  # under any budget: skip the sum
             return
-        level = 2 if len(triggers) >= 2 or (ratio is not None and ratio >= ACWR_DANGER) else 1
-        self.state.speed[w + 1] = max(level, self.state.speed.get(w + 1, 0))
-        what = (
-            "all quality sessions become easy runs"
-            if level >= 2
-            else "the first quality session becomes easy"
-        )
+        budget = speed_budget_s(self.bp.specs[w].phase, shown, self.zones)
+        over = done.speed_s - budget
+        if over < SPEED_OVER_MIN_S:
+            return
+        week_s = max(done.total_s, sum(x.duration_s for x in shown if x.is_run), 1.0)
+        share = over / week_s
+        level = 1 if share <= SPEED_LEVELS[0] else (2 if share <= SPEED_LEVELS[1] else 3)
+        st = self.state
+        st.speed[w + 1] = max(level, st.speed.get(w + 1, 0))
+        if level >= 3 and w + 2 < len(self.weeks):
+            st.speed[w + 2] = max(1, st.speed.get(w + 2, 0))
+        details = self._speed_details(w, shown)
+        if len(details) > 3:
+            details = [*details[:3], f"and {len(details) - 3} more"]
         reason = (
-            "More intensity than planned last week: "
-            + "; ".join(triggers)
-            + f". Next week starts with a recovery run and {what} (science.md §1.5, §3, §5)."
+            f"Last week had {done.speed_s / 60:.0f} min at marathon pace or faster against "
+            f"{budget / 60:.0f} min planned and allowed"
+            + (f" ({'; '.join(details)})" if details else "")
+            + f". {self._speed_response_text(w, level)} Easy days make the hard days work, and too much speed is "
+            "a common route to injury."
         )
         self._apply("intensity_reduced", w, reason, w + 1)
 
-    def _easy_runs_too_hard(self, w: int, week_workouts: Sequence[Workout]) -> list[str]:
-        """A trigger for each run of week ``w`` matched to an easy, recovery or long run but run hard."""
-        too_hard = {a.id for a in self.week_runs(w) if _too_hard(self.intensity[a.id])}
-        if not too_hard:  # the matching only decides which hard runs count: none, nothing to match
-            return []
-        workout_by_id = {x.id: x for x in week_workouts}
-        triggers = []
-        for m in match(week_workouts, self.week_runs(w)).matches:
-            wk = workout_by_id[m.workout_id]
-            if wk.type not in (WorkoutType.EASY, WorkoutType.RECOVERY, WorkoutType.LONG):
-                continue
-            for aid in m.activity_ids:
-                if aid in too_hard:
-                    ri = self.intensity[aid]
-                    triggers.append(
-                        f"the {wk.type.value} run on {self.by_id[aid].local_date:%a %d %b} had "
-                        f"{ri.hard_s / 60:.0f} of {ri.total_s / 60:.0f} min at threshold pace or faster"
-                    )
-        return triggers
+    def _speed_response_text(self, w: int, level: int) -> str:
+        """What the response does, in words, mentioning quality sessions only where there are some."""
+        quality_next = any(x.is_quality for x in self.weeks[w + 1])
+        quality_after = w + 2 < len(self.weeks) and any(x.is_quality for x in self.weeks[w + 2])
+        if level == 1:
+            return "Next week your easy runs carry a pace ceiling" + (
+                " and your first quality session is shorter." if quality_next else "."
+            )
+        text = "Next week starts with a recovery run"
+        if quality_next and level == 2:
+            text += ", its first quality session becomes an easy run"
+        elif quality_next:
+            text += ", all its quality sessions become easy runs"
+        text += " and your easy runs carry a pace ceiling"
+        if level >= 3 and quality_after:
+            text += "; the week after, the first quality session is shorter"
+        return text + "."
+
+    def _speed_details(self, w: int, shown: Sequence[Workout]) -> list[str]:
+        """Plain descriptions of what overshot: easy runs run fast, and extra hard sessions."""
+        runs = self.week_runs(w)
+        fast = {a.id for a in runs if _too_fast(self.intensity(a))}
+        out = []
+        by_id = {x.id: x for x in shown}
+        matched: set[int] = set()
+        for m in match(shown, runs).matches:
+            wk = by_id[m.workout_id]
+            matched.update(m.activity_ids)
+            if wk.type in EASY_TYPES:
+                for aid in m.activity_ids:
+                    if aid in fast:
+                        ri = self.intensity(self.by_id[aid])
+                        out.append(
+                            f"the {_kind(wk)} run on {self.by_id[aid].local_date:%a %d %b} had "
+                            f"{ri.speed_s / 60:.0f} of {ri.total_s / 60:.0f} min at marathon pace or faster"
+                        )
+        extra_hard = [a for a in runs if a.id not in matched and self.intensity(a).speed_s >= HARD_SESSION_S]
+        planned_hard = sum(1 for x in shown if x.is_quality or x.type is WorkoutType.RACE)
+        if extra_hard:
+            done_hard = planned_hard + len(extra_hard)
+            out.append(
+                f"{done_hard} hard session{'s' if done_hard > 1 else ''} against {planned_hard} planned"
+            )
+        return out
 
     def rule_spike(self, w: int) -> None:
-        """Weeks whose 30-day window now holds week ``w``'s actual runs: cap any run above 110 % (§4)."""
+        """Weeks whose 30-day window now holds week ``w``'s actual runs: cap any planned run above 110 %."""
         if w + 1 >= len(self.weeks) or self._suppressed("spike_capped", w):
             return
         found = [(k, v) for k in range(w + 1, min(w + 6, len(self.weeks))) if (v := self._violation(k, w))]
@@ -437,9 +558,9 @@ class _Fold:
             return
         k, (run, limit) = found[0]
         reason = (
-            f"The longest run in the 30 days before {run.date:%a %d %b} is {_km(limit / 1.1 / 1000)} km: "
-            f"the {run.type.value} run that day becomes at most {_km(limit / 1000)} km instead of "
-            f"{_km(run.distance_m / 1000)} km, 110 % of it (science.md §4)."
+            f"The longest run in the 30 days before {run.date:%a %d %b} is {_km(limit / SPIKE_LIMIT / 1000)} km: "
+            f"the {_kind(run)} run that day becomes at most {_km(limit / 1000)} km instead of "
+            f"{_km(run.distance_m / 1000)} km, so no run is more than 10 % longer than your recent longest."
         )
         self._apply("spike_capped", w, reason, k, force=frozenset(k2 for k2, _ in found))
 
@@ -459,31 +580,125 @@ class _Fold:
             return
         reason = (
             f"{lost} training days lost in the last 8 weeks before the race ({goal.date:%d %b}): be open to "
-            "revising your goal and check your fitness with a timed session (science.md §8). The race date stays."
+            "revising your goal and check your fitness with a timed session. The race date stays."
         )
         self._apply("revise_goal", w, reason, len(self.weeks))
 
     def run(self) -> None:
         for w, spec in enumerate(self.bp.specs):
             if spec.end_date >= self.as_of:
+                if spec.start < self.as_of:
+                    self.rule_run_spike(w)  # the current week: a spike is answered the next day
                 break
-            week_workouts = self.weeks[w]
-            planned_km = sum(x.distance_m for x in week_workouts if x.is_run) / 1000
+            shown = self.shown_week(w)
+            planned_km = sum(x.distance_m for x in shown if x.is_run) / 1000
             done_km = sum(a.distance_m for a in self.week_runs(w)) / 1000
-            if not self.rule_break(w):
+            self.rule_break(w)
+            if done_km > 0:  # a week without runs is a break: the break rule set the way back
                 self.rule_volume(w, planned_km, done_km)
-            self.rule_speed(w, week_workouts)
+            self.rule_run_spike(w)
+            self.rule_speed(w, shown)
             self.rule_spike(w)
             self.rule_revise(w)
 
 
-def _too_hard(ri: RunIntensity) -> bool:
-    """Too much of the run at threshold pace or faster for an easy run (≥ 5 min and ≥ 25 % of its time)."""
-    return ri.hard_s >= EASY_TOO_HARD_MIN_S and ri.hard_s >= EASY_TOO_HARD_SHARE * ri.total_s
+# Rendered weeks by (athlete, goal, start, week, state key, 110 % history): a pure function of immutable values,
+# so an entry can never be stale; bounded by clearing (one athlete's adaptations need a few hundred, and a
+# week of workouts is a few kB).
+_RENDERED: dict[tuple[object, ...], tuple[Workout, ...]] = {}
+_RENDERED_MAX = 4096
+_SCORED: dict[tuple[int, Zones], tuple[Activity, RunIntensity]] = {}
+_SCORED_MAX = 8192
+
+
+def scored_intensity(a: Activity, zones: Zones) -> RunIntensity:
+    """``run_intensity`` memoized by object identity: adaptation re-reads the same run objects every time it
+    re-derives a plan. The entry keeps the run itself and is used only for that very object, so a changed run
+    (a new object) is always scored afresh; hashing whole runs with their laps cost more than scoring them."""
+    key = (id(a), zones)
+    hit = _SCORED.get(key)
+    if hit is not None and hit[0] is a:
+        return hit[1]
+    if len(_SCORED) >= _SCORED_MAX:
+        _SCORED.clear()
+    found = run_intensity(a, zones)
+    _SCORED[key] = (a, found)
+    return found
+
+
+def volume_multiplier(compliance: float) -> float:
+    """Next week's ceiling over last week's actual km: 1.15 up to 80 % compliance, then rising continuously
+    (1.45 at 85 %, 1.75 at 90 %, 2.35 at 100 %) so full weeks leave the plan's own progression alone."""
+    return 1 + RAMP + max(0.0, min(compliance, 1.0) - FULL_FROM) * FULL_SLOPE
+
+
+QUALITY_SHORTENED = 0.67  # a shortened quality session keeps two thirds of its reps (product choice)
+
+
+def _speed_response(ctx: s.SessionContext, ws: list[Workout], level: int) -> list[Workout]:
+    """The week's workouts under speed response ``level`` (0: unchanged). Dates never move, so tempo still
+    comes before intervals."""
+    if not level:
+        return ws
+    ceiling = _pace(ctx.paces.easy[0])
+    out = list(ws)
+    quality = [i for i, w in enumerate(out) if w.is_quality]
+    for n, i in enumerate(quality):
+        if level >= 3 or (level == 2 and n == 0):
+            out[i] = s.as_easy(
+                ctx, out[i], "easy instead of a hard session: last week had more speed than planned"
+            )
+        elif n == 0:
+            shorter = s.scaled(ctx, out[i], QUALITY_SHORTENED)
+            out[i] = replace(
+                shorter, note=f"{shorter.note} (shortened: last week had more speed than planned)"
+            )
+    if level >= 2:
+        for i, w in enumerate(out):
+            if w.type is WorkoutType.EASY:
+                out[i] = s.recovery(
+                    ctx, w.date, w.distance_m * s.RECOVERY_SHARE, "recovery run: take it very easy"
+                )
+                break
+    for i, w in enumerate(out):
+        if w.type in EASY_TYPES:
+            out[i] = replace(w, note=f"{w.note}; keep it slower than {ceiling}/km")
+    return out
+
+
+def _spike_response(
+    ctx: s.SessionContext, ws: list[Workout], recover: frozenset[date], long_cap: float | None
+) -> list[Workout]:
+    out = []
+    for w in ws:
+        if w.is_run and w.type is not WorkoutType.RACE and w.date in recover:
+            w = s.recovery(
+                ctx, w.date, w.distance_m * s.RECOVERY_SHARE, "recovery run: easy and short after a long one"
+            )
+        elif long_cap is not None and w.type is WorkoutType.LONG and w.distance_m > long_cap:
+            w = replace(s.capped(ctx, w, long_cap), note="long run, held back after a sudden long run")
+        out.append(w)
+    return out
+
+
+def _kind(w: Workout) -> str:
+    """The workout's type as the athlete reads it ("race pace", not a code)."""
+    return w.type.value.replace("_", " ")
+
+
+def _pace(s_per_km: float) -> str:
+    whole = round(s_per_km)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _too_fast(ri: RunIntensity) -> bool:
+    """Too much of the run at marathon pace or faster for an easy run (≥ 5 min and ≥ 25 % of its time)."""
+    return ri.speed_s >= EASY_TOO_FAST_MIN_S and ri.speed_s >= EASY_TOO_FAST_SHARE * ri.total_s
 
 
 def lost_days(weeks: Sequence[Sequence[Workout]], run_days: Sequence[date], lo: date, hi: date) -> int:
-    """Days inside run-free stretches (within lo..hi) that swallowed at least two planned runs (science.md §8)."""
+    """Days inside run-free stretches (within lo..hi) that swallowed at least two planned runs
+    (docs/science.md#return-after-break)."""
     planned = sorted(w.date for ws in weeks for w in ws if lo <= w.date <= hi and w.is_run)
     ran = [d for d in run_days if lo <= d <= hi]
     total = 0
@@ -503,12 +718,17 @@ def _runs(activities: Iterable[Activity], as_of: date) -> list[Activity]:
     return sorted(unique.values(), key=lambda a: (a.start_local, a.id))
 
 
+def _shown(plan: Plan, as_of: date) -> dict[date, tuple[Workout, ...]]:
+    """The input plan's weeks that ended before ``as_of``: what the athlete was shown for them."""
+    return {wk.start: wk.workouts for wk in plan.weeks if wk.end < as_of and wk.workouts}
+
+
 def adapt(
     plan: Plan, activities: Iterable[Activity], as_of: date, suppressed: frozenset[str] = frozenset()
 ) -> AdaptResult:
     """Re-derive ``plan`` from its baseline and the runs before ``as_of``; see the module docstring."""
     all_suppressed = frozenset(plan.suppressed | suppressed)
-    fold = _Fold(plan, _runs(activities, as_of), as_of, all_suppressed)
+    fold = _Fold(plan, _runs(activities, as_of), as_of, all_suppressed, _shown(plan, as_of))
     fold.run()
     past = {w.id: w for w in plan.workouts() if w.date < as_of}
     # past workouts by the Monday of their week, in one pass instead of one pass per plan week
@@ -535,5 +755,8 @@ def adapt(
 
 
 def undo(plan: Plan, change_id: str, activities: Iterable[Activity], as_of: date) -> AdaptResult:
-    """Revert one change: the plan is re-derived without it (workouts before ``as_of`` stay as they were)."""
+    """Revert one change of ``plan``: the plan is re-derived without it (workouts before ``as_of`` stay as they
+    were). An id the plan does not hold raises ``UnknownChange`` and changes nothing."""
+    if change_id not in {c.id for c in plan.changes}:
+        raise UnknownChange(f"change {change_id!r} is not in this plan")
     return adapt(plan, activities, as_of, suppressed=frozenset({change_id}))

@@ -1,31 +1,51 @@
 """Training load and the guards on it: weekly volume, ACWR, intensity share, quality sessions, single-run spikes.
 
-Load unit: minutes of running (moving time) per day. science.md §3 fixes no unit; minutes keep a run's load
+Load unit: minutes of running (moving time) per day. The sources fix no unit; minutes keep a run's load
 independent of terrain and of pace-zone edge cases.
 
-ACWR variant (science.md §3): EWMA, Williams et al. 2017, EWMA_today = load_today·λ + (1 − λ)·EWMA_yesterday,
-λ = 2/(N + 1) with N = 7 (acute, λ = 0.25) and N = 28 (chronic, λ ≈ 0.0690); ratio = acute / chronic.
-Both averages start from the athlete's stated pre-plan load (weekly_km at mid-E pace, spread over 7 days), so
-the ratio is 1.0 for someone who keeps running what they said they ran, instead of blowing up in week one.
-Thresholds: 0.8–1.3 "sweet spot", ≥ 1.5 "danger zone" (Gabbett 2016, §3). They are legacy heuristics (§3
-critiques), so the planner uses ≥ 1.5 only as one trigger among several, never alone to change volume.
+The primary safety rule is the single-run spike (docs/science.md#spike-rule): a run longer than 110 % of
+the longest run of the previous 30 days (Frandsen et al. 2025). ``run_spikes`` finds them among runs done.
+
+ACWR is secondary information only (docs/science.md#acwr): it changes nothing in the plan. Variant:
+EWMA, Williams et al. 2017, EWMA_today = load_today·λ + (1 − λ)·EWMA_yesterday, λ = 2/(N + 1) with N = 7
+(acute, λ = 0.25) and N = 28 (chronic, λ ≈ 0.0690); ratio = acute / chronic. Both averages start from real
+history (``acwr_seed``): the runs of the 4 weeks before the plan when they are known, else the athlete's stated
+weekly volume, so an empty history never shows a ratio far from 1.
+
+The speed budget (docs/science.md#speed-budget): seconds at marathon pace or faster, counted on every run,
+against what the week planned plus a phase allowance (``speed_budget_s``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from planner.activity import Activity
 from planner.intensity import RunIntensity, Zones, run_intensity
-from planner.plan import Workout, WorkoutType
+from planner.plan import Phase, Workout, WorkoutType
 
-ACUTE_N = 7  # science.md §3
-CHRONIC_N = 28  # science.md §3
-ACWR_DANGER = 1.5  # science.md §3
-SPIKE_WINDOW_DAYS = 30  # science.md §4
+ACUTE_N = 7  # docs/science.md#acwr
+CHRONIC_N = 28  # docs/science.md#acwr
+ACWR_DANGER = 1.5  # docs/science.md#acwr (shown, never acted on)
+SEED_HISTORY_DAYS = (
+    21  # real history seeds the ratio when it reaches this far before the plan (product choice)
+)
+SPIKE_WINDOW_DAYS = 30  # docs/science.md#spike-rule
+SPIKE_LIMIT = 1.10  # docs/science.md#spike-rule: reference band is ≤ 10 % over the 30-day longest
+# docs/science.md#speed-budget: on top of the planned marathon-or-faster time, a share of the week's planned
+# time (strides, a fast finish, hills); never less than SPEED_ALLOWANCE_MIN_S
+SPEED_ALLOWANCE: dict[Phase, float] = {
+    Phase.BASE: 0.05,
+    Phase.THRESHOLD: 0.05,
+    Phase.INTERVALS: 0.05,
+    Phase.TAPER: 0.05,
+    Phase.RECOVERY: 0.03,
+    Phase.MAINTENANCE: 0.05,
+}
+SPEED_ALLOWANCE_MIN_S = 10 * 60
 HARD_SESSION_S = (
     8 * 60
 )  # a run with ≥ 8 min at threshold or faster counts as a quality session (product choice)
@@ -59,6 +79,73 @@ def acwr(runs: Iterable[Activity], start: date, day: date, seed_daily_min: float
     return acute / chronic
 
 
+def acwr_seed(
+    runs: Iterable[Activity], start: date, stated_weekly_km: float, easy_pace_s_per_km: float
+) -> float:
+    """Daily minutes both EWMAs start from: the runs of the 28 days before ``start`` when the stored history
+    reaches at least 21 days back (a backfill), else the athlete's stated weekly volume at easy pace."""
+    before = [a for a in runs if a.is_run and start - timedelta(days=CHRONIC_N) <= a.local_date < start]
+    if before and min(a.local_date for a in before) <= start - timedelta(days=SEED_HISTORY_DAYS):
+        return sum(a.moving_time_s for a in before) / 60.0 / CHRONIC_N
+    return stated_weekly_km * easy_pace_s_per_km / 60.0 / 7
+
+
+@dataclass(frozen=True, slots=True)
+class Spike:
+    activity: Activity
+    longest_before_m: float  # the longest run of the 30 days before it
+    ratio: float
+
+
+def run_spikes(runs: Sequence[Activity], seed: tuple[date, float] | None = None) -> list[Spike]:
+    """Runs longer than 110 % of the longest run of the 30 days before them (docs/science.md#spike-rule).
+
+    ``runs`` in any order; ``seed`` is a (day, metres) run known from before the data (the athlete's stated
+    long run), so the first runs of a plan are judged against it instead of against nothing.
+    """
+    ordered = sorted((a for a in runs if a.is_run), key=lambda a: (a.start_local, a.id))
+    seeded: list[tuple[datetime, float, Activity | None]] = [
+        (a.start_local, a.distance_m, a) for a in ordered
+    ]
+    if seed is not None:  # in time order with the runs: the window below needs chronological pushes
+        seeded.append((datetime.combine(seed[0], time(0)), seed[1], None))
+        seeded.sort(key=lambda e: (e[0], e[2].id if e[2] is not None else -1))
+    window: deque[tuple[datetime, float]] = deque()  # the last 30 days, longest first (a monotonic queue)
+    out = []
+    for when, metres, a in seeded:
+        oldest = when - timedelta(days=SPIKE_WINDOW_DAYS)
+        while window and window[0][0] < oldest:
+            window.popleft()
+        longest = window[0][1] if window else 0.0
+        if a is not None and longest > 0 and metres > SPIKE_LIMIT * longest + 1.0:
+            out.append(Spike(a, longest, metres / longest))
+        while window and window[-1][1] <= metres:
+            window.pop()
+        window.append((when, metres))
+    return out
+
+
+def planned_speed_s(w: Workout, zones: Zones) -> float:
+    """Planned seconds at marathon pace or faster: reps (race pace included) and races."""
+    edge = zones.marathon_pace or zones.threshold_pace
+    total = 0.0
+    for r in w.reps:
+        pace = (r.pace[0] + r.pace[1]) / 2
+        if pace <= edge:
+            total += r.count * r.distance_m / 1000 * pace
+    if w.type is WorkoutType.RACE:
+        total += w.duration_s
+    return total
+
+
+def speed_budget_s(phase: Phase, workouts: Sequence[Workout], zones: Zones) -> float:
+    """The week's budget of seconds at marathon pace or faster (docs/science.md#speed-budget)."""
+    runs = [w for w in workouts if w.is_run]
+    planned = sum(planned_speed_s(w, zones) for w in runs)
+    week_s = sum(w.duration_s for w in runs)
+    return planned + max(SPEED_ALLOWANCE_MIN_S, SPEED_ALLOWANCE.get(phase, 0.05) * week_s)
+
+
 def planned_hard_s(w: Workout, zones: Zones) -> float:
     """Planned seconds at threshold pace or faster: reps (and races) whose pace is in the threshold zone or
     faster by the same edges that score completed runs (planner/intensity.py)."""
@@ -90,7 +177,7 @@ class WeekLoad:
 
 
 def spike_ratio(run: Activity, history: Sequence[Activity]) -> float | None:
-    """This run's distance over the longest run in the 30 days before it (science.md §4)."""
+    """This run's distance over the longest run in the 30 days before it (docs/science.md#spike-rule)."""
     oldest = run.start_local - timedelta(days=SPIKE_WINDOW_DAYS)
     prior = [a.distance_m for a in history if a.is_run and oldest <= a.start_local < run.start_local]
     if not prior or max(prior) <= 0:

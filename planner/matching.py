@@ -19,8 +19,8 @@ from planner.activity import Activity
 from planner.plan import Plan, Workout, WorkoutType
 
 NEARBY_DAYS = (1, 2)
-GREEN = (0.80, 1.20)  # science.md §6.4
-YELLOW = (0.50, 1.50)  # science.md §6.4 (50–79 % or 121–150 %)
+GREEN = (0.80, 1.20)  # docs/science.md#compliance-colours
+YELLOW = (0.50, 1.50)  # docs/science.md#compliance-colours (50–79 % or 121–150 %)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +122,7 @@ def match(plan: Plan | Iterable[Workout], activities: Iterable[Activity]) -> Mat
 
 
 def colour(ratio: float | None) -> str:
-    """§6.4 compliance colour for completed/planned; None (not done) is red."""
+    """The compliance colour (docs/science.md#compliance-colours) for completed/planned; None (not done) is red."""
     if ratio is None:
         return "red"
     if GREEN[0] <= ratio <= GREEN[1]:
@@ -137,7 +137,7 @@ class WorkoutCompliance:
     workout_id: str
     status: str  # "completed", "missed", "planned", "rest"
     ratio: float | None  # completed / planned distance (duration when no distance is planned)
-    colour: str | None  # "green" | "yellow" | "red" (science.md §6.4); None while still planned
+    colour: str | None  # "green" | "yellow" | "red" (docs/science.md#compliance-colours); None while planned
     activity_ids: tuple[int, ...]
     completed_m: float = 0.0
     completed_s: float = 0.0
@@ -146,7 +146,7 @@ class WorkoutCompliance:
 def workout_compliance(
     w: Workout, activities: Sequence[Activity], as_of: date, ids: tuple[int, ...] = ()
 ) -> WorkoutCompliance:
-    """§6.4 colours on distance (duration when the workout has no distance target).
+    """Compliance colours on distance (duration when the workout has no distance target).
 
     ``activities`` are the runs matched to ``w``.
     """
@@ -165,7 +165,7 @@ def workout_compliance(
 def plan_compliance(
     plan: Plan | Iterable[Workout], activities: Iterable[Activity], as_of: date
 ) -> dict[str, WorkoutCompliance]:
-    """§6.4 status and colour of every workout, keyed by workout id (runs dated after ``as_of`` are ignored)."""
+    """Status and colour of every workout, keyed by workout id (runs dated after ``as_of`` are ignored)."""
     acts = [a for a in activities if a.local_date <= as_of]
     result = match(plan, acts)
     by_id = {a.id: a for a in acts}

@@ -12,7 +12,7 @@ from typing import Any
 
 from planner.activity import Activity
 from planner.intensity import RunIntensity, Zones, run_intensity
-from planner.load import acwr
+from planner.load import acwr, acwr_seed
 from planner.matching import colour, match, workout_compliance
 from planner.paces import training_paces
 from planner.plan import Change, Plan, Workout
@@ -76,7 +76,8 @@ def plan_report(plan: Plan, activities: Iterable[Activity], as_of: date) -> dict
     result = match(plan, acts)
     by_workout = result.by_workout()
     by_id = {a.id: a for a in acts}
-    seed = plan.athlete.weekly_km * sum(paces.easy) / 2 / 60 / 7
+    # ACWR is information only (docs/science.md#acwr), seeded from the runs before the plan when known
+    seed = acwr_seed(runs, plan.start, plan.athlete.weekly_km, sum(paces.easy) / 2)
     weeks = []
     for week in plan.weeks:
         in_week = [a for a in runs if week.start <= a.local_date <= week.end]
@@ -111,6 +112,7 @@ def plan_report(plan: Plan, activities: Iterable[Activity], as_of: date) -> dict
                 "compliance_pct": round(ratio * 100) if finished and ratio is not None else None,
                 "minutes": {
                     "easy": _r(intensity.easy_s / 60),
+                    "marathon": _r(intensity.marathon_s / 60),
                     "threshold": _r(intensity.threshold_s / 60),
                     "interval_or_faster": _r(intensity.interval_s / 60),
                 },

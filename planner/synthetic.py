@@ -1,18 +1,25 @@
 """Synthetic completed runs for a planned workout, in Strava's DetailedActivity JSON shape.
 
-Used to write the example scenarios (examples/scenarios/), by the benchmark and by tests. A structured
-session gets device laps (warm-up, each rep, each recovery jog, cool-down); a steady run gets per-km splits.
-Field names and meanings follow ../shared/reference/strava.md §4.2 (start_date_local carries a fake "Z").
+Used to write the example scenarios (examples/scenarios/), by the benchmark, the scorecard and by tests. A
+structured session gets device laps (warm-up, each rep, each recovery jog, cool-down); a steady run gets per-km
+splits. Field names and meanings follow Strava's DetailedActivity (docs/matching.md; start_date_local carries a
+fake "Z").
+
+``simulate`` is the one athlete simulation: an athlete who follows the plan as it adapts every Monday, with a
+``behaviour`` that varies what they run (the scorecard's deviation patterns, the tests' scenarios).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime, time, timedelta
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from planner.activity import Activity, Lap
-from planner.plan import Workout, WorkoutType
+from planner.adapt import adapt
+from planner.paces import training_paces
+from planner.plan import Plan, Workout, WorkoutType
 
 TIMEZONE = "(GMT+01:00) Europe/Amsterdam"
 UTC_OFFSET = timedelta(hours=1)
@@ -118,7 +125,7 @@ def activity_from_strava(raw: dict[str, Any]) -> Activity:
         id=raw["id"],
         athlete_id=raw["athlete"]["id"],
         sport_type=raw["sport_type"],
-        start_local=datetime.strptime(raw["start_date_local"], "%Y-%m-%dT%H:%M:%SZ"),
+        start_local=datetime.fromisoformat(raw["start_date_local"].rstrip("Z")),
         distance_m=raw["distance"],
         moving_time_s=raw["moving_time"],
         elapsed_time_s=raw["elapsed_time"],
@@ -131,3 +138,78 @@ def activity_from_strava(raw: dict[str, Any]) -> Activity:
         laps=tuple(lap(x) for x in raw.get("laps", ())),
         splits_metric=tuple(lap(x) for x in raw.get("splits_metric", ())),
     )
+
+
+# behaviour(workout, week index, plan) -> one dict of strava_run keyword arguments per run done for it ([] = skipped)
+Behaviour = Callable[[Workout, int, Plan], list[dict[str, Any]]]
+# extra(week index, plan) -> runs done on top of the plan: (a workout to shape the run, strava_run kwargs)
+Extra = Callable[[int, Plan], list[tuple[Workout, dict[str, Any]]]]
+
+
+def as_planned(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+    return [{}]
+
+
+@dataclass(frozen=True, slots=True)
+class SimWeek:
+    """One plan week as the athlete met it: the plan adapted on its Monday, and what they ran."""
+
+    index: int
+    start: date
+    plan: Plan  # the plan as adapted on this week's Monday (what the athlete was shown for the week)
+    planned_km: float  # this week's planned km in that plan
+    done_km: float
+
+
+@dataclass
+class Simulation:
+    plan: Plan  # adapted on ``until``
+    raws: list[dict[str, Any]] = field(default_factory=list)  # Strava DetailedActivity dicts
+    activities: list[Activity] = field(default_factory=list)
+    weeks: list[SimWeek] = field(default_factory=list)
+
+
+def simulate(
+    plan: Plan,
+    until: date,
+    behaviour: Behaviour = as_planned,
+    extra: Extra | None = None,
+    *,
+    athlete_id: int = 1,
+    first_id: int = 1,
+    also: Iterable[Activity] = (),
+) -> Simulation:
+    """An athlete who runs what the plan says (as ``behaviour`` varies it), adapting every Monday, until
+    ``until`` (exclusive). ``also``: ready-made activities, added in the week they fall in."""
+    later = sorted(also, key=lambda a: a.start_local)
+    sim = Simulation(plan)
+    next_id = first_id
+    for week in plan.weeks:
+        if week.start >= until:
+            break
+        plan = adapt(plan, sim.activities, week.start).plan
+        current = next(x for x in plan.weeks if x.start == week.start)
+        easy_pace = sum(training_paces(plan.vdot).easy) / 2
+        todo: list[tuple[Workout, dict[str, Any]]] = [
+            (w, kw)
+            for w in current.workouts
+            if w.is_run and w.date < until
+            for kw in behaviour(w, week.index, plan)
+        ]
+        if extra is not None:
+            todo.extend((w, kw) for w, kw in extra(week.index, plan) if w.date < until)
+        done_m = 0.0
+        for w, kw in todo:
+            raw = strava_run(next_id, athlete_id, w, easy_pace, **kw)
+            next_id += 1
+            a = activity_from_strava(raw)
+            sim.raws.append(raw)
+            sim.activities.append(a)
+            done_m += a.distance_m if a.is_run else 0.0
+        for a in later:
+            if week.start <= a.local_date <= week.end and a.local_date < until:
+                sim.activities.append(a)
+                done_m += a.distance_m if a.is_run else 0.0
+        sim.weeks.append(SimWeek(week.index, week.start, plan, current.planned_km, done_m / 1000))
+    sim.plan = adapt(plan, sim.activities, until).plan
+    return sim

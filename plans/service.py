@@ -56,7 +56,7 @@ class Loaded:
     def as_of(self) -> date:
         # Paused (sick, vacation): the plan is judged as of the day the pause began, so the days off are
         # neither missed volume nor a break yet. After resuming they are judged like any run-free stretch
-        # (science.md §8: a return-after-break block, with its reasons).
+        # (docs/science.md#return-after-break: a return-after-break block, with its reasons).
         if is_paused(self.athlete, self.today):
             return min(self.today, self.row.paused_from or self.view.as_of or self.today)
         return self.today

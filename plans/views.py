@@ -21,7 +21,7 @@ class WeekSummary:
     phase: str
     planned_km: float
     done_km: float
-    colour: str | None  # §6.4 on the week's volume, once the week is over
+    colour: str | None  # docs/science.md#compliance-colours on the week's volume, once the week is over
     planned_hard_share: float  # share of planned time at threshold or faster
     done_hard_share: float
     changes: tuple[str, ...]  # ids of the changes to this week

@@ -1,4 +1,4 @@
-"""`runsmart plan ...` commands: scenario replay (issue 3) and showing a stored plan (issue 4)."""
+"""`runsmart plan ...` commands: scenario replay, showing a stored plan, and the coaching scorecard."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from pathlib import Path
 
 import typer
 
-plan_app = typer.Typer(no_args_is_help=True, help="Training plans: replay scenarios, show plans.")
+plan_app = typer.Typer(
+    no_args_is_help=True, help="Training plans: replay scenarios, show plans, the scorecard."
+)
 
 
 @plan_app.command("replay")
@@ -64,3 +66,28 @@ def show_command(
         raise typer.Exit(1) from exc
     if chart is not None:
         typer.echo(f"chart written to {chart}")
+
+
+@plan_app.command("scorecard")
+def scorecard_command(
+    athletes: int = typer.Option(2000, "--athletes", min=1, help="How many synthetic athletes."),
+    seed: int = typer.Option(1, "--seed", help="The cohort's seed: the same seed gives the same report."),
+    out: Path = typer.Option(Path("docs/scorecard.md"), "--out", help="Where to write the report."),
+    processes: int = typer.Option(1, "--processes", min=1, help="Worker processes (the cohort is split)."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when a hard rule has a violation."),
+) -> None:
+    """Run a synthetic cohort through generation and adaptation and report how often each rule is broken."""
+    from runsmart.scorecard_run import run_scorecard
+
+    tally, text = run_scorecard(athletes, seed, processes)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    from planner.scorecard import hard_violations, table_rows
+
+    for name, kind, owner, checked, violated, rate in table_rows(tally):
+        typer.echo(f"{name:<18} {kind:<4} {owner:<10} {checked:>8} {violated:>6} {rate:>7}")
+    typer.echo(f"report written to {out}")
+    broken = hard_violations(tally)
+    if strict and broken:
+        typer.echo(f"error: hard rules broken: {broken}", err=True)
+        raise typer.Exit(1)

@@ -56,3 +56,17 @@ def test_athletes_list(container: Container, monkeypatch: pytest.MonkeyPatch) ->
     assert str(ATHLETE_ID) in result.output
     assert "active" in result.output
     assert "race" in result.output
+
+
+def test_plan_scorecard_writes_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "scorecard.md"
+
+    result = CliRunner().invoke(
+        app, ["plan", "scorecard", "--athletes", "18", "--seed", "3", "--out", str(out), "--strict"]
+    )
+
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "Cohort: 18 synthetic athletes (seed 3)" in text
+    assert "| `next_over_actual` | hard | adaptation |" in text
+    assert "next_over_actual" in result.output

@@ -1,4 +1,5 @@
-"""Matching completed runs to planned workouts (docs/matching.md) and §6.4 compliance."""
+"""Matching completed runs to planned workouts (docs/matching.md) and compliance colours
+(docs/science.md#compliance-colours)."""
 
 from __future__ import annotations
 
@@ -164,13 +165,13 @@ def test_messy_week_outcome() -> None:
     ],
 )
 def test_compliance_colours_follow_trainingpeaks(ratio: float | None, expected: str) -> None:
-    assert colour(ratio) == expected  # science.md §6.4
+    assert colour(ratio) == expected  # docs/science.md#compliance-colours
 
 
 def test_missed_and_planned_status() -> None:
     w = WEEK[0]
     assert workout_compliance(w, [], MON + timedelta(days=1)).status == "missed"
-    assert workout_compliance(w, [], MON + timedelta(days=1)).colour == "red"  # §6.4: not completed is red
+    assert workout_compliance(w, [], MON + timedelta(days=1)).colour == "red"  # not completed is red
     planned = workout_compliance(w, [], MON)
     assert planned.status == "planned"
     assert planned.colour is None
@@ -189,7 +190,7 @@ def test_plan_compliance_covers_every_workout() -> None:
     acts = [run(1, MON, 5), run(2, MON + timedelta(days=2), 10), run(3, MON + timedelta(days=6), 16)]
     result = plan_compliance(WEEK, acts, as_of)
     assert set(result) == {w.id for w in WEEK}
-    assert result[WEEK[0].id].colour == "yellow"  # 5 of 8 km (§6.4: 50–79 %)
+    assert result[WEEK[0].id].colour == "yellow"  # 5 of 8 km (50–79 %)
     assert result[WEEK[1].id].colour == "green"  # the tempo, a day late
     assert result[WEEK[2].id].status == "missed"  # Thursday, before as_of
     assert result[WEEK[3].id].status == "planned"  # Friday = as_of

@@ -1,0 +1,558 @@
+"""The scorecard: a seeded cohort of synthetic athletes run through generation and adaptation under deviation
+patterns, and how often each coaching rule is broken. Pure: ``run_cohort`` returns values, ``render_markdown``
+the report (docs/scorecard.md); the command ``runsmart plan scorecard`` times it and writes the file.
+
+The athlete simulation is ``planner.synthetic.simulate`` (one implementation for the scorecard and the tests).
+Rules are documented in docs/scorecard.md; hard rules must have zero violations.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from planner.generate import generate_plan, training_km
+from planner.intensity import Zones
+from planner.load import SPIKE_LIMIT, SPIKE_WINDOW_DAYS, planned_speed_s, run_spikes
+from planner.paces import training_paces
+from planner.plan import Athlete, Goal, GoalKind, Plan, Workout, WorkoutType
+from planner.synthetic import Behaviour, Extra, Simulation, as_planned, simulate
+
+START = date(2026, 1, 5)  # a Monday
+RACES = {"5K": 5000.0, "10K": 10_000.0, "half": 21_097.5, "marathon": 42_195.0}
+KINDS = ("5K", "10K", "half", "marathon", "recovery", "maintenance")
+PATTERNS = (
+    "as_planned",
+    "missed_week",
+    "partial_weeks",
+    "sick_two_weeks",
+    "easy_too_fast",
+    "mp_drift",
+    "extra_sessions",
+    "spike_long_run",
+    "four_weeks_off",
+)
+FAST_WEEK_SHARE = 0.20  # a week whose easy runs were this share of its time clearly fast must be answered
+UNDER_DONE = 0.80  # a week below 80 % of its planned km is under-done (the green band starts at 80 %)
+BREAK_RETURN_MAX = 0.75  # the week after a week without runs: at most the second stage of a return
+NEXT_OVER_ACTUAL_MAX = 1.20  # after an under-done week, next week ≤ 120 % of what was run
+QUALITY_SHARE_MAX = 0.20  # planned time at marathon pace or faster ≤ 20 % of the week's planned time
+QUALITY_WORK_MAX = 0.15  # docs/science.md#quality-budget: quality work ≤ 15 % of the week's planned volume
+QUALITY_WINDOW_DAYS = 56  # quality only in the last 8 weeks before the race
+SLACK_KM = 1.0  # rounding of rendered workouts (100 m per run)
+CODE_LIKE = re.compile(r"§|science|\.md\b|\.py\b|\b[a-z]+_[a-z_]+\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    number: int
+    kind: str
+    pattern: str
+    athlete: Athlete
+    goal: Goal
+
+    def describe(self) -> str:
+        a = self.athlete
+        return (
+            f"#{self.number} {self.kind}, {a.weekly_km:.0f} km/wk × {a.runs_per_week} runs, VDOT {a.vdot:.0f}, "
+            f"{_weeks(self.goal)} wk, {self.pattern}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    hard: bool
+    owner: str  # "generation" or "adaptation"
+    text: str
+
+
+RULES = (
+    Rule("planned_spike", True, "both", "a planned run > 110 % of the longest run of the previous 30 days"),
+    Rule("quality_share", True, "generation", "a week's quality > 20 % of its time or > 15 % of its volume"),
+    Rule("quality_early", True, "generation", "a quality session more than 8 weeks before the race"),
+    Rule(
+        "next_over_actual", True, "adaptation", "after an under-done week, next week > 120 % of what was run"
+    ),
+    Rule(
+        "above_pre_miss", True, "adaptation", "after an under-done week, next week above any week run before"
+    ),
+    Rule(
+        "break_return", True, "adaptation", "after a week without runs, next week > 75 % of the load before"
+    ),
+    Rule("spike_unanswered", True, "adaptation", "a run done > 110 % of the 30-day longest with no response"),
+    Rule("speed_unanswered", True, "adaptation", "easy runs clearly at marathon pace or faster, no response"),
+    Rule("athlete_text", True, "both", "text the athlete reads names a file, section or internal code"),
+    Rule("race_moved", True, "adaptation", "the race is not on the goal date"),
+    Rule("unsafe_typical", False, "generation", "a typical goal flagged unsafe"),
+    Rule("error", True, "both", "an exception in generation or adaptation"),
+)
+
+
+@dataclass
+class Tally:
+    checked: Counter[str] = field(default_factory=Counter)
+    violated: Counter[str] = field(default_factory=Counter)
+    by_pattern: Counter[tuple[str, str]] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    athletes: int = 0
+    refused: int = 0  # plans flagged unsafe: never installed, so not simulated
+    kinds: Counter[str] = field(default_factory=Counter)
+    patterns: Counter[str] = field(default_factory=Counter)
+    next_ratios: list[float] = field(default_factory=list)  # next week planned ÷ last week actual, under-done
+
+    def check(self, rule: str, ok: bool, profile: Profile, detail: str = "") -> None:
+        self.checked[rule] += 1
+        if not ok:
+            self.violated[rule] += 1
+            self.by_pattern[(rule, profile.pattern)] += 1
+            shown = self.examples.setdefault(rule, [])
+            if len(shown) < 3:
+                shown.append(f"{profile.describe()}: {detail}"[:300])
+
+    def merge(self, other: Tally) -> None:
+        for mine, theirs in (
+            (self.checked, other.checked),
+            (self.violated, other.violated),
+            (self.kinds, other.kinds),
+            (self.patterns, other.patterns),
+        ):
+            mine.update(theirs)
+        self.by_pattern.update(other.by_pattern)
+        for k, v in other.examples.items():
+            self.examples.setdefault(k, []).extend(v[: 3 - len(self.examples[k])])
+        self.athletes += other.athletes
+        self.refused += other.refused
+        self.next_ratios.extend(other.next_ratios)
+
+
+# --- the cohort ---------------------------------------------------------------------------------------------
+
+
+def _weeks(goal: Goal) -> int:
+    return (goal.date - START).days // 7 + 1
+
+
+def profile(number: int, seed: int) -> Profile:
+    """Athlete ``number`` of the cohort: kinds and patterns rotate so every pair is covered; the rest is
+    drawn from ``seed`` (15–120 km/wk, VDOT 30–70, 6–24 weeks)."""
+    rng = random.Random(seed * 1_000_003 + number)
+    kind = KINDS[number % len(KINDS)]
+    pattern = PATTERNS[(number // len(KINDS)) % len(PATTERNS)]
+    weekly = round(rng.uniform(15, 120), 1)
+    runs = 3 if weekly < 25 else 4 if weekly < 45 else 5 if weekly < 75 else 6
+    runs = max(3, min(7, runs + rng.choice((-1, 0, 0, 1))))
+    weeks = rng.randint(6, 24)
+    athlete = Athlete(
+        weekly_km=weekly,
+        runs_per_week=runs,
+        vdot=round(rng.uniform(30, 70), 1),
+        long_run_km=round(weekly * rng.uniform(0.25, 0.32), 1) if rng.random() < 0.8 else None,
+        max_hr=float(rng.randint(165, 200)) if rng.random() < 0.5 else None,
+    )
+    end = START + timedelta(weeks=weeks - 1, days=6)
+    goal = Goal(GoalKind.RACE, end, RACES[kind]) if kind in RACES else Goal(GoalKind(kind), end)
+    return Profile(number, kind, pattern, athlete, goal)
+
+
+def typical(p: Profile) -> bool:
+    """A goal a coach would take on: enough weeks and volume for the distance (docs/scorecard.md)."""
+    a, weeks = p.athlete, _weeks(p.goal)
+    need = {"5K": (15, 6), "10K": (20, 6), "half": (30, 10), "marathon": (50, 16)}
+    if p.kind not in need:
+        return True
+    km, wk = need[p.kind]
+    return a.weekly_km >= km and weeks >= wk and (a.long_run_km or a.weekly_km * 0.25) >= 0.25 * a.weekly_km
+
+
+# --- deviation patterns ---------------------------------------------------------------------------------------
+
+
+def behaviour_for(p: Profile, base: Plan) -> tuple[Behaviour, Extra | None]:
+    """The athlete's deviation from ``base`` (the generated plan). In partial weeks, odd-numbered athletes can do
+    a share of the original runs (never more than asked), even-numbered ones a share of whatever is asked."""
+    n_weeks = len(base.weeks)
+    base_m = {w.id: w.distance_m for w in base.workouts()}
+    rng = random.Random(p.number * 7919 + 17)
+    last = max(1, n_weeks - 2)
+    pick = rng.randint(1, last) if last > 1 else 1
+
+    def paces(plan: Plan) -> tuple[float, float, float]:
+        pc = training_paces(plan.vdot)
+        return pc.easy[0], pc.marathon, pc.threshold
+
+    def off(days: int) -> Behaviour:
+        first = START + timedelta(weeks=max(1, min(pick, n_weeks - 1 - days // 7)), days=rng.randint(0, 6))
+
+        def b(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+            return [] if first <= w.date < first + timedelta(days=days) else [{}]
+
+        return b
+
+    if p.pattern == "missed_week":
+        return (lambda w, week, plan: [] if week == pick else [{}]), None
+    if p.pattern == "partial_weeks":
+        share = {k: rng.uniform(0.3, 0.79) for k in range(pick, pick + 3)}
+
+        def partial(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+            if week not in share or w.type is WorkoutType.RACE:
+                return [{}]
+            if w.type is WorkoutType.LONG or w.distance_m <= 0:
+                return []
+            if p.number % 2:  # can do a share of the original runs (never more than asked)
+                return [
+                    {"distance_factor": min(1.0, share[week] * base_m.get(w.id, w.distance_m) / w.distance_m)}
+                ]
+            return [{"distance_factor": share[week]}]  # does a share of whatever is asked
+
+        return partial, None
+    if p.pattern == "sick_two_weeks":
+        return off(14), None
+    if p.pattern == "four_weeks_off":
+        return off(28), None
+    if p.pattern in ("easy_too_fast", "mp_drift"):
+        weeks = {pick, min(pick + 1, n_weeks - 1)} if p.pattern == "easy_too_fast" else set(range(n_weeks))
+
+        def fast(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+            if week not in weeks or w.type not in (WorkoutType.EASY, WorkoutType.LONG, WorkoutType.RECOVERY):
+                return [{}]
+            e_fast, m, t = paces(plan)
+            if p.pattern == "easy_too_fast":
+                return [{"work_pace": rng.uniform(t, m)}]
+            drift = week / max(1, n_weeks - 1)  # from the fast end of E to marathon pace over the plan
+            return [{"work_pace": e_fast + (m - e_fast) * drift}]
+
+        return fast, None
+    if p.pattern == "extra_sessions":
+
+        def extra(week: int, plan: Plan) -> list[tuple[Workout, dict[str, Any]]]:
+            if week not in (pick, min(pick + 1, n_weeks - 1)):
+                return []
+            wk = plan.weeks[week]
+            free = [d for d in range(7) if not any(w.date.weekday() == d and w.is_run for w in wk.workouts)]
+            if not free:
+                return []
+            day = wk.start + timedelta(days=free[0])
+            _, _, t = paces(plan)
+            template = Workout(f"x{week}", day, WorkoutType.EASY, 8000.0, 8 * t, (t, t))
+            return [(template, {"work_pace": t})]
+
+        return as_planned, extra
+    if p.pattern == "spike_long_run":
+        factor = rng.uniform(1.4, 1.8)
+
+        def spike(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+            if week == pick and w.type is WorkoutType.LONG:
+                return [{"distance_factor": factor}]
+            return [{}]
+
+        return spike, None
+    return as_planned, None
+
+
+# --- rule checks ----------------------------------------------------------------------------------------------
+
+
+def _history(sim: Simulation, as_of: date, seed: tuple[date, float]) -> list[tuple[date, float]]:
+    return [seed, *sorted((a.local_date, a.distance_m) for a in sim.activities if a.local_date < as_of)]
+
+
+def check_planned_spikes(
+    p: Profile, plan: Plan, hist: list[tuple[date, float]], as_of: date, t: Tally
+) -> None:
+    """Every future planned run ≤ 110 % of the longest of the 30 days before it (done runs, then the plan)."""
+    pending = deque(hist)  # in date order: runs not yet in the window
+    window: deque[tuple[date, float]] = deque()  # the 30 days before the current run, longest first
+    worst = ""
+    for w in sorted((w for w in plan.workouts() if w.is_run and w.date >= as_of), key=lambda x: x.date):
+        while pending and pending[0][0] < w.date:
+            entry = pending.popleft()
+            while window and window[-1][1] <= entry[1]:
+                window.pop()
+            window.append(entry)
+        while window and window[0][0] < w.date - timedelta(days=SPIKE_WINDOW_DAYS):
+            window.popleft()
+        longest = window[0][1] if window else 0.0
+        if (
+            w.type is not WorkoutType.RACE
+            and longest
+            and w.distance_m > SPIKE_LIMIT * longest + 1.0
+            and not worst
+        ):
+            worst = f"{w.date} {w.type.value} {w.distance_m / 1000:.1f} km > 110 % of {longest / 1000:.1f} km"
+        pending.append((w.date, w.distance_m))
+    t.check("planned_spike", not worst, p, f"as of {as_of}: {worst}")
+
+
+def check_generated(p: Profile, plan: Plan, t: Tally) -> None:
+    zones = Zones.from_paces(training_paces(plan.vdot))
+    for week in plan.weeks:
+        runs = [w for w in week.workouts if w.is_run and w.type is not WorkoutType.RACE]
+        week_s, week_m = sum(w.duration_s for w in runs), sum(w.distance_m for w in runs)
+        if week_s > 0 and week_m > 0:
+            by_time = sum(planned_speed_s(w, zones) for w in runs) / week_s
+            by_work = sum(w.work_m(x) for w in runs for x in ("T", "I", "R", "M")) / week_m
+            t.check(
+                "quality_share",
+                by_time <= QUALITY_SHARE_MAX + 1e-9 and by_work <= QUALITY_WORK_MAX + 1e-9,
+                p,
+                f"week {week.start}: {by_time:.0%} of the time, {by_work:.0%} of the distance",
+            )
+    if plan.goal.kind is GoalKind.RACE:
+        early = [
+            w
+            for w in plan.workouts()
+            if w.is_quality and w.date <= plan.goal.date - timedelta(days=QUALITY_WINDOW_DAYS)
+        ]
+        t.check("quality_early", not early, p, ", ".join(f"{w.date} {w.type.value}" for w in early[:3]))
+    if typical(p):
+        t.check("unsafe_typical", not plan.unsafe, p, plan.unsafe_reason)
+
+
+def check_volume(p: Profile, sim: Simulation, t: Tally) -> None:
+    """After each under-done week with running, next week's plan follows what was run."""
+    weeks = sim.weeks
+    for i in range(len(weeks) - 1):
+        w, nxt = weeks[i], weeks[i + 1]
+        if w.planned_km <= 0 or w.done_km >= UNDER_DONE * w.planned_km:
+            continue
+        nxt_km = training_km(nxt.plan.weeks[nxt.index].workouts)
+        before = max(
+            [x.done_km for x in weeks[max(0, i - 4) : i]] + ([p.athlete.weekly_km] if i == 0 else [])
+        )
+        if w.done_km <= 0:
+            t.check(
+                "break_return",
+                nxt_km <= BREAK_RETURN_MAX * before + SLACK_KM,
+                p,
+                f"week {w.start}: no runs, next week {nxt_km:.1f} km against {before:.1f} km before",
+            )
+            continue
+        limit = NEXT_OVER_ACTUAL_MAX * w.done_km + SLACK_KM
+        t.next_ratios.append(nxt_km / w.done_km)
+        t.check(
+            "next_over_actual",
+            nxt_km <= limit,
+            p,
+            f"week {w.start}: ran {w.done_km:.1f} of {w.planned_km:.1f} km, next week {nxt_km:.1f} km",
+        )
+        ever = max([x.done_km for x in weeks[:i]] + [p.athlete.weekly_km])
+        t.check(
+            "above_pre_miss",
+            nxt_km <= ever + SLACK_KM,
+            p,
+            f"week {w.start}: next week {nxt_km:.1f} km above the most ever run, {ever:.1f} km",
+        )
+
+
+def check_responses(p: Profile, sim: Simulation, t: Tally) -> None:
+    plan = sim.plan
+    seed = (plan.start - timedelta(days=1), (p.athlete.long_run_km or 0.25 * p.athlete.weekly_km) * 1000)
+    as_of = plan.as_of or plan.start
+    codes = {(c.code, c.week_start) for c in plan.changes}
+    for sp in run_spikes(sim.activities, seed):
+        day = sp.activity.local_date
+        wk = day - timedelta(days=day.weekday())
+        if day + timedelta(days=1) >= as_of or wk + timedelta(days=7) >= plan.goal.date:
+            continue  # nothing left to protect
+        t.check(
+            "spike_unanswered", ("run_spike", wk) in codes, p, f"{day}: {sp.ratio:.2f}× the 30-day longest"
+        )
+    if p.pattern in ("easy_too_fast", "mp_drift"):
+        weeks = sorted({c.week_start for c in plan.changes if c.code == "intensity_reduced"})
+        fast_weeks = sorted(
+            {w.start for w in sim.weeks if w.index < len(plan.weeks) - 1 and _fast(p, sim, w.start)}
+        )
+        for start in fast_weeks:
+            t.check("speed_unanswered", start in weeks, p, f"week {start}: easy runs fast, no response")
+    texts = [c.reason for c in plan.changes] + [w.note for w in plan.workouts()] + list(plan.warnings)
+    bad = [x for x in texts if CODE_LIKE.search(x)]
+    t.check("athlete_text", not bad, p, bad[0] if bad else "")
+    if plan.goal.kind is GoalKind.RACE:
+        races = [w.date for w in plan.workouts() if w.type is WorkoutType.RACE]
+        t.check("race_moved", races == [plan.goal.date], p, f"races on {races}")
+
+
+def _fast(p: Profile, sim: Simulation, start: date) -> bool:
+    """Whether the week's easy and long runs were clearly run fast: at least 20 % of the week's running time at
+    an average pace 2 s/km or more faster than the marathon-effort edge (halfway between easy and marathon pace)."""
+    end = start + timedelta(days=6)
+    week = [a for a in sim.activities if start <= a.local_date <= end and a.is_run and a.distance_m > 0]
+    plan = next(w.plan for w in sim.weeks if w.start == start)
+    pc = training_paces(plan.vdot)
+    edge = (pc.easy[0] + pc.marathon) / 2 - 2.0
+    fast_s = sum(
+        a.moving_time_s
+        for a in week
+        if a.name.startswith(("Easy", "Long")) and a.moving_time_s / (a.distance_m / 1000) <= edge
+    )
+    return fast_s >= FAST_WEEK_SHARE * sum(a.moving_time_s for a in week) > 0
+
+
+def run_athlete(p: Profile, t: Tally) -> None:
+    t.athletes += 1
+    t.kinds[p.kind] += 1
+    t.patterns[p.pattern] += 1
+    try:
+        plan = generate_plan(p.athlete, p.goal, START)
+        check_generated(p, plan, t)
+        if plan.unsafe:
+            t.refused += 1
+            t.check("error", True, p)
+            return
+        behaviour, extra = behaviour_for(p, plan)
+        sim = simulate(plan, plan.weeks[-1].end + timedelta(days=1), behaviour, extra)
+        seed = (START - timedelta(days=1), (p.athlete.long_run_km or 0.25 * p.athlete.weekly_km) * 1000)
+        for week in sim.weeks:
+            check_planned_spikes(p, week.plan, _history(sim, week.start, seed), week.start, t)
+        check_volume(p, sim, t)
+        check_responses(p, sim, t)
+    except Exception as error:  # noqa: BLE001 - the scorecard counts every failure as a broken rule
+        t.check("error", False, p, f"{type(error).__name__}: {error}")
+        return
+    t.check("error", True, p)
+
+
+def run_cohort(numbers: Iterable[int], seed: int) -> Tally:
+    t = Tally()
+    for n in numbers:
+        run_athlete(profile(n, seed), t)
+    return t
+
+
+# --- the report -----------------------------------------------------------------------------------------------
+
+
+def hard_violations(t: Tally) -> dict[str, int]:
+    return {r.name: t.violated[r.name] for r in RULES if r.hard and t.violated[r.name]}
+
+
+def table_rows(t: Tally) -> list[tuple[str, str, str, int, int, str]]:
+    rows = []
+    for r in RULES:
+        n, v = t.checked[r.name], t.violated[r.name]
+        rows.append((r.name, "hard" if r.hard else "soft", r.owner, n, v, f"{v / n:.2%}" if n else "–"))
+    return rows
+
+
+def render_markdown(
+    t: Tally, *, seed: int, seconds: float | None = None, processes: int = 1, cpu_seconds: float | None = None
+) -> str:
+    lines = [
+        "# Scorecard",
+        "",
+        "Written by `runsmart plan scorecard` (`make scorecard`); do not edit by hand. How it works and what each "
+        "rule means: the end of this file.",
+        "",
+        f"Cohort: {t.athletes:,} synthetic athletes (seed {seed}); {t.refused} goals flagged unsafe at generation "
+        "(not simulated: the API refuses to install them)"
+        + (
+            f"; {seconds:.1f} s on {processes} process{'es' if processes > 1 else ''}"
+            if seconds is not None
+            else ""
+        )
+        + (f" ({cpu_seconds:.1f} s of CPU)" if cpu_seconds is not None else "")
+        + ".",
+        "",
+        "| rule | kind | owner | checked | violated | rate |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    lines += [f"| `{a}` | {b} | {c} | {n:,} | {v:,} | {rate} |" for a, b, c, n, v, rate in table_rows(t)]
+    if t.next_ratios:
+        ratios = sorted(t.next_ratios)
+        lines += [
+            "",
+            f"After the {len(ratios):,} under-done weeks with running, next week's planned km ÷ the km actually run: "
+            f"median {ratios[len(ratios) // 2]:.2f}, 95th percentile {ratios[int(0.95 * (len(ratios) - 1))]:.2f}, "
+            f"max {ratios[-1]:.2f}.",
+        ]
+    broken = [r for r in RULES if t.violated[r.name]]
+    if broken:
+        lines += ["", "Violations by deviation pattern:", "", "| rule | " + " | ".join(PATTERNS) + " |"]
+        lines += ["|---|" + "---:|" * len(PATTERNS)]
+        for r in broken:
+            lines.append(
+                f"| `{r.name}` | " + " | ".join(str(t.by_pattern[(r.name, pt)]) for pt in PATTERNS) + " |"
+            )
+        lines += ["", "Examples:", ""]
+        for r in broken:
+            lines += [f"* `{r.name}`: {x}" for x in t.examples.get(r.name, [])]
+    lines += [
+        "",
+        f"Athletes per goal: {_counts(t.kinds, KINDS)}; per pattern: {_counts(t.patterns, PATTERNS)}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+ABOUT = """
+## How it works
+
+Each athlete is drawn from the seed: a goal (5K, 10K, half, marathon, a recovery block or a maintenance block,
+in rotation), 15–120 km a week on 3–7 runs, VDOT 30–70, a plan of 6–24 weeks, a stated long run (or none, 20 %)
+and a max heart rate (or none, 50 %). Goals and deviation patterns rotate so every pair is covered. The plan is
+generated; a plan flagged unsafe is counted and not simulated (the API refuses to install it). Otherwise the
+athlete follows it week by week with one deviation pattern, and the plan is adapted every Monday
+(`planner.synthetic.simulate`, the one athlete simulation):
+
+| pattern | what the athlete does |
+|---|---|
+| `as_planned` | every run as planned |
+| `missed_week` | no runs for one whole week |
+| `partial_weeks` | three weeks in a row at 30–79 % of each run (half the athletes: of the run as first generated, never more than asked), long runs skipped |
+| `sick_two_weeks` | 14 days without running, starting on a random day |
+| `easy_too_fast` | two weeks of easy and long runs between threshold and marathon pace |
+| `mp_drift` | easy and long runs drift from the fast end of easy pace to marathon pace over the plan |
+| `extra_sessions` | two weeks with an extra 8 km run at threshold pace on a free day |
+| `spike_long_run` | one long run 40–80 % longer than planned |
+| `four_weeks_off` | 28 days without running |
+
+Rules (hard: must never happen, the tests assert zero on a seeded cohort of their own; soft: a heuristic
+limit worth watching, here whether a goal is "typical", so flagging it errs on the safe side):
+
+| rule | broken when |
+|---|---|
+| `planned_spike` | after any weekly adaptation, a future planned run (not the race) is longer than 110 % of the longest run of the 30 days before it, counting the runs done, then the plan, and the athlete's stated long run before the start |
+| `quality_share` | a generated week plans more than 20 % of its running time at marathon pace or faster, or quality work (T, I, R and race-pace reps) above 15 % of its volume; the race itself excluded |
+| `quality_early` | a race plan has a quality session more than 8 weeks before the race |
+| `next_over_actual` | after a week run below 80 % of its plan (with some running), the next week's training km (the race excluded) are above 120 % of what was run |
+| `above_pre_miss` | after such a week, the next week is above the most ever run in one week (or the stated weekly volume) |
+| `break_return` | after a week without runs, the next week is above 75 % of the most run in a week of the 4 weeks before |
+| `spike_unanswered` | a run done more than 110 % of the 30-day longest, with days left to protect, gets no `run_spike` change |
+| `speed_unanswered` | in the `easy_too_fast` and `mp_drift` patterns, a week (not the last) whose easy and long runs make up at least 20 % of its running time at an average pace clearly (2 s/km) faster than the marathon-effort edge gets no `intensity_reduced` change |
+| `athlete_text` | a change reason, workout note or plan warning names a file, a section sign or a code-like word |
+| `race_moved` | the race is not exactly once, on the goal date |
+| `unsafe_typical` | a typical goal is flagged unsafe: 5K from 15 km/wk, 10K from 20, half from 30 km/wk and 10 weeks, marathon from 50 km/wk and 16 weeks (6 weeks for 5K/10K), with a long run of at least 25 % of the week |
+| `error` | generation or adaptation raises |
+
+Rates are violations over checks; a check is one opportunity (one week, one plan, one run).
+"""
+
+
+def _counts(c: Counter[str], order: Sequence[str]) -> str:
+    return ", ".join(f"{k} {c[k]}" for k in order)
+
+
+def chunks(n: int, parts: int) -> list[range]:
+    size = -(-n // max(1, parts))
+    return [range(i, min(n, i + size)) for i in range(0, n, size)]
+
+
+__all__ = [
+    "PATTERNS",
+    "RULES",
+    "Profile",
+    "Tally",
+    "chunks",
+    "hard_violations",
+    "profile",
+    "render_markdown",
+    "run_athlete",
+    "run_cohort",
+    "table_rows",
+]
