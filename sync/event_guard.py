@@ -14,7 +14,7 @@ until a call frees (docs/security.md, "Forged and unverifiable events").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from prometheus_client import Counter
 from sqlalchemy.orm import Session
@@ -40,6 +40,11 @@ UNVERIFIED_EVENT_CALLS = Counter(
 )
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite (the embedded demo) hands back naive datetimes, stored as UTC; PostgreSQL aware ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class UnverifiedAllowance:
     limit: int = 20
@@ -55,7 +60,7 @@ class UnverifiedAllowance:
         since = now - timedelta(seconds=self.window_s)
         oldest = repository.oldest_unverified_call_since(session, athlete_id, since, DISPROVED_OUTCOMES)
         # The window includes its start (`spent` counts attempts at `since` or later): a second past it.
-        return now if oldest is None else max(now, oldest + timedelta(seconds=self.window_s + 1))
+        return now if oldest is None else max(now, as_utc(oldest) + timedelta(seconds=self.window_s + 1))
 
 
 def count_spent() -> None:

@@ -32,7 +32,7 @@ from sync.errors import (
     StravaRateLimited,
     StravaTransient,
 )
-from sync.event_guard import DISPROVED_OUTCOMES, UnverifiedAllowance, count_refused, count_spent
+from sync.event_guard import DISPROVED_OUTCOMES, UnverifiedAllowance, as_utc, count_refused, count_spent
 from sync.normalize import MalformedActivity, StravaActivity, parse_activity, to_activity
 from sync.purge import purge_athlete
 from sync.strava import StravaGateway
@@ -386,13 +386,13 @@ class EventProcessor:
         deletion (by its event_time, or because the delete reached us before that read), or the claimed time
         lies in the future. Repeated forged deletes of one run thus cost one read (docs/security.md)."""
         claimed = datetime.fromtimestamp(event.event_time, UTC)
-        if claimed > event.received_at + timedelta(seconds=EVENT_CLOCK_SKEW_S):
+        received, seen = as_utc(event.received_at), as_utc(stored.fetched_at)
+        if claimed > received + timedelta(seconds=EVENT_CLOCK_SKEW_S):
             log.warning("sync.event.delete_not_credible", extra={"event_id": event.id})
             return "ignored_delete_not_credible"
-        seen = stored.fetched_at
-        plausible = claimed >= event.received_at - timedelta(seconds=EVENT_DELIVERY_WINDOW_S)
+        plausible = claimed >= received - timedelta(seconds=EVENT_DELIVERY_WINDOW_S)
         if (plausible and claimed <= seen - timedelta(seconds=EVENT_CLOCK_SKEW_S)) or (
-            event.received_at < seen - timedelta(seconds=READ_RACE_S)
+            received < seen - timedelta(seconds=READ_RACE_S)
         ):
             return "ignored_delete_disproved_by_read"
         return None
