@@ -1,7 +1,7 @@
 """Processing one inbox event: the service behind the `sync.process_event` task.
 
 The service decides everything (what to fetch, what to write, whether and when to retry); the Celery task
-only obeys the returned `Processed`. Event bodies are hints, never data (strava.md §1.6): activities are
+only obeys the returned `Processed`. Event bodies are hints, never data (docs/strava.md, "Webhooks"): activities are
 always re-fetched with the owner's own token, and deauthorizations are confirmed before anything is purged.
 """
 
@@ -351,7 +351,7 @@ class EventProcessor:
 
     def _delete(self, session: Session, event: StravaEvent, grant: str) -> str:
         """A delete is obeyed only for a run of the event's owner, and only once Strava confirms it with that
-        owner's token (event bodies are hints, strava.md §1.6). The athlete is locked first, as in _sync."""
+        owner's token (event bodies are hints, docs/strava.md "Webhooks"). The athlete is locked first, as in _sync."""
         repository.lock_athlete(session, event.owner_id)
         stored = repository.stored_activity(session, event.object_id)
         if stored is not None and stored.athlete_id != event.owner_id:

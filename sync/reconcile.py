@@ -1,6 +1,6 @@
 """Reconciliation: find what the pushes missed (lost events, late or back-dated uploads, deletions, edits).
 
-Strava retries a push at most three times and offers no replay (strava.md §1.4), so the inbox alone cannot be
+Strava retries a push at most three times and offers no replay (docs/strava.md, "Webhooks"), so the inbox alone cannot be
 complete. Reconciliation lists an athlete's activities over a padded window (late and back-dated uploads land
 inside it, §6 #6), compares with what we hold, and turns each difference into an inbox row processed like a push:
 missing → create, gone → delete, changed → a re-fetch. It runs at reconciliation priority and it is cheap: the
