@@ -20,7 +20,7 @@ from store.models import StravaEvent
 from tests.chaos.conftest import RedisServer
 from tests.e2e.conftest import wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = [pytest.mark.chaos, pytest.mark.e2e, pytest.mark.integration]
 
 BEAT_LOCK = "runsmart:redbeat:lock"  # workers/celery_app.py use_redbeat's key prefix + ":lock"
 
@@ -51,6 +51,11 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     if server.proc is not None:
         os.kill(server.proc.pid, signal.SIGCONT)
     server.kill()
+
+
+@pytest.fixture
+def e2e_db(chaos_db: tuple[str, str]) -> str:
+    return chaos_db[1]
 
 
 @pytest.fixture
