@@ -7,8 +7,9 @@ Run:
 
 Not a timed test: the target (≤ 5 ms median per athlete, issue 3) is checked by reading the output.
 Synthetic athletes vary volume (15–110 km), runs per week (3–7), VDOT (30–70), goal distance and long-run
-day; their 12 weeks of runs (built before timing) mix weeks run as planned, missed runs, a missed week,
-easy runs run too fast and extra volume, so every adaptation rule fires somewhere.
+day; their 12 weeks of runs (built before timing by planner.synthetic.simulate: the athlete follows the plan as
+it adapts each Monday) mix weeks run as planned, missed runs, a missed week, runs too fast and extra volume, so
+every adaptation rule fires somewhere.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import argparse
 import random
 import statistics
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from typing import Any
 
-from planner import Activity, Athlete, Goal, GoalKind, Lap, Plan, adapt, generate_plan
+from planner import Activity, Athlete, Goal, GoalKind, Plan, Workout, adapt, generate_plan, training_paces
+from planner.synthetic import Behaviour, simulate
 
 DISTANCES = (5000.0, 10000.0, 21097.5, 42195.0)
 
@@ -39,31 +42,31 @@ def synthetic_athlete(rng: random.Random) -> tuple[Athlete, Goal, date]:
     return athlete, goal, start
 
 
+MOODS = ("ok", "skip_some", "skip_all", "fast", "more")
+MOOD_WEIGHTS = (70, 12, 4, 8, 6)
+
+
+def moody_athlete(rng: random.Random) -> Behaviour:
+    """Each week a mood (drawn when the week begins): as planned give or take 10 %, half the runs skipped, the
+    whole week skipped, everything at 80 % of easy pace, or 30 % more distance."""
+    moods: dict[int, str] = {}
+
+    def runs_for(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+        mood = moods.setdefault(week, rng.choices(MOODS, MOOD_WEIGHTS)[0])
+        if mood == "skip_all" or (mood == "skip_some" and rng.random() < 0.5):
+            return []
+        factor = 1.3 if mood == "more" else rng.uniform(0.9, 1.1)
+        run: dict[str, Any] = {"distance_factor": factor}
+        if mood == "fast":
+            run["work_pace"] = sum(training_paces(plan.vdot).easy) / 2 * 0.8
+        return [run]
+
+    return runs_for
+
+
 def synthetic_runs(plan: Plan, rng: random.Random, weeks: int = 12) -> list[Activity]:
-    runs: list[Activity] = []
-    easy = 330.0
-    for week in plan.weeks[:weeks]:
-        mood = rng.choices(("ok", "skip_some", "skip_all", "fast", "more"), (70, 12, 4, 8, 6))[0]
-        for w in week.workouts:
-            if mood == "skip_all" or (mood == "skip_some" and rng.random() < 0.5):
-                continue
-            metres = w.distance_m * (1.3 if mood == "more" else rng.uniform(0.9, 1.1))
-            pace = easy * (0.8 if mood == "fast" else 1.0)
-            laps = tuple(Lap(1000.0, round(pace), round(pace)) for _ in range(int(metres // 1000)))
-            moving = round(metres / 1000 * pace)
-            runs.append(
-                Activity(
-                    id=len(runs) + 1,
-                    athlete_id=1,
-                    sport_type="Run",
-                    start_local=datetime.combine(w.date, datetime.min.time()) + timedelta(hours=7),
-                    distance_m=metres,
-                    moving_time_s=moving,
-                    elapsed_time_s=moving + 30,
-                    splits_metric=laps,
-                )
-            )
-    return runs
+    """The runs of an athlete who follows ``plan`` (as it adapts each Monday) for ``weeks`` weeks, moodily."""
+    return simulate(plan, plan.start + timedelta(weeks=weeks), moody_athlete(rng)).activities
 
 
 def measure(athletes: int = 200, seed: int = 1) -> dict[str, float | int]:

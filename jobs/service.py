@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import planner
 from jobs import clock
+from plans import notify
 from plans import service as plan_service
 from store import outbox_repository, plan_repository, repository
 from store.models import ConnectionStatus
@@ -20,16 +21,10 @@ from store.plan_models import Plan as PlanRow
 from sync.errors import StravaAuthError, StravaRateLimited
 from sync.tokens import TokenService
 
-WEEK_REVIEWED = "week.reviewed"
-WORKOUT_MISSED = "workout.missed"
-
-
-def review_key(plan_id: int, week_start: date) -> str:
-    return f"{WEEK_REVIEWED}:{plan_id}:{week_start.isoformat()}"
-
-
-def missed_key(plan_id: int, workout_id: str) -> str:
-    return f"{WORKOUT_MISSED}:{plan_id}:{workout_id}"
+WEEK_REVIEWED = notify.WEEK_REVIEWED
+WORKOUT_MISSED = notify.WORKOUT_MISSED
+review_key = notify.week_reviewed_key
+missed_key = notify.workout_missed_key
 
 
 def _write_once(
@@ -109,32 +104,24 @@ def weekly_review(session: Session, athlete_id: int, week_start: date, *, now: d
     review = summarize_week(loaded.view, runs, week_start)
     if review is None:
         return "week not in plan"
-    done_runs = sum(1 for w in review.workouts if w["status"] == "completed")
-    share = f" ({review.done_km / review.planned_km:.0%})" if review.planned_km else ""
-    reasons = [
-        f"Week of {week_start:%a %d %b}: {review.done_km:.1f} of {review.planned_km:.1f} km{share}, "
-        f"{done_runs} of {len(review.workouts)} planned runs done."
-    ]
     changed = [
         c.reason
         for c in plan_repository.changes(session, row.id)
         if not c.undone and week_start <= c.created_at.date() <= week_start + timedelta(days=6)
     ]
-    reasons.extend(dict.fromkeys(changed))
+    payload = notify.week_reviewed_payload(
+        row,
+        week_start,
+        planned_km=review.planned_km,
+        done_km=review.done_km,
+        workouts=review.workouts,
+        changed=changed,
+    )
     written = _write_once(
         session,
         athlete_id=athlete_id,
         event_type=WEEK_REVIEWED,
-        payload={
-            "athlete_id": athlete_id,
-            "plan_id": row.id,
-            "version": row.version,
-            "week_start": week_start.isoformat(),
-            "planned_km": review.planned_km,
-            "done_km": review.done_km,
-            "workouts": review.workouts,
-            "reasons": reasons,
-        },
+        payload=payload,
         key=review_key(row.id, week_start),
         now=now,
     )
@@ -187,25 +174,13 @@ def sweep_missed(session: Session, athlete_id: int, *, now: datetime, lookback_d
     matched = {w for w, _ in plan_repository.match_pairs(session, row.id)}
     candidates = _missed(_view(session, row), matched, first, last, created)
     written = []
+    changed = [c.reason for c in outcome.changes]
     for w in candidates:
-        reason = (
-            f"No run was recorded for the {w.distance_m / 1000:.1f} km {w.type.value} run "
-            f"planned on {w.date:%a %d %b}: it counts as missed."
-        )
         if _write_once(
             session,
             athlete_id=athlete_id,
             event_type=WORKOUT_MISSED,
-            payload={
-                "athlete_id": athlete_id,
-                "plan_id": row.id,
-                "version": row.version,
-                "workout_id": w.id,
-                "workout_date": w.date.isoformat(),
-                "type": w.type.value,
-                "planned_km": round(w.distance_m / 1000, 1),
-                "reasons": [reason, *(c.reason for c in outcome.changes)],
-            },
+            payload=notify.workout_missed_payload(row, w, changed),
             key=missed_key(row.id, w.id),
             now=now,
         ):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy.orm import Session, sessionmaker
 
 from notify.channels import (
@@ -50,8 +51,11 @@ class DeliveryPolicy:
     max_s: float = 3600.0
 
     def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
-        """Exponential with jitter, bounded: between half and all of min(max, base * 2^attempt)."""
-        cap = min(self.max_s, self.base_s * 2 ** max(attempt, 0))
+        """Exponential with jitter, bounded: between half and all of min(max, base * 2^attempt).
+
+        The exponential bound is Celery's formula, the same one the event retries use (sync/events.py); only
+        the jitter differs: a delivery keeps at least half the wait, so a flapping receiver is not hammered."""
+        cap = float(get_exponential_backoff_interval(self.base_s, max(attempt, 0), self.max_s))
         return cap / 2 + rng() * cap / 2
 
 

@@ -83,6 +83,19 @@ def _season(
     auth = {"Authorization": f"Bearer {DEMO_API_KEY}"}
     today = datetime.now(UTC).date()
     start = today - timedelta(days=today.weekday() + 21)  # three complete weeks ago
+    plan = _plan_via_api(console, api, auth, start)
+    created = _run_the_season(console, stack, athlete_id, plan, start)
+    stack.simulator.admin.wait_deliveries()
+    _wait_until_handled(console, url, handled + created)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(receiver.webhooks()) < 3:
+        time.sleep(0.2)
+    time.sleep(1.0)  # let the last deliveries land
+    _print_changes(console, api, auth)
+    _print_notifications(console, receiver)
+
+
+def _plan_via_api(console: Console, api: str, auth: dict[str, str], start: date) -> dict[str, Any]:
     body: dict[str, Any] = {
         "athlete": {"weekly_km": 35, "runs_per_week": 4, "vdot": 45, "long_run_km": 12},
         "goal": {
@@ -94,10 +107,19 @@ def _season(
         "timezone": "UTC",
     }
     requests.put(f"{api}/plan", json=body, headers=auth, timeout=30).raise_for_status()
-    plan = requests.get(f"{api}/plan", headers=auth, timeout=30).json()
+    plan: dict[str, Any] = requests.get(f"{api}/plan", headers=auth, timeout=30).json()
     console.print(
         f"\n[bold]A plan[/] for a 10 km race on {body['goal']['date']}, starting {start} (via the internal API)"
     )
+    return plan
+
+
+def _run_the_season(
+    console: Console, stack: Stack, athlete_id: int, plan: dict[str, Any], start: date
+) -> int:
+    """The athlete's runs, pushed as real Strava events through the simulator (the server adapts the plan, so
+    this is not planner.synthetic.simulate): week 1 as planned, week 2 nothing (sick), week 3 every run turned
+    into an interval session. Returns how many activities were created."""
     runs: list[dict[str, Any]] = [
         w for week in plan["weeks"] for w in week["workouts"] if w["type"] != "rest"
     ]
@@ -117,20 +139,16 @@ def _season(
             fields={"distance": w["distance_m"], "moving_time": int(w["duration_s"])},
         )
         created += 1
-    # Week 2: nothing (sick). Week 3: every run turned into an interval session.
     for w in week3:
         admin.create_activity(athlete_id, kind="intervals", start_date_local=f"{w['date']}T07:00:00Z")
         created += 1
     console.print(
         f"the athlete runs week 1 as planned, misses week 2, and does {len(week3)} interval sessions in week 3"
     )
-    admin.wait_deliveries()
-    _wait_until_handled(console, url, handled + created)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and len(receiver.webhooks()) < 3:
-        time.sleep(0.2)
-    time.sleep(1.0)  # let the last deliveries land
+    return created
 
+
+def _print_changes(console: Console, api: str, auth: dict[str, str]) -> None:
     changes = requests.get(f"{api}/plan/changes", headers=auth, timeout=30).json()
     table = Table(title="Plan changes and their reasons")
     for column in ("change", "reason"):
@@ -139,6 +157,8 @@ def _season(
         table.add_row(str(change.get("id") or change.get("change_id")), str(change.get("reason")))
     console.print(table)
 
+
+def _print_notifications(console: Console, receiver: Receiver) -> None:
     received = Table(title=f"Notifications received by the local webhook receiver ({receiver.url})")
     for column in ("type", "signature", "reasons"):
         received.add_column(column)

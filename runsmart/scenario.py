@@ -7,7 +7,7 @@ The coaching decisions are all in `planner/`; this module only does I/O and pres
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -25,12 +25,13 @@ from planner import (
     adapt,
     generate_plan,
     plan_report,
+    synthetic,
     training_paces,
 )
 from planner.inputs import check_inputs
 from planner.paces import Paces
 from planner.plan import WEEKDAYS
-from planner.synthetic import activity_from_strava, strava_run
+from planner.synthetic import Behaviour, Extra, as_planned
 from sync.normalize import normalize_activity
 
 
@@ -258,46 +259,17 @@ EXAMPLE_GOAL = {"kind": "race", "distance_m": 21097.5, "date": "2026-06-21"}
 EXAMPLE_START = "2026-03-02"
 ATHLETE_ID = 4242
 
-# behaviour(workout, week_index, plan) -> list of (workout, kwargs for strava_run)
-Behaviour = Callable[[Workout, int, Plan], list[dict[str, Any]]]
+FIRST_ACTIVITY_ID = 15_000_000_001
 
 
-def _as_planned(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
-    return [{}]
-
-
-def simulate(
-    as_of: date,
-    behaviour: Behaviour,
-    extra: Callable[[int, Plan], list[tuple[Workout, dict[str, Any]]]] | None = None,
-) -> list[dict[str, Any]]:
-    """Strava activities of an athlete who follows the plan as it adapts each Monday, with ``behaviour``."""
+def simulate(as_of: date, behaviour: Behaviour, extra: Extra | None = None) -> list[dict[str, Any]]:
+    """Strava activities of the example athlete following the plan as it adapts each Monday, with ``behaviour``
+    (the one simulation, planner.synthetic.simulate; only the athlete and the ids are the examples' own)."""
     athlete = athlete_from_json(EXAMPLE_ATHLETE)
     goal = goal_from_json(EXAMPLE_GOAL)
-    start = date.fromisoformat(EXAMPLE_START)
-    plan = generate_plan(athlete, goal, start)
-    raws: list[dict[str, Any]] = []
-    acts: list[Activity] = []
-    next_id = 15_000_000_001
-    for week in plan.weeks:
-        if week.start >= as_of:
-            break
-        plan = adapt(plan, acts, week.start).plan
-        current = next(x for x in plan.weeks if x.start == week.start)
-        easy_pace = sum(plan_paces(plan).easy) / 2
-        todo: list[tuple[Workout, dict[str, Any]]] = []
-        for w in current.workouts:
-            if w.date >= as_of:
-                continue
-            todo.extend((w, kw) for kw in behaviour(w, week.index, plan))
-        if extra is not None:
-            todo.extend(extra(week.index, plan))
-        for w, kw in todo:
-            raw = strava_run(next_id, ATHLETE_ID, w, easy_pace, **kw)
-            next_id += 1
-            raws.append(raw)
-            acts.append(activity_from_strava(raw))
-    return raws
+    plan = generate_plan(athlete, goal, date.fromisoformat(EXAMPLE_START))
+    sim = synthetic.simulate(plan, as_of, behaviour, extra, athlete_id=ATHLETE_ID, first_id=FIRST_ACTIVITY_ID)
+    return sim.raws
 
 
 def plan_paces(plan: Plan) -> Paces:
@@ -318,113 +290,121 @@ def _scenario(
     }
 
 
+# How each example's athlete departs from the plan (week indexes count from 0, the plan's first week).
+
+
+def _fast_easy(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+    if week == 3 and w.type is WorkoutType.EASY:
+        return [{"work_pace": plan_paces(plan).threshold}]
+    return [{}]
+
+
+def _skip_most(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+    if week == 4 and w.date.weekday() not in (1, 4):
+        return []
+    return [{}]
+
+
+def _sick(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+    return [] if week in (9, 10) else [{}]
+
+
+def _doubles(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+    if week == 2 and w.type is WorkoutType.EASY and w.date.weekday() == 3:
+        return [
+            {"distance_factor": 0.5, "start": time(7, 0)},
+            {"distance_factor": 0.5, "start": time(18, 30)},
+        ]
+    return [{}]
+
+
+def _moved(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+    if week == 8 and w.is_quality and w.date.weekday() == 1:
+        return [{"day_offset": 1}]
+    return [{}]
+
+
+def _ride(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
+    if week == 3 and w.type is WorkoutType.LONG:
+        return [{"sport_type": "Ride", "name": "Long run (re-typed as Ride)"}]
+    return [{}]
+
+
+def _extra_intervals(week: int, plan: Plan) -> list[tuple[Workout, dict[str, Any]]]:
+    if week != 9:
+        return []
+    template = next(w for w in plan.workouts() if w.type is WorkoutType.INTERVALS)
+    out: list[tuple[Workout, dict[str, Any]]] = []
+    for offset in (2, 5):  # Wednesday and Saturday, the athlete's rest days
+        day = plan.weeks[week].start + timedelta(days=offset)
+        out.append((replace(template, date=day), {"start": time(12, 15), "name": "Extra intervals"}))
+    return out
+
+
+@dataclass(frozen=True)
+class _Example:
+    name: str
+    description: str
+    as_of: str
+    behaviour: Behaviour = as_planned
+    extra: Extra | None = None
+
+
+EXAMPLES = (
+    _Example("perfect", "Every workout run as planned for 10 weeks: no changes, all green.", "2026-05-11"),
+    _Example(
+        "missed_week",
+        "Week 5 (30 Mar) only the Tuesday and Friday runs: next week steps back instead of cramming (volume_rebuild).",
+        "2026-04-13",
+        _skip_most,
+    ),
+    _Example(
+        "two_weeks_sick",
+        "No runs 4–17 May, inside the last 8 weeks: return at 50 %/75 %, slower paces (FVDOT), revise-goal advice.",
+        "2026-05-25",
+        _sick,
+    ),
+    _Example(
+        "easy_too_fast",
+        "Week 4 (23 Mar) easy runs at threshold pace: next week gets a recovery run (intensity_reduced).",
+        "2026-04-06",
+        _fast_easy,
+    ),
+    _Example(
+        "extra_intervals",
+        "Week 10 (4 May) two extra interval sessions on rest days: they are extras and the next week is eased.",
+        "2026-05-18",
+        extra=_extra_intervals,
+    ),
+    _Example(
+        "doubles",
+        "Week 3 Thursday easy run split into a morning and an evening run: one green workout.",
+        "2026-03-23",
+        _doubles,
+    ),
+    _Example(
+        "moved_workout",
+        "Week 9 Tuesday quality session run on Wednesday: matched, no changes.",
+        "2026-05-04",
+        _moved,
+    ),
+    _Example(
+        "retyped_ride",
+        "Week 4 (23 Mar) long run saved as a Ride: it does not count, the long run is missed, next week is lowered.",
+        "2026-04-01",
+        _ride,
+    ),
+)
+
+
 def example_scenarios() -> dict[str, dict[str, Any]]:
     """The shipped examples (examples/scenarios/*.json), rebuilt by `runsmart plan examples`."""
-    out: dict[str, dict[str, Any]] = {}
-
-    def fast_easy(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
-        if week == 3 and w.type is WorkoutType.EASY:
-            return [{"work_pace": plan_paces(plan).threshold}]
-        return [{}]
-
-    def skip_most(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
-        if week == 4 and w.date.weekday() not in (1, 4):
-            return []
-        return [{}]
-
-    def sick(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
-        return [] if week in (9, 10) else [{}]
-
-    def doubles(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
-        if week == 2 and w.type is WorkoutType.EASY and w.date.weekday() == 3:
-            return [
-                {"distance_factor": 0.5, "start": time(7, 0)},
-                {"distance_factor": 0.5, "start": time(18, 30)},
-            ]
-        return [{}]
-
-    def moved(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
-        if week == 8 and w.is_quality and w.date.weekday() == 1:
-            return [{"day_offset": 1}]
-        return [{}]
-
-    def ride(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
-        if week == 3 and w.type is WorkoutType.LONG:
-            return [{"sport_type": "Ride", "name": "Long run (re-typed as Ride)"}]
-        return [{}]
-
-    def extra_intervals(week: int, plan: Plan) -> list[tuple[Workout, dict[str, Any]]]:
-        if week != 9:
-            return []
-        template = next(w for w in plan.workouts() if w.type is WorkoutType.INTERVALS)
-        out_: list[tuple[Workout, dict[str, Any]]] = []
-        for offset in (2, 5):  # Wednesday and Saturday, the athlete's rest days
-            day = plan.weeks[week].start + timedelta(days=offset)
-            out_.append((replace(template, date=day), {"start": time(12, 15), "name": "Extra intervals"}))
-        return out_
-
-    specs: list[tuple[str, str, str, Behaviour, Any]] = [
-        (
-            "perfect",
-            "Every workout run as planned for 10 weeks: no changes, all green.",
-            "2026-05-11",
-            _as_planned,
-            None,
-        ),
-        (
-            "missed_week",
-            "Week 5 (30 Mar) only the Tuesday and Friday runs: next week steps back instead of cramming (volume_rebuild).",
-            "2026-04-13",
-            skip_most,
-            None,
-        ),
-        (
-            "two_weeks_sick",
-            "No runs 4–17 May, inside the last 8 weeks: return at 50 %/75 %, slower paces (FVDOT), revise-goal advice.",
-            "2026-05-25",
-            sick,
-            None,
-        ),
-        (
-            "easy_too_fast",
-            "Week 4 (23 Mar) easy runs at threshold pace: next week gets a recovery run (intensity_reduced).",
-            "2026-04-06",
-            fast_easy,
-            None,
-        ),
-        (
-            "extra_intervals",
-            "Week 10 (4 May) two extra interval sessions on rest days: they are extras and the next week is eased.",
-            "2026-05-18",
-            _as_planned,
-            extra_intervals,
-        ),
-        (
-            "doubles",
-            "Week 3 Thursday easy run split into a morning and an evening run: one green workout.",
-            "2026-03-23",
-            doubles,
-            None,
-        ),
-        (
-            "moved_workout",
-            "Week 9 Tuesday quality session run on Wednesday: matched, no changes.",
-            "2026-05-04",
-            moved,
-            None,
-        ),
-        (
-            "retyped_ride",
-            "Week 4 (23 Mar) long run saved as a Ride: it does not count, the long run is missed, next week is lowered.",
-            "2026-04-01",
-            ride,
-            None,
-        ),
-    ]
-    for name, description, as_of, behaviour, extra in specs:
-        acts = simulate(date.fromisoformat(as_of), behaviour, extra)
-        out[name] = _scenario(name, description, as_of, acts)
-    return out
+    return {
+        ex.name: _scenario(
+            ex.name, ex.description, ex.as_of, simulate(date.fromisoformat(ex.as_of), ex.behaviour, ex.extra)
+        )
+        for ex in EXAMPLES
+    }
 
 
 def write_examples(directory: Path) -> list[Path]:

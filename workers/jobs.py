@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from celery import Task
+from sqlalchemy.orm import Session
 
 from jobs import retention, review, service
 from runsmart.bootstrap import container
@@ -76,14 +78,22 @@ def weekly_review(athlete_id: int, week_start: str) -> str:
     return outcome
 
 
+def _fan_out(task_name: str, due: Callable[[Session], Sequence[int]]) -> int:
+    """A tick: read who is due, then one task per athlete on the maintenance queue (each runs on its own)."""
+    with container().sessions() as session:
+        athletes = due(session)
+    for athlete_id in athletes:
+        send(task_name, athlete_id, queue=MAINTENANCE_QUEUE)
+    return len(athletes)
+
+
 @app.task(name="jobs.missed_tick", acks_late=True)
 def missed_tick() -> int:
-    c = container()
-    with c.sessions() as session:
-        due = service.missed_due(session, now=_now(), lookback_days=c.settings.missed_lookback_days)
-    for athlete_id in due:
-        send("jobs.missed_sweep", athlete_id, queue=MAINTENANCE_QUEUE)
-    return len(due)
+    lookback_days = container().settings.missed_lookback_days
+    return _fan_out(
+        "jobs.missed_sweep",
+        lambda session: service.missed_due(session, now=_now(), lookback_days=lookback_days),
+    )
 
 
 @app.task(name="jobs.missed_sweep", acks_late=True)
@@ -99,12 +109,10 @@ def missed_sweep(athlete_id: int) -> int:
 
 @app.task(name="jobs.token_prefresh_tick", acks_late=True)
 def token_prefresh_tick() -> int:
-    c = container()
-    with c.sessions() as session:
-        due = service.prefresh_due(session, now=_now(), hour=c.settings.token_prefresh_hour)
-    for athlete_id in due:
-        send("jobs.token_prefresh", athlete_id, queue=MAINTENANCE_QUEUE)
-    return len(due)
+    hour = container().settings.token_prefresh_hour
+    return _fan_out(
+        "jobs.token_prefresh", lambda session: service.prefresh_due(session, now=_now(), hour=hour)
+    )
 
 
 @app.task(name="jobs.token_prefresh", acks_late=True)
@@ -127,12 +135,12 @@ def retention_tick() -> int:
             uow.session, now=now, days=c.settings.raw_payload_retention_days
         )
         uow.commit()
-    with c.sessions() as session:
-        due = retention.dead_grants_due(session, now=now, days=c.settings.dead_grant_retention_days)
-    for athlete_id in due:
-        send("jobs.retention_purge", athlete_id, queue=MAINTENANCE_QUEUE)
-    log.info("jobs.retention", extra={"raw_dropped": dropped, "athletes_due": len(due)})
-    return len(due)
+    days = c.settings.dead_grant_retention_days
+    due = _fan_out(
+        "jobs.retention_purge", lambda session: retention.dead_grants_due(session, now=now, days=days)
+    )
+    log.info("jobs.retention", extra={"raw_dropped": dropped, "athletes_due": due})
+    return due
 
 
 @app.task(name="jobs.retention_purge", acks_late=True)

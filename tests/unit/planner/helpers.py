@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from planner import (
     Activity,
@@ -13,11 +14,10 @@ from planner import (
     Lap,
     Plan,
     Workout,
-    adapt,
     generate_plan,
     training_paces,
 )
-from planner.synthetic import activity_from_strava, strava_run
+from planner.synthetic import activity_from_strava, simulate, strava_run
 
 START = date(2026, 3, 2)  # a Monday
 HALF = 21_097.5
@@ -83,24 +83,16 @@ def follow(
     behaviour: Behaviour = _as_planned,
     extra: Iterable[Activity] = (),
 ) -> tuple[Plan, list[Activity]]:
-    """An athlete who runs what the plan says (as ``behaviour`` varies it), adapting every Monday, until
-    ``until`` (exclusive). Returns the plan adapted on ``until`` and the activities."""
+    """An athlete who runs what the plan says (as ``behaviour`` varies it, nothing on ``skip`` days), adapting
+    every Monday, until ``until`` (exclusive): planner.synthetic.simulate. Returns the plan adapted on ``until``
+    and the activities."""
     skipped = set(skip)
-    later = list(extra)
-    acts: list[Activity] = []
-    aid = 1
-    for week in plan.weeks:
-        if week.start >= until:
-            break
-        plan = adapt(plan, acts, week.start).plan
-        current = next(x for x in plan.weeks if x.start == week.start)
-        for w in current.workouts:
-            if w.date < until and w.date not in skipped and w.is_run:
-                for kw in behaviour(w, plan):
-                    acts.append(as_planned(w, aid, plan, **kw))
-                    aid += 1
-        acts.extend(a for a in later if week.start <= a.local_date <= week.end and a.local_date < until)
-    return adapt(plan, acts, until).plan, acts
+
+    def runs_for(w: Workout, week: int, current: Plan) -> list[dict[str, Any]]:
+        return [] if w.date in skipped else [dict(kw) for kw in behaviour(w, current)]
+
+    sim = simulate(plan, until, runs_for, also=extra)
+    return sim.plan, sim.activities
 
 
 def plan16(**kw: object) -> Plan:
