@@ -12,10 +12,14 @@ Design (documented in docs/planner.md#adaptation):
 * Undo: pass the change id in ``suppressed`` (or call ``undo``); the fold skips that change and everything is
   re-derived without it. Suppressed ids are kept on the plan so later adaptations respect them.
 
+Before any week: ``history_capped`` [#spike-rule]: when stored runs cover the 30 days before the plan, the stated
+long run no longer counts for the 110 % rule, and runs of the first 5 weeks above 110 % of the longest stored run
+are shortened.
 Rules, in the order they are applied for a completed week W (docs/science.md anchors in brackets):
 1. ``return_after_break``: a run-free stretch of ≥ 6 days in W [#return-after-break]: the return period
    equals the break; 6–28 days: first half at 50 %, second half at 75 % of the most run in a week of the 4
-   weeks before; longer: thirds at 33/50/75 %; never more than 15 % above the week before; quality turns to
+   weeks before (or of the previous return's level, set within the last 4 weeks: short gaps do not compound);
+   longer: thirds at 33/50/75 %; never more than 15 % above the week before; quality turns to
    easy running meanwhile; VDOT × FVDOT-1 for every later workout [#time-off]; then the volume climbs back by
    at most 15 % a week [#ramp-after-under-done-weeks].
 2. ``volume_rebuild`` [#ramp-after-under-done-weeks]: next week follows what was actually run: at most
@@ -30,7 +34,12 @@ Rules, in the order they are applied for a completed week W (docs/science.md anc
    or made easy with a recovery day; or all quality of the next week made easy and the week after shortened).
 5. ``spike_capped`` [#spike-rule]: a planned run in the next 5 weeks above 110 % of the longest run in
    the 30 days before it, counting the runs actually done up to W and the plan after W.
-6. ``revise_goal`` [#return-after-break]: ≥ 10 days lost in the last 8 weeks before the race.
+6. ``revise_goal`` [#return-after-break]: ≥ 10 days lost in the last 8 weeks before the race; then
+   ``race_out_of_reach`` [#spike-rule]: the race more than 2× the longest run done or planned in its last 30 days
+   (said once).
+7. ``fitness_up`` [#raising-vdot]: a race, or a sustained hard stretch of a workout, in the last 6 weeks that
+   shows more fitness than the working VDOT raises it for every later workout (planner/fitness.py): to at most
+   the evidence − 0.5, by at most 2 points in 28 days; never during a return after a break.
 ACWR is not a rule: it is shown as information only [#acwr].
 """
 
@@ -44,7 +53,18 @@ from operator import itemgetter
 
 from planner import sessions as s
 from planner.activity import Activity
+from planner.fitness import (
+    EVIDENCE_DAYS,
+    Evidence,
+    EvidenceKind,
+    allowed_raise,
+    best_evidence,
+    evidence_in,
+    first_day_after_break,
+    raised_vdot,
+)
 from planner.generate import (
+    LARGE_SPIKE,
     SPIKE_LIMIT,
     Blueprint,
     baseline,
@@ -55,7 +75,15 @@ from planner.generate import (
     with_paces,
 )
 from planner.intensity import RunIntensity, Zones, run_intensity
-from planner.load import HARD_SESSION_S, SPEED_ALLOWANCE_MIN_S, Spike, run_spikes, speed_budget_s
+from planner.load import (
+    HARD_SESSION_S,
+    SPEED_ALLOWANCE_MIN_S,
+    SPIKE_WINDOW_DAYS,
+    Spike,
+    pre_plan_seed,
+    run_spikes,
+    speed_budget_s,
+)
 from planner.matching import match
 from planner.paces import fvdot
 from planner.plan import Change, GoalKind, Plan, Week, Workout, WorkoutDiff, WorkoutType
@@ -96,6 +124,11 @@ class _State:
     recover: dict[int, frozenset[date]] = field(default_factory=dict)  # week → days made recovery runs
     long_cap: dict[int, float] = field(default_factory=dict)  # week → cap on its long run, metres
     vdot: float = 0.0
+    raises: list[tuple[date, float]] = field(default_factory=list)  # fitness_up: (day applied, points)
+    declined: set[int] = field(default_factory=set)  # runs whose raise was undone: not used again
+    # the last return after a break: (its completed week, the load it came back towards), see ``rule_break``
+    return_ref: tuple[int, float] | None = None
+    race_warned: bool = False  # ``rule_race_reach`` says it once
 
 
 _DAY = itemgetter(0)  # the date of a (date, metres) history entry: the key to bisect a history on
@@ -128,6 +161,21 @@ def _km(x: float) -> str:
     return f"{x:.0f}" if abs(x - round(x)) < 0.05 or x >= 10 else f"{x:.1f}"
 
 
+def _cut_text(before_m: float, limit_m: float) -> str:
+    """How a run is cut to ``limit_m``, in numbers the athlete can tell apart: a cut smaller than the 0.1 km
+    the plan shows is given in metres rather than as "at most 10.8 km instead of 10.8 km"."""
+    before, after = _run_km(before_m / 1000), _run_km(limit_m / 1000)
+    if before != after:
+        return f"becomes at most {after} km instead of {before} km"
+    return f"is trimmed by {max(1.0, before_m - limit_m):.0f} m to {after} km"
+
+
+def _run_km(x: float) -> str:
+    """One run's distance as the plan shows it (to 0.1 km): a cap of 10.8 km on an 11.2 km run must not read
+    "at most 11 km instead of 11 km"."""
+    return f"{x:.0f}" if abs(x - round(x)) < 0.05 else f"{x:.1f}"
+
+
 class _Fold:
     def __init__(
         self,
@@ -153,9 +201,11 @@ class _Fold:
         self.shown = shown  # week start → the input plan's workouts of a week before as_of
         self.plan_key = (plan.athlete, plan.goal, plan.start)  # what the baseline is a pure function of
         self.revise_sent = False
-        seed = (self.bp.start - timedelta(days=1), self.bp.seed_long_m)
+        # the stated long run counts only where stored runs do not cover the 30 days before the plan
+        stated = (self.bp.start - timedelta(days=1), self.bp.seed_long_m)
+        self.seed = pre_plan_seed([a.local_date for a in runs], self.bp.start, stated)
         self.spikes: dict[int, list[Spike]] = {}
-        for sp in run_spikes(runs, seed):
+        for sp in run_spikes(runs, self.seed):
             self.spikes.setdefault((sp.activity.local_date - self.bp.specs[0].start).days // 7, []).append(sp)
         first = self.bp.specs[0].start
         self.by_week: dict[int, list[Activity]] = {}
@@ -163,6 +213,7 @@ class _Fold:
             self.by_week.setdefault((a.local_date - first).days // 7, []).append(a)
         self._bps: dict[float, Blueprint] = {self.bp.ctx.paces.vdot: self.bp}
         self._actual = sorted((a.local_date, a.distance_m) for a in runs)
+        self._evidence = evidence_in(runs, plan.athlete.max_hr)  # fitness_up's candidates, read once per fold
         # what each week was last rendered from; a week is re-rendered only when this or its history changes
         self._keys: list[tuple[object, ...]] = [self._key(k) for k in range(len(self.weeks))]
 
@@ -205,8 +256,8 @@ class _Fold:
         cutoff = self.bp.specs[completed + 1].start if completed + 1 < len(self.bp.specs) else lo
         actual = self._actual
         hist = actual[bisect_left(actual, (lo, -1.0)) : bisect_left(actual, (cutoff, -1.0))]
-        seed = (self.bp.start - timedelta(days=1), self.bp.seed_long_m)
-        if seed[0] >= lo:
+        seed = self.seed
+        if seed is not None and seed[0] >= lo:
             insort(hist, seed)
         for k in range(max(completed + 1, upto - 5), upto):
             entries = self._planned[k].entries  # in date order: the days before ``lo`` are a prefix
@@ -249,7 +300,7 @@ class _Fold:
         st = self.state
         bp = self._blueprint()
         ctx = bp.ctx
-        ws = list(build_week(bp, bp.specs[k], st.targets[k]))
+        ws = list(build_week(bp, bp.specs[k], st.targets[k], spike_limit(hist, bp.specs[k].start)))
         if k in st.easy_only:
             note = "easy: no hard sessions while you build back up after the break"
             ws = [s.as_easy(ctx, w, note) if w.is_quality else w for w in ws]
@@ -285,12 +336,12 @@ class _Fold:
                     if before is not None and before != w:
                         diffs.append(WorkoutDiff(before, w))
                 self._store(k, new)
-        if diffs or code == "revise_goal":
+        if diffs or code in ("revise_goal", "race_out_of_reach"):
             self.changes.append(
                 Change(
-                    id=f"{code}@{self.bp.specs[week_idx].start.isoformat()}",
+                    id=f"{code}@{self.bp.specs[max(week_idx, 0)].start.isoformat()}",
                     code=code,
-                    week_start=self.bp.specs[week_idx].start,
+                    week_start=self.bp.specs[max(week_idx, 0)].start,
                     reason=reason,
                     workouts=tuple(diffs),
                 )
@@ -351,6 +402,13 @@ class _Fold:
         # the load before the break: the most actually run in a week just before it (or in its first days)
         ref_done = sum(a.distance_m for a in self.week_runs(ref_week) if a.local_date < first_off) / 1000
         ref = max(self.pre_miss_level(ref_week), ref_done)
+        # repeated short gaps must not compound: a return that follows another one within 4 weeks comes back
+        # towards the same load as that one, not towards the reduced weeks of that return
+        # (docs/science.md#volume-after-under-done-weeks)
+        last = st.return_ref
+        if last is not None and w - last[0] <= 4:
+            ref = max(ref, last[1])
+        st.return_ref = (w, ref)
         back = max(back, self.bp.specs[w + 1].start)
         stages = (0.5, 0.75) if days_off <= LONG_BREAK_DAYS else (0.33, 0.5, 0.75)
 
@@ -409,8 +467,15 @@ class _Fold:
             f"{_km(ceiling)} km instead of {_km(before_km)} km, {volume_multiplier(ratio) - 1:.0%} more than you "
             "ran, so the load follows what your body has actually done"
             + (f"; then {', '.join(_km(x) + ' km' for x in ramp)}: at most 15 % more a week" if ramp else "")
-            + f", with a full week at {_km(pre_miss)} km, the most you ran in a week before, before going above "
-            "it. Missed runs are not made up; the race date stays."
+            # the hold is only promised where the climb actually stops at it (not after a run-free month, when
+            # "the most you ran" would read 0 km, nor when next week is already above it)
+            + (
+                f", with a full week at {_km(pre_miss)} km, the most you ran in a week before, before going above "
+                "it"
+                if any(abs(x - pre_miss) < 0.05 for x in ramp)
+                else ""
+            )
+            + ". Missed runs are not made up; the race date stays."
         )
         self._apply("volume_rebuild", w, reason, nxt)
 
@@ -448,11 +513,11 @@ class _Fold:
         worst = max(found, key=lambda x: x.ratio)
         a = worst.activity
         reason = (
-            f"Your run on {a.local_date:%a %d %b} was {_km(a.distance_m / 1000)} km, {worst.ratio - 1:.0%} longer "
-            f"than your longest run of the 30 days before it ({_km(worst.longest_before_m / 1000)} km). A single "
+            f"Your run on {a.local_date:%a %d %b} was {_run_km(a.distance_m / 1000)} km, {worst.ratio - 1:.0%} longer "
+            f"than your longest run of the 30 days before it ({_run_km(worst.longest_before_m / 1000)} km). A single "
             "run more than 10 % longer than your recent longest is the clearest warning sign for overuse injury, "
             f"so the {SPIKE_RECOVERY_DAYS} days after it are short, easy recovery runs and your next long run "
-            f"stays within {_km(SPIKE_LIMIT * worst.longest_before_m / 1000)} km."
+            f"stays within {_run_km(SPIKE_LIMIT * worst.longest_before_m / 1000)} km."
         )
         self._apply("run_spike", w, reason, first)
 
@@ -558,11 +623,63 @@ class _Fold:
             return
         k, (run, limit) = found[0]
         reason = (
-            f"The longest run in the 30 days before {run.date:%a %d %b} is {_km(limit / SPIKE_LIMIT / 1000)} km: "
-            f"the {_kind(run)} run that day becomes at most {_km(limit / 1000)} km instead of "
-            f"{_km(run.distance_m / 1000)} km, so no run is more than 10 % longer than your recent longest."
+            f"The longest run in the 30 days before {run.date:%a %d %b} is {_run_km(limit / SPIKE_LIMIT / 1000)} km: "
+            f"the {_kind(run)} run that day {_cut_text(run.distance_m, limit)}, so no run is more than 10 % "
+            "longer than your recent longest."
         )
         self._apply("spike_capped", w, reason, k, force=frozenset(k2 for k2, _ in found))
+
+    def rule_history_at_start(self) -> None:
+        """Before any week is completed (week index -1: nothing of the plan run yet): when stored runs cover the
+        30 days before the plan, its first weeks are checked against the longest of them rather than against the
+        stated long run, which they replace (docs/science.md#spike-rule)."""
+        if self.seed is not None or self._suppressed("history_capped", 0):
+            return
+        found = [(k, v) for k in range(min(5, len(self.weeks))) if (v := self._violation(k, -1))]
+        if not found:
+            return
+        k, (run, limit) = found[0]
+        lo = self.bp.start - timedelta(days=SPIKE_WINDOW_DAYS)
+        done = max(m for d, m in self._actual if lo <= d < self.bp.start)
+        reason = (
+            f"The longest of your runs in the 30 days before the plan is {_run_km(done / 1000)} km, shorter than "
+            f"the {_run_km(self.bp.seed_long_m / 1000)} km long run the plan started from: the {_kind(run)} run "
+            f"on {run.date:%a %d %b} {_cut_text(run.distance_m, limit)}, so that no run is more than 10 % longer "
+            "than your recent longest."
+        )
+        self._apply("history_capped", -1, reason, k, force=frozenset(k2 for k2, _ in found))
+
+    def rule_race_reach(self, w: int) -> None:
+        """The race has become more than twice the longest run the athlete can reach in the 30 days before it
+        (what was run up to week ``w`` and what is planned after it): said plainly, once, with the numbers
+        (docs/science.md#spike-rule, the "large spike" band). The race date stays; the athlete decides."""
+        goal = self.bp.goal
+        st = self.state
+        if goal.kind is not GoalKind.RACE or not goal.distance_m or st.race_warned:
+            return
+        if w + 1 >= len(self.weeks):
+            return
+        lo, end = goal.date - timedelta(days=SPIKE_WINDOW_DAYS), self.bp.specs[w].end_date
+        done = [m for d, m in self._actual if lo <= d < goal.date and d <= end]
+        planned = [
+            x.distance_m
+            for k in range(w + 1, len(self.weeks))
+            for x in self.weeks[k]
+            if x.is_run and x.type is not WorkoutType.RACE and lo <= x.date < goal.date
+        ]
+        longest = max([*done, *planned], default=0.0)
+        if longest <= 0 or goal.distance_m / longest <= LARGE_SPIKE:
+            return
+        st.race_warned = True
+        if self._suppressed("race_out_of_reach", w):
+            return
+        reason = (
+            f"The race ({goal.distance_m / 1000:g} km, {goal.date:%d %b}) is now {goal.distance_m / longest:.1f}× "
+            f"the longest run you can safely reach in the 30 days before it ({_run_km(longest / 1000)} km): a jump "
+            "of more than 100 %, the band with the highest injury risk. Choose a shorter race or a later one, or "
+            "run it as an easy outing, not a race; the plan keeps building safely."
+        )
+        self._apply("race_out_of_reach", w, reason, len(self.weeks))
 
     def rule_revise(self, w: int) -> None:
         goal = self.bp.goal
@@ -584,7 +701,52 @@ class _Fold:
         )
         self._apply("revise_goal", w, reason, len(self.weeks))
 
+    # --- fitness_up: kept apart from the rules above; it only moves the working VDOT (docs/science.md#raising-vdot)
+    def _returning(self, w: int) -> bool:
+        """A return after a break (before the plan or during it) covers week ``w`` or the next one."""
+        span = range(w, min(w + 2, len(self.weeks)))
+        return any(self.bp.specs[k].returning or k in self.state.easy_only for k in span)
+
+    def rule_fitness(self, w: int) -> None:
+        """A race or sustained hard stretch in the last 6 weeks that shows more fitness raises the VDOT of every
+        later workout, the way the time-off factor lowers it (through ``state.vdot``)."""
+        if not self._evidence or w + 1 >= len(self.weeks) or self._returning(w):
+            return
+        st = self.state
+        spec = self.bp.specs[w]
+        lo = spec.end_date - timedelta(days=EVIDENCE_DAYS - 1)
+        back = first_day_after_break(self.run_days, spec.end_date, BREAK_MIN_DAYS)
+        if back is not None:
+            lo = max(lo, back)
+        ev = best_evidence(self._evidence, st.vdot, lo, spec.end_date, st.declined)
+        day = self.bp.specs[w + 1].start
+        new = raised_vdot(st.vdot, ev, allowed_raise(st.raises, day))
+        if ev is None or new is None:
+            return
+        if self._suppressed("fitness_up", w):
+            st.declined.add(ev.activity_id)  # an undone raise is not made again from the same run
+            return
+        old = st.vdot
+        st.vdot = new
+        st.raises.append((day, new - old))
+        self._apply("fitness_up", w, self._fitness_reason(ev, old, new), w + 1)
+
+    def _fitness_reason(self, ev: Evidence, old: float, new: float) -> str:
+        day, pace = ev.day, ev.time_s / (ev.distance_m / 1000)
+        if ev.kind is EvidenceKind.RACE:
+            what = f"Your {_run_km(ev.distance_m / 1000)} km race on {day:%a %d %b} in {_clock(ev.time_s)}"
+        else:
+            what = f"Your run on {day:%a %d %b}, {ev.time_s / 60:.0f} minutes hard at {_pace(pace)}/km,"
+        t_old, t_new = with_paces(self.bp, old).ctx.paces.threshold, self._blueprint().ctx.paces.threshold
+        return (
+            f"{what} shows more fitness than your paces assumed: training paces are now set for a fitness score "
+            f"(VDOT) of {new:.1f} instead of {old:.1f} (threshold {_pace(t_new)}/km instead of {_pace(t_old)}/km). "
+            "The score stays a little below what the run shows and rises by at most 2 points in 4 weeks, because "
+            "fitness grows gradually."
+        )
+
     def run(self) -> None:
+        self.rule_history_at_start()
         for w, spec in enumerate(self.bp.specs):
             if spec.end_date >= self.as_of:
                 if spec.start < self.as_of:
@@ -600,6 +762,8 @@ class _Fold:
             self.rule_speed(w, shown)
             self.rule_spike(w)
             self.rule_revise(w)
+            self.rule_race_reach(w)
+            self.rule_fitness(w)
 
 
 # Rendered weeks by (athlete, goal, start, week, state key, 110 % history): a pure function of immutable values,
@@ -689,6 +853,13 @@ def _kind(w: Workout) -> str:
 def _pace(s_per_km: float) -> str:
     whole = round(s_per_km)
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _clock(time_s: float) -> str:
+    """A race time as a clock reads it: 42:30 or 1:35:20."""
+    whole = round(time_s)
+    h, rest = divmod(whole, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
 def _too_fast(ri: RunIntensity) -> bool:

@@ -11,7 +11,8 @@ Rules (each documented with its source in docs/science.md and summarised in docs
   the one before. Race plans grow towards the volume their long run needs (docs/science.md#long-run), at most 30 %
   above the start unless the long run needs more.
 * Long run (docs/science.md#long-run): 28 % of the week (38 % in marathon plans), ≤ 150 min, always the week's
-  longest run, towards a race-specific goal length (32 km for the marathon).
+  longest run, towards a race-specific goal length (32 km for the marathon). Easy runs last ≥ 30 minutes: small
+  weeks get fewer, longer runs, unless the spike rule needs more, shorter ones (run/walk weeks exempt).
 * Quality (docs/science.md#quality-caps, #quality-budget, #interval-bouts): each session within its Daniels cap,
   all quality work of a week (race pace included) ≤ 15 % of its volume.
 * Taper (docs/science.md#taper): the last 2 weeks (3 for the marathon) at 55 / 45 % (75 / 60 / 40 %) of the
@@ -21,7 +22,8 @@ Rules (each documented with its source in docs/science.md and summarised in docs
 * A break before the plan (``athlete.break_days``) lowers the VDOT by Daniels' time-off factor and starts the
   plan with a return that lasts about as long as the break, run/walk after long breaks
   (docs/science.md#time-off, #return-after-break).
-* A goal time is checked against the prediction from current fitness (docs/science.md#goal-times).
+* A goal time is checked against the prediction from current fitness (docs/science.md#goal-times): slower than
+  predicted is comfortable; slower than walking the distance is refused as input (planner/inputs.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import combinations
 from operator import itemgetter
 
 from planner import sessions as s
@@ -70,7 +73,8 @@ LONG_RUN_ESTIMATE_SHARE = 0.25  # docs/science.md#long-run: 25–30 % of the wee
 LARGE_SPIKE = 2.0  # docs/science.md#spike-rule: > 100 % over the 30-day longest is a "large" spike
 MARATHON_M = 42_195.0
 MIN_PHASE_WEEKS = 3  # docs/science.md#phases: phases of at least 3 weeks each
-MIN_EASY_M = 1500.0  # product choice: shorter runs are dropped in very small weeks
+MIN_EASY_M = 1500.0  # product choice: shorter run/walk sessions are dropped in very small weeks
+EASY_MIN_S = 30 * 60  # docs/science.md#quality-caps: an E run lasts at least 30 minutes
 QUALITY_SIZING = 0.97  # sessions are sized on 97 % of the target, so rounding never pushes them over a cap
 # Long-run goal by race distance (metres → km), interpolated: docs/science.md#long-run (product choice).
 LONG_GOAL_KM = ((5000.0, 12.0), (10000.0, 16.0), (21097.5, 21.0), (42195.0, 32.0))
@@ -504,14 +508,27 @@ def _long_target_m(bp: Blueprint, spec: WeekSpec, vol: float) -> float:
     return target * (CUTBACK_LONG if spec.cutback else 1.0)
 
 
-def build_week(bp: Blueprint, spec: WeekSpec, volume_km: float | None = None) -> tuple[Workout, ...]:
-    """The week's workouts at ``volume_km`` (default: the spec's), before the spike cap."""
+def min_easy_m(bp: Blueprint, spec: WeekSpec) -> float:
+    """The shortest easy run a week plans: 30 minutes at easy pace (docs/science.md#quality-caps), so a small
+    week gets fewer, longer runs; run/walk weeks keep their own short sessions
+    (docs/science.md#return-after-break)."""
+    if spec.run_walk_s:
+        return MIN_EASY_M
+    return max(MIN_EASY_M, math.ceil(EASY_MIN_S / bp.ctx.e_mid * 10) * 100)
+
+
+def build_week(
+    bp: Blueprint, spec: WeekSpec, volume_km: float | None = None, spike_m: float | None = None
+) -> tuple[Workout, ...]:
+    """The week's workouts at ``volume_km`` (default: the spec's), before the spike cap; ``spike_m`` is the
+    spike rule's limit at the week's start: runs are made more and shorter rather than cut by it."""
     ctx, goal, athlete = bp.ctx, bp.goal, bp.athlete
     vol = spec.volume_km if volume_km is None else volume_km
     dates = {d: spec.start + timedelta(days=d) for d in bp.days}
     is_race_week = goal.kind is GoalKind.RACE and spec.start <= goal.date <= spec.start + timedelta(days=6)
     long_day = athlete.long_run_day
     q_days = () if spec.returning else bp.q_days
+    min_m = min_easy_m(bp, spec)
     out: dict[date, Workout] = {}
     if is_race_week and bp.race_time_s is not None and goal.distance_m:
         # the race week's taper volume covers only the run days before the race (docs/science.md#taper)
@@ -528,25 +545,70 @@ def build_week(bp: Blueprint, spec: WeekSpec, volume_km: float | None = None) ->
         easy_days = [d for d in easy_days if d < goal.date]
     long_m = 0.0
     if long_day in dates and dates[long_day] not in out:
-        # small weeks drop easy runs before the long run, which stays the week's longest run, never below an
-        # even share (docs/science.md#long-run)
-        while easy_days and budget / (len(easy_days) + 1) < MIN_EASY_M:
-            easy_days.pop(len(easy_days) // 2)
-        even = budget / (len(easy_days) + 1)
+        # small weeks drop easy runs before the long run (runs of 30 minutes, unless the spike rule asks for
+        # more, shorter ones); the long run stays the week's longest, never below an even share
+        # (docs/science.md#long-run)
+        runs = _run_count(budget, len(easy_days) + 1, min_m, spike_m)
+        if out and easy_days:
+            runs = max(
+                runs, 2
+            )  # beside a quality session the long run needs an easy run to stay in its share
+        easy_days = _spread_days(easy_days, dates[long_day], runs - 1)
+        even = budget / runs
         long_m = min(max(_long_target_m(bp, spec, vol), even), ctx.long_max_m, max(0.0, budget))
         if long_m >= MIN_EASY_M:
             out[dates[long_day]] = _easy_or_long(bp, spec, dates[long_day], long_m, long=True)
             budget -= out[dates[long_day]].distance_m
-    # very small weeks: fewer, not silly-short, easy runs (at least 1.5 km each); never more than the budget
-    while len(easy_days) > 1 and budget / len(easy_days) < MIN_EASY_M:
-        easy_days.pop(len(easy_days) // 2)
+    # small weeks: fewer, not silly-short, easy runs (at least 30 minutes each); never more than the budget
+    placed_long = long_m >= MIN_EASY_M
+    if placed_long:  # the count is chosen with the long run; only never below the shortest session
+        keep = len(easy_days)
+        while keep > 1 and budget / keep < MIN_EASY_M:
+            keep -= 1
+        easy_days = _spread_days(easy_days, dates[long_day], keep)
+    elif easy_days:
+        easy_days = _spread_days(easy_days, None, _run_count(budget, len(easy_days), min_m, spike_m))
     if easy_days and budget >= MIN_EASY_M:
-        each = min(budget / len(easy_days), long_m) if long_m >= MIN_EASY_M else budget / len(easy_days)
+        each = min(budget / len(easy_days), long_m) if placed_long else budget / len(easy_days)
         strides_left = _strides_runs(spec)
         for day in easy_days:
             out[day] = _easy_or_long(bp, spec, day, each, long=False, strides=strides_left > 0)
             strides_left -= 1
     return tuple(out[d] for d in sorted(out) if d >= bp.start)
+
+
+def _run_count(budget_m: float, available: int, min_m: float, spike_m: float | None) -> int:
+    """How many of ``available`` runs share ``budget_m``: as few as keep each at least ``min_m`` (30 minutes,
+    docs/science.md#quality-caps), but enough that none is longer than the spike rule allows (``spike_m``,
+    docs/science.md#spike-rule: the spike rule comes first)."""
+    count = max(1, math.floor(budget_m / min_m + 1e-9))
+    if spike_m:
+        count = max(count, math.ceil(budget_m / spike_m - 1e-9))
+        # but never below the shortest session
+        count = min(count, max(1, math.floor(budget_m / MIN_EASY_M + 1e-9)))
+    return max(1, min(available, count))
+
+
+def _spread_days(easy_days: list[date], long_day: date | None, keep: int) -> list[date]:
+    """The ``keep`` easy days a small week runs on: the choice that leaves the runs most evenly spread (the largest
+    smallest gap between run days, counting on into next week, then the fewest back-to-back days), so that a few
+    runs never bunch up on consecutive days with the rest of the week empty (injury prevention first, most of
+    all for a runner coming back). Ties keep the earlier choice."""
+    if keep >= len(easy_days):
+        return easy_days
+
+    def gaps(days: Sequence[date]) -> list[int]:
+        wd = sorted({d.weekday() for d in [*days, *([long_day] if long_day else [])]})
+        if len(wd) < 2:
+            return [7]
+        return [b - a for a, b in zip(wd, wd[1:], strict=False)] + [wd[0] + 7 - wd[-1]]
+
+    def spread(days: list[date]) -> tuple[int, int]:
+        g = gaps(days)
+        return min(g), -g.count(1)
+
+    options = [list(c) for c in combinations(easy_days, keep)]
+    return max(options, key=spread)
 
 
 def _strides_runs(spec: WeekSpec) -> int:
@@ -578,7 +640,10 @@ def _fix_long_share(ctx: s.SessionContext, workouts: tuple[Workout, ...]) -> tup
     cap = ctx.long_share_cap
     out = []
     for w in workouts:
-        if w.type is WorkoutType.LONG and w.distance_m > max(cap * total, longest_other) + 1e-6:
+        if w.type is WorkoutType.LONG and total - w.distance_m <= 0:
+            # the week's only run is no long run, just the week's easy run (never cut to nothing by the share)
+            w = s.easy(ctx, w.date, w.distance_m)
+        elif w.type is WorkoutType.LONG and w.distance_m > max(cap * total, longest_other) + 1e-6:
             others = total - w.distance_m
             limit = max(math.floor(cap / (1 - cap) * others / 100) * 100, longest_other)
             w = s.scaled(ctx, w, limit / w.distance_m)
@@ -791,7 +856,8 @@ def render_baseline(bp: Blueprint) -> tuple[Blueprint, list[Week]]:
         limit = _growth_limit(bp, specs, i, weeks)
         if limit is not None and spec.volume_km > limit:
             spec = specs[i] = replace(spec, volume_km=limit)
-        workouts = finish_week(bp.ctx, build_week(bp, spec), history)
+        week = build_week(bp, spec, spike_m=spike_limit(history, spec.start))
+        workouts = finish_week(bp.ctx, week, history)
         weeks.append(Week(spec.index, spec.start, spec.phase, workouts))
     return replace(bp, specs=tuple(specs)), weeks
 
@@ -819,13 +885,21 @@ def goal_verdict(goal: Goal, vdot: float) -> tuple[GoalVerdict, float | None, st
     if goal.time_s is None:
         return GoalVerdict.NONE, predicted, ""
     faster = (predicted - goal.time_s) / predicted
+    if faster < 0:
+        # slower than current fitness predicts: within reach with room to spare (docs/science.md#goal-times)
+        text = (
+            f"Goal {_clock(goal.time_s)} for {goal.distance_m / 1000:g} km: comfortable. Current fitness "
+            f"(VDOT {vdot:.1f}) predicts {_clock(predicted)}, faster than the goal. Training paces come from "
+            "current fitness."
+        )
+        return GoalVerdict.COMFORTABLE, predicted, text
     if faster <= REALISTIC_MARGIN:
         verdict, word = GoalVerdict.REALISTIC, "realistic"
     elif faster <= AMBITIOUS_MARGIN:
         verdict, word = GoalVerdict.AMBITIOUS, "ambitious"
     else:
         verdict, word = GoalVerdict.OUT_OF_REACH, "out of reach for this plan"
-    how = f"{abs(faster):.1%} {'faster' if faster > 0 else 'slower'} than"
+    how = f"{faster:.1%} faster than" if faster > 0 else "the same as"
     text = (
         f"Goal {_clock(goal.time_s)} for {goal.distance_m / 1000:g} km: {word}. Current fitness (VDOT {vdot:.1f}) "
         f"predicts {_clock(predicted)}; the goal is {how} that. Training paces come from current fitness."

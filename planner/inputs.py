@@ -22,6 +22,9 @@ MAX_HR_RANGE = (100.0, 250.0)
 DISTANCE_MIN_M, DISTANCE_MAX_M = 800.0, 100_000.0
 MAX_PLAN_WEEKS = 52
 BREAK_DAYS_MAX = 365
+# docs/science.md#plausible-inputs: a goal time slower than walking the whole distance at 4 km/h is not a running
+# goal (most likely hours typed as minutes, or a time in the wrong unit)
+WALKING_PACE_S_PER_KM = 900.0
 EARLIEST = date(1970, 1, 1)
 LATEST = date(2199, 12, 31)
 
@@ -114,6 +117,12 @@ def check_goal(goal: Goal, start: date) -> None:
         if vdot > 100.0:
             raise ValueError(
                 f"a goal time of {t:g} s for {goal.distance_m:g} m is faster than any human has run (VDOT {vdot:.0f})"
+            )
+        walking_s = goal.distance_m / 1000 * WALKING_PACE_S_PER_KM
+        if t > walking_s:
+            raise ValueError(
+                f"a goal time of {t:g} s for {goal.distance_m:g} m is slower than walking it at 4 km/h "
+                f"({walking_s:.0f} s); check the time (seconds)"
             )
 
 

@@ -97,6 +97,23 @@ class Spike:
     ratio: float
 
 
+HISTORY_COVERS_DAYS = 14  # stored runs reaching back this far cover "a good part" of the 30-day window
+
+
+def pre_plan_seed(
+    run_days: Sequence[date], plan_start: date, stated: tuple[date, float]
+) -> tuple[date, float] | None:
+    """The stated long run as a run of the day before the plan, or None when stored runs cover the 30 days
+    before the plan (their first run at least 14 days before it, some run inside the window): then the spike
+    rule's 30-day longest comes from what was actually run, and the stated figure only fills in where there is
+    no history (docs/science.md#spike-rule)."""
+    if not run_days:
+        return stated
+    in_window = any(plan_start - timedelta(days=SPIKE_WINDOW_DAYS) <= d < plan_start for d in run_days)
+    reaches_back = min(run_days) <= plan_start - timedelta(days=HISTORY_COVERS_DAYS)
+    return None if in_window and reaches_back else stated
+
+
 def run_spikes(runs: Sequence[Activity], seed: tuple[date, float] | None = None) -> list[Spike]:
     """Runs longer than 110 % of the longest run of the 30 days before them (docs/science.md#spike-rule).
 

@@ -100,6 +100,7 @@ class GoalVerdict(StrEnum):
     """How a goal time compares with the prediction from current fitness (docs/science.md#goal-times)."""
 
     NONE = ""  # no goal time given
+    COMFORTABLE = "comfortable"  # slower than the prediction
     REALISTIC = "realistic"
     AMBITIOUS = "ambitious"
     OUT_OF_REACH = "out_of_reach"
