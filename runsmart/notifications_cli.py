@@ -19,8 +19,8 @@ def dead_command(
     from rich.console import Console
     from rich.table import Table
 
-    from notify import outbox
     from runsmart.bootstrap import container
+    from store import outbox_repository as outbox
 
     with container().sessions() as session:
         rows = outbox.dead(session, athlete_id=athlete, limit=limit)
@@ -43,8 +43,8 @@ def replay_command(
     athlete: int | None = typer.Option(None, help="only this athlete's (Strava id)"),
 ) -> None:
     """Give dead notifications a fresh set of attempts and deliver them now."""
-    from notify import outbox
     from runsmart.bootstrap import container
+    from store import outbox_repository as outbox
     from store.db import UnitOfWork
     from workers.enqueue import enqueue_outbox
 
