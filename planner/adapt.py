@@ -72,6 +72,7 @@ from planner.generate import (
     finish_week,
     monday,
     spike_limit,
+    spike_tolerance_m,
     with_paces,
 )
 from planner.intensity import RunIntensity, Zones, run_intensity
@@ -85,7 +86,7 @@ from planner.load import (
     speed_budget_s,
 )
 from planner.matching import match
-from planner.paces import fvdot
+from planner.paces import Paces, fvdot
 from planner.plan import Change, GoalKind, Plan, Week, Workout, WorkoutDiff, WorkoutType
 
 BREAK_MIN_DAYS = 6  # docs/science.md#return-after-break: ≤ 5 days off → 100 % load and VDOT
@@ -96,6 +97,10 @@ REVISE_WINDOW_DAYS = 56  # docs/science.md#return-after-break: "the 8 weeks befo
 RAMP = 0.15  # at most 15 % a week above what was run, back towards the plan
 FULL_FROM = 0.80  # from this compliance (the green band) the ceiling loosens: a near-complete week earns the plan back
 FULL_SLOPE = 6.0  # m(0.9) = 1.75, m(1.0) = 2.35: never binds on a plan's own progression after a full week
+# docs/science.md#maintenance-floor: under-done weeks never shrink the plan below two easy 30-minute runs
+FLOOR_RUNS, FLOOR_RUN_S = 2, 30 * 60
+# docs/science.md#runs-without-distance: a recorded pace slower than brisk walking means the distance is missing
+WALK_PACE_S_PER_KM = 15 * 60
 SPIKE_RECOVERY_DAYS = 2  # docs/science.md#spike-rule: the days after a spike are short and easy
 SPIKE_LONG_LOOKAHEAD_DAYS = 14  # the "next long run" is the first within two weeks of the spike
 # docs/science.md#speed-budget: the graded response to time at marathon pace or faster above the budget
@@ -170,6 +175,11 @@ def _cut_text(before_m: float, limit_m: float) -> str:
     return f"is trimmed by {max(1.0, before_m - limit_m):.0f} m to {after} km"
 
 
+def _share_text(share: float) -> str:
+    """A return week's share of the load before the break, as the number it is (61 %, never "about half")."""
+    return f"{share * 100:.0f} %"
+
+
 def _run_km(x: float) -> str:
     """One run's distance as the plan shows it (to 0.1 km): a cap of 10.8 km on an 11.2 km run must not read
     "at most 11 km instead of 11 km"."""
@@ -187,6 +197,9 @@ class _Fold:
     ) -> None:
         self.bp: Blueprint
         self.bp, base_weeks = baseline(plan.athlete, plan.goal, plan.start)
+        recorded = {a.id: a.distance_m for a in runs}
+        runs = with_estimated_distances(runs, self.bp.ctx.paces)
+        self.estimated = {a.id for a in runs if a.distance_m != recorded[a.id]}  # counted by their time
         self.runs = runs
         self.as_of = as_of
         self.suppressed = suppressed
@@ -279,7 +292,11 @@ class _Fold:
             if not x.is_run:
                 continue
             limit = spike_limit(hist, x.date)
-            if x.type is not WorkoutType.RACE and limit is not None and x.distance_m > limit + 0.5:
+            if (
+                x.type is not WorkoutType.RACE
+                and limit is not None
+                and x.distance_m > limit + spike_tolerance_m(limit)
+            ):
                 return x, limit
             hist.append((x.date, x.distance_m))
         return None
@@ -438,8 +455,8 @@ class _Fold:
         weeks = ", ".join(f"{_km(x)} km" for x in [*parts, *ramp])
         reason = (
             f"No runs for {days_off} days ({first_off:%d %b}–{first_off + timedelta(days=days_off - 1):%d %b}). "
-            f"You come back at about {'half' if stages[0] >= 0.5 else 'a third'} of the {_km(ref)} km you were "
-            "running, easy running only, and build up by at most 15 % a week"
+            f"You come back at {_share_text(parts[0] / ref if parts and ref > 0 else stages[0])} of the "
+            f"{_km(ref)} km you were running, easy running only, and build up by at most 15 % a week"
             + (f": {weeks}" if weeks else "")
             + f". Paces are set from a fitness score of {new_vdot:.1f} instead of {self.bp.ctx.paces.vdot:.1f} "
             "while you are back. Missed runs are not made up; the race date stays."
@@ -454,18 +471,27 @@ class _Fold:
         ratio = done_km / planned_km
         st = self.state
         nxt = w + 1
-        ceiling = done_km * volume_multiplier(ratio)
         base_next = st.targets[nxt]
+        floored = self.floor_km() > done_km * volume_multiplier(ratio)
+        ceiling = min(base_next, max(done_km * volume_multiplier(ratio), self.floor_km()))
         if ceiling >= base_next - 0.05:
             return
         before_km = self.weeks_km(nxt)
+        if floored and _km(ceiling) == _km(before_km):
+            return  # the floor is the week already planned: no change that reads "11 km instead of 11 km"
         st.targets[nxt] = ceiling
         pre_miss = self.pre_miss_level(w)
         ramp = self._ramp_from(nxt + 1, ceiling, pre_miss)
         reason = (
             f"You ran {_km(done_km)} of {_km(planned_km)} planned km last week ({ratio:.0%}). Next week is "
-            f"{_km(ceiling)} km instead of {_km(before_km)} km, {volume_multiplier(ratio) - 1:.0%} more than you "
-            "ran, so the load follows what your body has actually done"
+            f"{_km(ceiling)} km instead of {_km(before_km)} km, "
+            + (
+                "the smallest week the plan goes down to (two easy 30-minute runs' worth), so you keep the habit and "
+                "the fitness you have"
+                if floored
+                else f"{volume_multiplier(ratio) - 1:.0%} more than you ran, so the load follows what your body "
+                "has actually done"
+            )
             + (f"; then {', '.join(_km(x) + ' km' for x in ramp)}: at most 15 % more a week" if ramp else "")
             # the hold is only promised where the climb actually stops at it (not after a run-free month, when
             # "the most you ran" would read 0 km, nor when next week is already above it)
@@ -484,6 +510,9 @@ class _Fold:
         volume before the plan's first week)."""
         done = [sum(a.distance_m for a in self.week_runs(k)) / 1000 for k in range(max(0, w - 4), w)]
         return max(done) if done else self.bp.athlete.weekly_km
+
+    def floor_km(self) -> float:
+        return maintenance_floor_km(self.bp.ctx.paces)
 
     def weeks_km(self, k: int) -> float:
         return sum(x.distance_m for x in self.weeks[k] if x.is_run) / 1000
@@ -512,8 +541,11 @@ class _Fold:
             return
         worst = max(found, key=lambda x: x.ratio)
         a = worst.activity
+        size = f"{_run_km(a.distance_m / 1000)} km"
+        if a.id in self.estimated:
+            size = f"about {size} by its {a.moving_time_s / 60:.0f} minutes at your easy pace"
         reason = (
-            f"Your run on {a.local_date:%a %d %b} was {_run_km(a.distance_m / 1000)} km, {worst.ratio - 1:.0%} longer "
+            f"Your run on {a.local_date:%a %d %b} was {size}, {worst.ratio - 1:.0%} longer "
             f"than your longest run of the 30 days before it ({_run_km(worst.longest_before_m / 1000)} km). A single "
             "run more than 10 % longer than your recent longest is the clearest warning sign for overuse injury, "
             f"so the {SPIKE_RECOVERY_DAYS} days after it are short, easy recovery runs and your next long run "
@@ -788,6 +820,27 @@ def scored_intensity(a: Activity, zones: Zones) -> RunIntensity:
     found = run_intensity(a, zones)
     _SCORED[key] = (a, found)
     return found
+
+
+def with_estimated_distances(runs: Sequence[Activity], paces: Paces) -> Sequence[Activity]:
+    """Runs without a usable distance (a treadmill run recorded as 0 km: slower than walking over its moving
+    time) count at their moving time run at the mid easy pace (docs/science.md#runs-without-distance), so the
+    volume and the 110 % rules see them instead of reading them as 0 km."""
+    easy_mid = (paces.easy[0] + paces.easy[1]) / 2
+    if all(a.distance_m >= a.moving_time_s / WALK_PACE_S_PER_KM * 1000 for a in runs):
+        return runs
+    return [
+        a
+        if a.distance_m >= a.moving_time_s / WALK_PACE_S_PER_KM * 1000
+        else replace(a, distance_m=a.moving_time_s / easy_mid * 1000)
+        for a in runs
+    ]
+
+
+def maintenance_floor_km(paces: Paces) -> float:
+    """The maintenance floor (docs/science.md#maintenance-floor): two easy 30-minute runs at the mid easy pace of
+    the plan's baseline paces, so following what was run never shrinks the plan to nothing."""
+    return FLOOR_RUNS * FLOOR_RUN_S / ((paces.easy[0] + paces.easy[1]) / 2)
 
 
 def volume_multiplier(compliance: float) -> float:

@@ -53,6 +53,15 @@ from planner.plan import (
 )
 
 SPIKE_LIMIT = 1.10  # docs/science.md#spike-rule: no run > 110 % of the 30-day longest
+# docs/science.md#spike-rule: a run over the limit by less than GPS error (100 m or 1 %) is not worth a change
+SPIKE_TOLERANCE_M, SPIKE_TOLERANCE_SHARE = 100.0, 0.01
+
+
+def spike_tolerance_m(limit_m: float) -> float:
+    """How far a planned run may exceed its 110 % limit before adaptation changes it: GPS noise, not a spike."""
+    return max(SPIKE_TOLERANCE_M, SPIKE_TOLERANCE_SHARE * limit_m)
+
+
 SPIKE_WINDOW_DAYS = 30  # docs/science.md#spike-rule
 HOLD_WEEKS = 3  # docs/science.md#volume-progression: hold a level ≥ 3 weeks
 # docs/science.md#volume-progression: a marathon plan whose long run needs more volume than the athlete runs
@@ -730,7 +739,9 @@ def spike_limit(history: Iterable[tuple[date, float]], day: date) -> float | Non
     window = seq[bisect_left(seq, oldest, key=_DAY) : bisect_left(seq, day, key=_DAY)]
     if not window:
         return None
-    return SPIKE_LIMIT * max(map(_METRES, window))
+    # a run of the shortest planned length is never a spike (docs/science.md#maintenance-floor): without this
+    # floor, a runner who does a fifth of every run is planned ever shorter runs, down to a few hundred metres
+    return max(SPIKE_LIMIT * max(map(_METRES, window)), MIN_EASY_M)
 
 
 def apply_spike_cap(

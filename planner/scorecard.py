@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from planner.generate import generate_plan, training_km
+from planner.adapt import maintenance_floor_km
+from planner.fitness import evidence_in
+from planner.generate import MIN_EASY_M, generate_plan, spike_tolerance_m, training_km
 from planner.intensity import Zones
 from planner.load import SPIKE_LIMIT, SPIKE_WINDOW_DAYS, planned_speed_s, run_spikes
-from planner.paces import training_paces
+from planner.paces import race_time, training_paces
 from planner.plan import Athlete, Goal, GoalKind, Plan, Workout, WorkoutType
 from planner.synthetic import Behaviour, Extra, Simulation, as_planned, simulate
 
@@ -36,6 +38,7 @@ PATTERNS = (
     "extra_sessions",
     "spike_long_run",
     "four_weeks_off",
+    "fast_tuneup",
 )
 FAST_WEEK_SHARE = 0.20  # a week whose easy runs were this share of its time clearly fast must be answered
 UNDER_DONE = 0.80  # a week below 80 % of its planned km is under-done (the green band starts at 80 %)
@@ -44,6 +47,10 @@ NEXT_OVER_ACTUAL_MAX = 1.20  # after an under-done week, next week ≤ 120 % of 
 QUALITY_SHARE_MAX = 0.20  # planned time at marathon pace or faster ≤ 20 % of the week's planned time
 QUALITY_WORK_MAX = 0.15  # docs/science.md#quality-budget: quality work ≤ 15 % of the week's planned volume
 QUALITY_WINDOW_DAYS = 56  # quality only in the last 8 weeks before the race
+# the fast_tuneup pattern: a 5K race run 5 VDOT points above the plan by moving time; its clock (elapsed time,
+# what a race is judged on) also holds the simulator's standing time, so it shows about 3 points more
+TUNEUP_M, TUNEUP_VDOT_GAIN = 5000.0, 5.0
+VDOT_RISE_MAX, VDOT_RISE_DAYS = 2.0, 28  # docs/science.md#raising-vdot
 SLACK_KM = 1.0  # rounding of rendered workouts (100 m per run)
 CODE_LIKE = re.compile(r"§|science|\.md\b|\.py\b|\b[a-z]+_[a-z_]+\b")
 
@@ -87,6 +94,12 @@ RULES = (
     ),
     Rule("spike_unanswered", True, "adaptation", "a run done > 110 % of the 30-day longest with no response"),
     Rule("speed_unanswered", True, "adaptation", "easy runs clearly at marathon pace or faster, no response"),
+    Rule(
+        "vdot_bounded",
+        True,
+        "adaptation",
+        "the working VDOT above the best evidence run (race or hard stretch), or up > 2 points in 28 days",
+    ),
     Rule("athlete_text", True, "both", "text the athlete reads names a file, section or internal code"),
     Rule("race_moved", True, "adaptation", "the race is not on the goal date"),
     Rule("unsafe_typical", False, "generation", "a typical goal flagged unsafe"),
@@ -243,6 +256,8 @@ def behaviour_for(p: Profile, base: Plan) -> tuple[Behaviour, Extra | None]:
             return [(template, {"work_pace": t})]
 
         return as_planned, extra
+    if p.pattern == "fast_tuneup":
+        return as_planned, _fast_tuneup(max(1, min(pick, n_weeks - 3)))  # weeks left to answer it
     if p.pattern == "spike_long_run":
         factor = rng.uniform(1.4, 1.8)
 
@@ -253,6 +268,29 @@ def behaviour_for(p: Profile, base: Plan) -> tuple[Behaviour, Extra | None]:
 
         return spike, None
     return as_planned, None
+
+
+def _fast_tuneup(pick: int) -> Extra:
+    """An extra 5K race in week ``pick``, on a free day, run about 3 VDOT points above the plan's: the
+    evidence the fitness_up rule answers (docs/science.md#raising-vdot)."""
+
+    def extra(week: int, plan: Plan) -> list[tuple[Workout, dict[str, Any]]]:
+        if week != pick:
+            return []
+        wk = plan.weeks[week]
+        # a free day, else the day of an easy run (a second outing that day)
+        free = [d for d in range(7) if not any(w.date.weekday() == d and w.is_run for w in wk.workouts)]
+        free += [w.date.weekday() for w in wk.workouts if w.type is WorkoutType.EASY]
+        if not free:
+            return []
+        pace = race_time(plan.vdot + TUNEUP_VDOT_GAIN, TUNEUP_M) / (TUNEUP_M / 1000)
+        day = wk.start + timedelta(days=free[0])
+        template = Workout(
+            f"tuneup{week}", day, WorkoutType.RACE, TUNEUP_M, TUNEUP_M / 1000 * pace, (pace, pace)
+        )
+        return [(template, {"work_pace": pace})]
+
+    return extra
 
 
 # --- rule checks ----------------------------------------------------------------------------------------------
@@ -278,10 +316,13 @@ def check_planned_spikes(
         while window and window[0][0] < w.date - timedelta(days=SPIKE_WINDOW_DAYS):
             window.popleft()
         longest = window[0][1] if window else 0.0
+        # the shortest planned run is never a spike, and an excess under GPS error is not one either
+        # (docs/science.md#maintenance-floor, docs/science.md#spike-rule)
+        cap = max(SPIKE_LIMIT * longest, MIN_EASY_M)
         if (
             w.type is not WorkoutType.RACE
             and longest
-            and w.distance_m > SPIKE_LIMIT * longest + 1.0
+            and w.distance_m > cap + spike_tolerance_m(cap)
             and not worst
         ):
             worst = f"{w.date} {w.type.value} {w.distance_m / 1000:.1f} km > 110 % of {longest / 1000:.1f} km"
@@ -317,6 +358,7 @@ def check_generated(p: Profile, plan: Plan, t: Tally) -> None:
 def check_volume(p: Profile, sim: Simulation, t: Tally) -> None:
     """After each under-done week with running, next week's plan follows what was run."""
     weeks = sim.weeks
+    floor_km = maintenance_floor_km(training_paces(weeks[0].plan.vdot)) if weeks else 0.0
     for i in range(len(weeks) - 1):
         w, nxt = weeks[i], weeks[i + 1]
         if w.planned_km <= 0 or w.done_km >= UNDER_DONE * w.planned_km:
@@ -333,7 +375,8 @@ def check_volume(p: Profile, sim: Simulation, t: Tally) -> None:
                 f"week {w.start}: no runs, next week {nxt_km:.1f} km against {before:.1f} km before",
             )
             continue
-        limit = NEXT_OVER_ACTUAL_MAX * w.done_km + SLACK_KM
+        # the plan never drops below the maintenance floor (docs/science.md#maintenance-floor)
+        limit = max(NEXT_OVER_ACTUAL_MAX * w.done_km, floor_km) + SLACK_KM
         t.next_ratios.append(nxt_km / w.done_km)
         t.check(
             "next_over_actual",
@@ -347,6 +390,23 @@ def check_volume(p: Profile, sim: Simulation, t: Tally) -> None:
             nxt_km <= ever + SLACK_KM,
             p,
             f"week {w.start}: next week {nxt_km:.1f} km above the most ever run, {ever:.1f} km",
+        )
+
+
+def check_vdot(p: Profile, base: Plan, sim: Simulation, t: Tally) -> None:
+    """The working VDOT never above the best evidence run before it (or the generated plan's VDOT), and never up
+    more than 2 points in 28 days (docs/science.md#raising-vdot)."""
+    evidence = evidence_in(sim.activities, p.athlete.max_hr)
+    shown = [(w.start, w.plan.vdot) for w in sim.weeks] + [(sim.plan.as_of or base.start, sim.plan.vdot)]
+    for i, (day, vdot) in enumerate(shown):
+        best = max([base.vdot] + [ev.vdot for ev in evidence if ev.day < day])
+        earlier = [v for d, v in shown[:i] if (day - d).days <= VDOT_RISE_DAYS]
+        rise = vdot - min(earlier, default=vdot)
+        t.check(
+            "vdot_bounded",
+            vdot <= best + 1e-6 and rise <= VDOT_RISE_MAX + 1e-6,
+            p,
+            f"{day}: VDOT {vdot:.2f}, best evidence {best:.2f}, up {rise:.2f} in {VDOT_RISE_DAYS} days",
         )
 
 
@@ -411,6 +471,7 @@ def run_athlete(p: Profile, t: Tally) -> None:
         for week in sim.weeks:
             check_planned_spikes(p, week.plan, _history(sim, week.start, seed), week.start, t)
         check_volume(p, sim, t)
+        check_vdot(p, plan, sim, t)
         check_responses(p, sim, t)
     except Exception as error:  # noqa: BLE001 - the scorecard counts every failure as a broken rule
         t.check("error", False, p, f"{type(error).__name__}: {error}")
@@ -511,6 +572,7 @@ athlete follows it week by week with one deviation pattern, and the plan is adap
 | `extra_sessions` | two weeks with an extra 8 km run at threshold pace on a free day |
 | `spike_long_run` | one long run 40–80 % longer than planned |
 | `four_weeks_off` | 28 days without running |
+| `fast_tuneup` | an extra 5K race in one week (not the last three), on a free day or an easy run's day, about 3 VDOT points above the plan's |
 
 Rules (hard: must never happen, the tests assert zero on a seeded cohort of their own; soft: a heuristic
 limit worth watching, here whether a goal is "typical", so flagging it errs on the safe side):
@@ -525,6 +587,7 @@ limit worth watching, here whether a goal is "typical", so flagging it errs on t
 | `break_return` | after a week without runs, the next week is above 75 % of the most run in a week of the 4 weeks before |
 | `spike_unanswered` | a run done more than 110 % of the 30-day longest, with days left to protect, gets no `run_spike` change |
 | `speed_unanswered` | in the `easy_too_fast` and `mp_drift` patterns, a week (not the last) whose easy and long runs make up at least 20 % of its running time at an average pace clearly (2 s/km) faster than the marathon-effort edge gets no `intensity_reduced` change |
+| `vdot_bounded` | the working VDOT of any week's plan is above the best evidence (a race or a sustained hard stretch, before that week) or the generated plan's VDOT, or more than 2 points above its value in a plan of the 28 days before |
 | `athlete_text` | a change reason, workout note or plan warning names a file, a section sign or a code-like word |
 | `race_moved` | the race is not exactly once, on the goal date |
 | `unsafe_typical` | a typical goal is flagged unsafe: 5K from 15 km/wk, 10K from 20, half from 30 km/wk and 10 weeks, marathon from 50 km/wk and 16 weeks (6 weeks for 5K/10K), with a long run of at least 25 % of the week |

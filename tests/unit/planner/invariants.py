@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from planner import GoalKind, Phase, Plan, Week, WorkoutType
+from planner.generate import MIN_EASY_M
 from planner.plan import QUALITY_TYPES, RACE_PHASE_ORDER
 
 EPS_M = 1.0  # rounding slack in metres
@@ -177,7 +178,11 @@ def spike_rule(plan: Plan, seed_m: float) -> list[str]:
     out = []
     for w in sorted((w for w in plan.workouts() if w.is_run), key=lambda x: x.date):
         prior = [m for d, m in history if w.date - timedelta(days=30) <= d < w.date]
-        if w.type is not WorkoutType.RACE and prior and w.distance_m > 1.10 * max(prior) + EPS_M:
+        if (
+            w.type is not WorkoutType.RACE
+            and prior
+            and w.distance_m > max(1.10 * max(prior), MIN_EASY_M) + EPS_M
+        ):
             out.append(f"{w.date}: {w.distance_m:.0f} m > 110 % of {max(prior):.0f} m")
         history.append((w.date, w.distance_m))
     return out

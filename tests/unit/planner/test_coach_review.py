@@ -22,8 +22,21 @@ from planner import (
     undo,
 )
 from planner import sessions as s
-from planner.generate import _fix_long_share, blueprint
+from planner.generate import MIN_EASY_M, _fix_long_share, blueprint
 from planner.plan import GoalVerdict, Phase
+from planner.scorecard import (
+    KINDS,
+    PATTERNS,
+    Profile,
+    Tally,
+    behaviour_for,
+    check_vdot,
+    profile,
+)
+from planner.scorecard import (
+    START as COHORT_START,
+)
+from planner.synthetic import Simulation, SimWeek, simulate
 
 from .helpers import START, athlete, race_goal, run
 
@@ -52,7 +65,8 @@ def drive(plan: Plan, behaviour: Behaviour, until: date) -> tuple[Plan, list[Act
 def test_volume_rebuild_promises_a_hold_only_where_the_climb_holds() -> None:
     # one week at 75 %, five weeks without running, then 75 % of every run: after the run-free month "the most
     # you ran in a week before" is 0 km, and a hold at 0 km is no hold at all
-    base = generate_plan(athlete(long_run_km=12.0), race_goal(16), START)
+    # (a 60 km runner: the return weeks stay above the maintenance floor, so the rebuild rule still binds)
+    base = generate_plan(athlete(weekly_km=60.0, long_run_km=16.0), race_goal(16), START)
     plan, _ = drive(
         base,
         lambda w, i, easy, _: [] if 1 <= i <= 5 else [(0.75 * w.distance_m / 1000, easy)],
@@ -150,7 +164,7 @@ def test_a_goal_slower_than_predicted_is_comfortable_not_realistic() -> None:
     assert "% slower" not in verdict, verdict
 
 
-def _needlessly_short_runs(plan: Plan, seed_km: float) -> list[tuple[date, float, int]]:
+def _needlessly_short_runs(plan: Plan, seed_km: float) -> list[tuple[date, float, float]]:
     """Easy and long runs under 30 minutes (docs/science.md#quality-caps: E runs ≥ 30 min), run/walk aside, in
     weeks where one run fewer would not break the spike rule (110 % of the longest run of the 30 days before the
     week, counting the athlete's long run as run the day before the plan)."""
@@ -307,3 +321,149 @@ def test_unsafe_plans_hold_no_empty_runs() -> None:
         plan = generate_plan(fit, race_goal(weeks, distance), START)
         assert plan.unsafe, (weekly_km, distance, weeks)
         assert all(w.distance_m >= 1_000 for w in plan.workouts() if w.is_run), plan.weeks
+
+
+def test_under_done_weeks_never_shrink_the_plan_below_a_maintenance_week() -> None:
+    # a runner who does 20–60 % of every run: the plan follows what was done, but never below two easy runs of
+    # 30 minutes a week (docs/science.md#maintenance-floor), and never above the plan itself
+    for weekly_km, long_km, runs in ((30.0, 8.0, 4), (50.0, 14.0, 5), (20.0, 6.0, 3)):
+        base = generate_plan(
+            athlete(weekly_km=weekly_km, long_run_km=long_km, runs_per_week=runs),
+            race_goal(14, 10_000.0),
+            START,
+        )
+        easy = sum(training_paces(base.vdot).easy) / 2
+        floor_km = 2 * 30 * 60 / easy
+        for share in (0.2, 0.3, 0.4, 0.5, 0.6):
+
+            def partly(w: Workout, i: int, e: float, _: float, c: float = share) -> list[tuple[float, float]]:
+                return [(c * w.distance_m / 1000, e)]
+
+            plan, _ = drive(base, partly, START + timedelta(weeks=12))
+            for i in range(12):
+                planned = sum(w.distance_m for w in plan.weeks[i].workouts if w.is_run) / 1000
+                baseline_km = sum(w.distance_m for w in base.weeks[i].workouts if w.is_run) / 1000
+                # the 110 % rule may hold a floor week's runs shorter, but never under the shortest planned run
+                assert planned >= min(floor_km, baseline_km, 2 * MIN_EASY_M / 1000) - 0.05, (
+                    weekly_km,
+                    share,
+                    i,
+                    planned,
+                )
+                short = [
+                    w
+                    for w in plan.weeks[i].workouts
+                    if w.is_run and not w.run_walk and w.distance_m < MIN_EASY_M - 1
+                ]
+                assert not short, (weekly_km, share, i, short)
+
+
+def test_the_return_reason_states_the_share_the_plan_really_has() -> None:
+    # breaks of 6–40 days in week 2: the share the reason states is the first return week's km over the load
+    # before the break, both as the reason shows them (a 7-day break of 24 of 40 km is 60 %, not "about half")
+    base = generate_plan(athlete(weekly_km=40.0, long_run_km=12.0), race_goal(16, 10_000.0), START)
+    seen = 0
+    for off in (6, 7, 9, 13, 20, 35):
+        first_off = START + timedelta(weeks=2, days=1)
+        back = first_off + timedelta(days=off)
+
+        def behaviour(w: Workout, i: int, easy: float, _: float, a: date = first_off, b: date = back) -> list:
+            return [] if a <= w.date < b else [(w.distance_m / 1000, easy)]
+
+        plan, _ = drive(base, behaviour, back + timedelta(weeks=2))
+        returns = [c for c in plan.changes if c.code == "return_after_break"]
+        for c in returns:
+            found = re.search(r"come back at (\d+) % of the ([\d.]+) km .*15 % a week: ([\d.]+) km", c.reason)
+            assert found is not None, c.reason
+            assert "about" not in c.reason, c.reason
+            share, ref, first = int(found.group(1)), float(found.group(2)), float(found.group(3))
+            assert abs(100 * first / ref - share) <= 1.5, c.reason
+            seen += 1
+    assert seen >= 4
+
+
+def test_spike_caps_under_gps_error_make_no_change_but_real_ones_do() -> None:
+    # the long runs of weeks 0–3 are run at X km, so week 4's planned long run L is over 110 % of the 30-day
+    # longest by L − 1.1 X: an excess under GPS error (100 m, or 1 % of the run) is noise and makes no change,
+    # a real one is still capped
+    base = generate_plan(athlete(weekly_km=40.0, long_run_km=12.0), race_goal(14, 10_000.0), START)
+    long4 = next(w for w in base.weeks[4].workouts if w.type is WorkoutType.LONG)
+    for excess_m, capped in ((20.0, False), (60.0, False), (95.0, False), (400.0, True), (1500.0, True)):
+        done_long_km = (long4.distance_m - excess_m) / 1.1 / 1000
+
+        def behaviour(w: Workout, i: int, easy: float, _: float, x: float = done_long_km) -> list:
+            return [(x if w.type is WorkoutType.LONG else w.distance_m / 1000, easy)]
+
+        plan, _ = drive(base, behaviour, START + timedelta(weeks=4))
+        caps = [c for c in plan.changes if c.code == "spike_capped"]
+        week4_long = next(w for w in plan.weeks[4].workouts if w.type is WorkoutType.LONG)
+        assert bool(caps) is capped, (excess_m, [c.reason for c in caps])
+        if capped:
+            assert week4_long.distance_m <= long4.distance_m - excess_m + 50, (excess_m, week4_long)
+        else:
+            assert week4_long == long4, (excess_m, week4_long)
+
+
+def test_a_treadmill_run_without_distance_counts_by_its_time() -> None:
+    # the long run of week 2 on a treadmill, recorded as 0 km over 1.6× the planned long run's time at easy pace:
+    # it is a spike by its time (docs/science.md#runs-without-distance), not a 0 km run
+    base = generate_plan(athlete(weekly_km=40.0, long_run_km=12.0), race_goal(14, 10_000.0), START)
+    for factor, spike in ((1.6, True), (1.0, False)):
+        acts: list[Activity] = []
+        plan = base
+        for i in range(4):
+            plan = adapt(plan, acts, plan.weeks[i].start).plan
+            for w in plan.weeks[i].workouts:
+                if not w.is_run:
+                    continue
+                easy = sum(training_paces(plan.vdot).easy) / 2
+                a = run(3000 + len(acts), w.date, w.distance_m / 1000, easy)
+                if i == 2 and w.type is WorkoutType.LONG:
+                    a = replace(
+                        a, distance_m=0.0, moving_time_s=round(factor * a.moving_time_s), trainer=True
+                    )
+                acts.append(a)
+        spikes = [c for c in plan.changes if c.code == "run_spike"]
+        assert bool(spikes) is spike, (factor, [c.reason for c in spikes])
+        for c in spikes:  # the reason says the distance is an estimate from the run's time
+            assert re.search(r"was about [\d.]+ km by its \d+ minutes", c.reason), c.reason
+        rebuilds = [c for c in plan.changes if c.code == "volume_rebuild"]
+        assert not rebuilds, [c.reason for c in rebuilds]  # the treadmill week counts as run
+
+
+def _fast_tuneup_profiles(count: int) -> list[Profile]:
+    n_kinds = len(KINDS)
+    first = PATTERNS.index("fast_tuneup") * n_kinds
+    cycle = n_kinds * len(PATTERNS)
+    return [profile(first + k % n_kinds + cycle * (k // n_kinds), 20261205) for k in range(count)]
+
+
+def test_the_fast_tuneup_pattern_raises_the_vdot_within_its_bounds() -> None:
+    # a tune-up race faster than predicted is answered by fitness_up, and the raised VDOT stays within the
+    # scorecard's bounds: never above the race, never up more than 2 points in 28 days
+    raised = 0
+    for p in _fast_tuneup_profiles(12):
+        plan = generate_plan(p.athlete, p.goal, COHORT_START)
+        if plan.unsafe:
+            continue
+        behaviour, extra = behaviour_for(p, plan)
+        sim = simulate(plan, plan.weeks[-1].end + timedelta(days=1), behaviour, extra)
+        raised += any(c.code == "fitness_up" for c in sim.plan.changes)
+        t = Tally()
+        check_vdot(p, plan, sim, t)
+        assert t.checked["vdot_bounded"] > 0
+        assert t.violated["vdot_bounded"] == 0, t.examples
+    assert raised >= 8, raised
+
+
+def test_the_vdot_check_catches_a_raise_above_the_evidence_and_too_fast() -> None:
+    p = _fast_tuneup_profiles(1)[0]
+    plan = generate_plan(p.athlete, p.goal, COHORT_START)
+    high = replace(plan, vdot=plan.vdot + 2.5)  # no race at all: above any evidence, and 2.5 points in a week
+    weeks = [
+        SimWeek(0, plan.start, plan, planned_km=plan.weeks[0].planned_km, done_km=0.0),
+        SimWeek(1, plan.start + timedelta(weeks=1), high, planned_km=plan.weeks[1].planned_km, done_km=0.0),
+    ]
+    t = Tally()
+    check_vdot(p, plan, Simulation(replace(high, as_of=plan.start + timedelta(weeks=1)), weeks=weeks), t)
+    assert t.violated["vdot_bounded"] == 2, t.examples
