@@ -195,10 +195,6 @@ def behaviour_for(p: Profile, base: Plan) -> tuple[Behaviour, Extra | None]:
     last = max(1, n_weeks - 2)
     pick = rng.randint(1, last) if last > 1 else 1
 
-    def paces(plan: Plan) -> tuple[float, float, float]:
-        pc = training_paces(plan.vdot)
-        return pc.easy[0], pc.marathon, pc.threshold
-
     def off(days: int) -> Behaviour:
         first = START + timedelta(weeks=max(1, min(pick, n_weeks - 1 - days // 7)), days=rng.randint(0, 6))
 
@@ -234,7 +230,7 @@ def behaviour_for(p: Profile, base: Plan) -> tuple[Behaviour, Extra | None]:
         def fast(w: Workout, week: int, plan: Plan) -> list[dict[str, Any]]:
             if week not in weeks or w.type not in (WorkoutType.EASY, WorkoutType.LONG, WorkoutType.RECOVERY):
                 return [{}]
-            e_fast, m, t = paces(plan)
+            e_fast, m, t = _paces(plan)
             if p.pattern == "easy_too_fast":
                 return [{"work_pace": rng.uniform(t, m)}]
             drift = week / max(1, n_weeks - 1)  # from the fast end of E to marathon pace over the plan
@@ -242,20 +238,7 @@ def behaviour_for(p: Profile, base: Plan) -> tuple[Behaviour, Extra | None]:
 
         return fast, None
     if p.pattern == "extra_sessions":
-
-        def extra(week: int, plan: Plan) -> list[tuple[Workout, dict[str, Any]]]:
-            if week not in (pick, min(pick + 1, n_weeks - 1)):
-                return []
-            wk = plan.weeks[week]
-            free = [d for d in range(7) if not any(w.date.weekday() == d and w.is_run for w in wk.workouts)]
-            if not free:
-                return []
-            day = wk.start + timedelta(days=free[0])
-            _, _, t = paces(plan)
-            template = Workout(f"x{week}", day, WorkoutType.EASY, 8000.0, 8 * t, (t, t))
-            return [(template, {"work_pace": t})]
-
-        return as_planned, extra
+        return as_planned, _extra_sessions({pick, min(pick + 1, n_weeks - 1)})
     if p.pattern == "fast_tuneup":
         return as_planned, _fast_tuneup(max(1, min(pick, n_weeks - 3)))  # weeks left to answer it
     if p.pattern == "spike_long_run":
@@ -268,6 +251,30 @@ def behaviour_for(p: Profile, base: Plan) -> tuple[Behaviour, Extra | None]:
 
         return spike, None
     return as_planned, None
+
+
+def _paces(plan: Plan) -> tuple[float, float, float]:
+    """The fast end of E pace, M pace and T pace of the plan's working fitness."""
+    pc = training_paces(plan.vdot)
+    return pc.easy[0], pc.marathon, pc.threshold
+
+
+def _extra_sessions(weeks: set[int]) -> Extra:
+    """An extra 8 km at threshold pace on the first free day of each of ``weeks``."""
+
+    def extra(week: int, plan: Plan) -> list[tuple[Workout, dict[str, Any]]]:
+        if week not in weeks:
+            return []
+        wk = plan.weeks[week]
+        free = [d for d in range(7) if not any(w.date.weekday() == d and w.is_run for w in wk.workouts)]
+        if not free:
+            return []
+        day = wk.start + timedelta(days=free[0])
+        _, _, t = _paces(plan)
+        template = Workout(f"x{week}", day, WorkoutType.EASY, 8000.0, 8 * t, (t, t))
+        return [(template, {"work_pace": t})]
+
+    return extra
 
 
 def _fast_tuneup(pick: int) -> Extra:
