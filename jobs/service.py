@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +16,7 @@ from jobs import clock
 from plans import notify
 from plans import service as plan_service
 from store import outbox_repository, plan_repository, repository
+from store.db import as_utc
 from store.models import ConnectionStatus
 from store.plan_models import Plan as PlanRow
 from sync.errors import StravaAuthError, StravaRateLimited
@@ -207,7 +208,7 @@ def prefresh_due(session: Session, *, now: datetime, hour: int, recent_s: float 
         if connection.expires_at >= clock.start_of(tomorrow, row.timezone).timestamp():
             continue
         refreshed = connection.refreshed_at
-        if refreshed is not None and (now - _aware(refreshed)).total_seconds() < recent_s:
+        if refreshed is not None and (now - as_utc(refreshed)).total_seconds() < recent_s:
             continue
         athletes.append(row.athlete_id)
     return athletes
@@ -226,7 +227,7 @@ def prefresh(
             return "not connected"
         if (
             connection.refreshed_at is not None
-            and (now - _aware(connection.refreshed_at)).total_seconds() < recent_s
+            and (now - as_utc(connection.refreshed_at)).total_seconds() < recent_s
         ):
             return "recently refreshed"
     try:
@@ -238,7 +239,3 @@ def prefresh(
         # changes; the next hourly tick (or the next sync's own refresh) tries again.
         return f"not refreshed: {error}"
     return "refreshed"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -34,7 +34,7 @@ from notify.channels import (
 )
 from notify.signing import message_body
 from store import outbox_repository, plan_repository
-from store.db import UnitOfWork
+from store.db import UnitOfWork, as_utc
 from store.plan_models import NotificationOutbox, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class Notifier:
             if row.status != OutboxStatus.PENDING:
                 return Delivered(f"already_{row.status}")
             now = self._clock()
-            if row.next_attempt_at is not None and _aware(row.next_attempt_at) > now + EARLY_TOLERANCE:
+            if row.next_attempt_at is not None and as_utc(row.next_attempt_at) > now + EARLY_TOLERANCE:
                 return Delivered("not_due")
             result = self._attempt(uow.session, row, now)
             uow.commit()
@@ -185,7 +185,3 @@ class Notifier:
     def fresh(self, limit: int = 500) -> list[int]:
         with UnitOfWork(self._sessions) as uow:
             return list(outbox_repository.fresh_ids(uow.session, limit=limit))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

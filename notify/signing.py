@@ -8,6 +8,8 @@ from typing import Any
 
 from standardwebhooks import Webhook
 
+from store.db import as_utc
+
 
 def message_body(*, event_type: str, created_at: datetime, data: dict[str, Any]) -> str:
     """The JSON body: the same bytes on every retry (the signature covers the id, the time and these)."""
@@ -27,6 +29,4 @@ def signed_headers(secret: str, *, msg_id: str, body: str, now: datetime) -> dic
 
 
 def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return as_utc(moment).astimezone(UTC).isoformat().replace("+00:00", "Z")

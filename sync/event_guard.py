@@ -14,12 +14,13 @@ until a call frees (docs/security.md, "Forged and unverifiable events").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from prometheus_client import Counter
 from sqlalchemy.orm import Session
 
 from store import repository
+from store.db import as_utc
 
 # Outcomes of attempts whose Strava call disproved the event (or found nothing of the owner's).
 DISPROVED_OUTCOMES = (
@@ -38,11 +39,6 @@ UNVERIFIED_EVENT_CALLS = Counter(
     "allowance was spent (refused)",
     ["decision"],
 )
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite (the embedded demo) hands back naive datetimes, stored as UTC; PostgreSQL aware ones."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

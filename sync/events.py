@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import plan_page_repository, repository
-from store.db import UnitOfWork
+from store.db import UnitOfWork, as_utc
 from store.models import Activity, ConnectionStatus, EventStatus, StravaEvent
 from store.repository import PARKED_DELETE_OUTCOME
 from sync.budget import Priority
@@ -32,7 +32,7 @@ from sync.errors import (
     StravaRateLimited,
     StravaTransient,
 )
-from sync.event_guard import DISPROVED_OUTCOMES, UnverifiedAllowance, as_utc, count_refused, count_spent
+from sync.event_guard import DISPROVED_OUTCOMES, UnverifiedAllowance, count_refused, count_spent
 from sync.normalize import MalformedActivity, StravaActivity, parse_activity, to_activity
 from sync.purge import purge_athlete
 from sync.strava import StravaGateway

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from notify import ical
 from store import plan_repository
-from store.db import UnitOfWork
+from store.db import UnitOfWork, as_utc
 from webhooks.api_deps import Deps, api_key
 from webhooks.errors import ApiError, responses
 from webhooks.schemas import StravaId
@@ -42,7 +42,7 @@ def feed(token: str, request: Request, c: Deps) -> Response:
             return PlainTextResponse("not found", status_code=404)
         version = plan_repository.current_version(session, plan)
     updated = version.created_at
-    updated = (updated if updated.tzinfo else updated.replace(tzinfo=UTC)).astimezone(UTC)
+    updated = as_utc(updated).astimezone(UTC)
     body = ical.render(version.plan, plan_id=plan.id, version=version.version, updated=updated)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from notify import ical
 from plans import service, views
 from store import plan_page_repository, plan_repository, repository
-from store.db import UnitOfWork
+from store.db import UnitOfWork, as_utc
 from webhooks import plan_page_view
 from webhooks.api_deps import Deps, Now, api_key
 from webhooks.errors import ApiError, responses
@@ -174,7 +174,7 @@ def calendar(token: str, c: Deps) -> Response:
             return not_found()
         row, version = found
     updated = version.created_at
-    updated = (updated if updated.tzinfo else updated.replace(tzinfo=UTC)).astimezone(UTC)
+    updated = as_utc(updated).astimezone(UTC)
     body = ical.render(version.plan, plan_id=row.id, version=version.version, updated=updated)
     headers = {"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
