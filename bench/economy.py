@@ -26,7 +26,7 @@ from typing import Any
 import redis
 from sqlalchemy import func, select
 
-from runsmart.stack import Stack
+from cli.stack import Stack
 from store.db import engine_for, session_factory
 from store.models import Activity, BackfillJob, StravaEvent
 
@@ -292,7 +292,7 @@ def _synced_runs(url: str) -> int:
 def _run_cli(stack: Stack, args: list[str]) -> str:
     import subprocess
 
-    from runsmart.stack import _runsmart
+    from cli.stack import _runsmart
 
     done = subprocess.run([*_runsmart(), *args], env=stack.env, capture_output=True, text=True, timeout=120)
     return done.stdout + done.stderr

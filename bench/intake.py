@@ -2,10 +2,10 @@
 
 Load comes from wrk in its own process (`apt-get install wrk`), posting a unique valid event per request.
 Every server runs under uvicorn with one worker process, the asyncio loop and httptools (the API's own server
-settings, runsmart/api_server.py), on the same machine, in the same run:
+settings, webhooks/server.py), on the same machine, in the same run:
   bare   — an ASGI app that only answers 200 (the ceiling);
   naive  — a straightforward FastAPI handler: one PostgreSQL insert + commit and one Redis push per request;
-  ours   — the real API process (`python -m runsmart.api_server`, what `runsmart api` runs): validation, inbox
+  ours   — the real API process (`python -m webhooks.server`, what `runsmart api` runs): validation, inbox
            insert, group commit, Celery enqueue.
 Durability: after each run, stored rows are counted against the 2xx responses wrk saw.
 """
@@ -25,7 +25,7 @@ import redis
 import requests
 from sqlalchemy import func, select, text
 
-from runsmart.stack import SUBSCRIPTION_ID, VERIFY_TOKEN
+from cli.stack import SUBSCRIPTION_ID, VERIFY_TOKEN
 from simulator.testing import free_port
 from store.db import engine_for, session_factory
 from store.models import StravaEvent
@@ -37,7 +37,7 @@ LUA = Path(__file__).with_name("wrk_event.lua")
 def _server(target: str | None, port: int, env: dict[str, str], factory: bool) -> subprocess.Popen[bytes]:
     """A baseline under uvicorn with the API's server settings, or (target None) the API's own server."""
     if target is None:
-        args = [sys.executable, "-m", "runsmart.api_server", "--port", str(port)]
+        args = [sys.executable, "-m", "webhooks.server", "--port", str(port)]
     else:
         args = [sys.executable, "-m", "uvicorn", target, "--port", str(port), "--log-level", "warning"]
         args += ["--no-access-log", "--loop", "asyncio", "--http", "httptools", "--ws", "none"]

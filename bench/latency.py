@@ -26,8 +26,8 @@ import redis
 import requests
 
 from bench.economy import REDIS, _fresh
+from cli.stack import Stack
 from notify.receiver import Receiver
-from runsmart.stack import Stack
 
 API_KEY = "bench-" + uuid.uuid4().hex
 KIND = {"easy": "easy", "recovery": "recovery", "long": "long", "threshold": "tempo"}

@@ -19,7 +19,7 @@ import requests
 from sqlalchemy import func, select
 
 from bench.economy import REDIS, _fresh
-from runsmart.stack import SUBSCRIPTION_ID, Stack
+from cli.stack import SUBSCRIPTION_ID, Stack
 from store.db import engine_for, session_factory
 from store.models import StravaEvent
 
@@ -52,7 +52,7 @@ def _done(url: str) -> int:
 
 _KINDS = (
     ("runsmart worker", "worker"),
-    ("runsmart.api_server", "api"),
+    ("webhooks.server", "api"),
     ("runsmart simulator", "simulator"),
     ("postgres", "postgres"),
     ("redis-server", "redis"),
@@ -95,7 +95,7 @@ def _noop_rate(celery_app: Any, redis_url: str, *, count: int) -> float:
 def _fetch_cpu_ms(base_url: str, token: str, activity_ids: list[int]) -> float:
     """Client CPU per activity for what no design can skip: the Strava GET (through our gateway, as a worker
     does it) and parsing the answer. Measured in this process, so the workers' numbers are not disturbed."""
-    from runsmart.stack import CLIENT_ID, CLIENT_SECRET
+    from cli.stack import CLIENT_ID, CLIENT_SECRET
     from sync.normalize import parse_activity
     from sync.strava import StravalibGateway
 

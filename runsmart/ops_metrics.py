@@ -3,8 +3,8 @@
 `runsmart api --workers 2` and a prefork Celery worker are several processes; a scrape reaches one of them. With
 PROMETHEUS_MULTIPROC_DIR set, prometheus_client keeps every process's values in files there and a scrape adds
 them up (its multiprocess mode). The variable must be in the environment before prometheus_client is imported,
-so it is set by whoever starts the processes (docker-compose.yml, runsmart/stack.py) or, for the API, by
-runsmart/api_server.py when it is missing. Each start removes the files of processes that no longer run;
+so it is set by whoever starts the processes (docker-compose.yml, cli/stack.py) or, for the API, by
+webhooks/server.py when it is missing. Each start removes the files of processes that no longer run;
 a process that exits marks itself dead so its live gauges stop counting.
 """
 

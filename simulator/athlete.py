@@ -10,12 +10,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from simulator.state import JsonObject
-
-if TYPE_CHECKING:
-    from simulator.state import World
+from simulator.shapes import JsonObject
 
 FIRST_NAMES = ["Marianne", "Joris", "Eliud", "Sifan", "Kenenisa", "Paula", "Femke", "Abdi", "Yuki", "Lotte"]
 LAST_NAMES = [
@@ -129,13 +126,19 @@ class SimAthlete:
         }
 
 
+class AthleteIds(Protocol):
+    """Where new athletes get their ids: the simulator's world."""
+
+    def allocate_athlete_id(self) -> int: ...
+
+
 def gear_json(gear_id: str, name: str) -> JsonObject:
     """A SummaryGear as Strava nests it in an athlete or an activity."""
     return {"id": gear_id, "primary": True, "name": name, "resource_state": 2, "distance": 0}
 
 
 def make_athlete(
-    world: World,
+    world: AthleteIds,
     rng: random.Random,
     athlete_id: int | None = None,
     *,

@@ -1,6 +1,6 @@
 """`runsmart simulator` (also `python -m simulator`): run the Strava API simulator with uvicorn.
 
-Kept import-light: ``runsmart/cli.py`` imports this module on every ``runsmart`` invocation.
+Kept import-light: ``cli/main.py`` imports this module on every ``runsmart`` invocation.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _announce(world: World, host: str, port: int, ids: list[int]) -> None:
 
 def _listening_socket(host: str, port: int) -> socket.socket:
     # Naming TCP makes asyncio turn Nagle's algorithm off on each connection; without it every response
-    # waited ~40 ms for the client's delayed ACK (runsmart/api_server.py NoDelayConfig).
+    # waited ~40 ms for the client's delayed ACK (webhooks/server.py NoDelayConfig).
     sock = socket.socket(
         socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
     )

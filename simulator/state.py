@@ -25,11 +25,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from simulator.athlete import SimAthlete
 
-# What the simulator serves stays in Strava's JSON shapes, held as plain dicts so that what it holds is what it
-# serves: an activity exactly as Strava's DetailedActivity (plus the simulator's own "_kind"), event bodies and
-# admin answers.  Athletes are typed (simulator/athlete.py).
-JsonObject = dict[str, Any]
-StravaActivity = dict[str, Any]
+from simulator.shapes import JsonObject, StravaActivity
 
 DEFAULT_SCOPE = "read,activity:read_all"
 QUARTER = 900

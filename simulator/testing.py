@@ -44,7 +44,7 @@ def run_in_thread(world: World | None = None, host: str = "127.0.0.1") -> tuple[
 
     app = create_app(world or World())
     # Naming TCP makes asyncio turn Nagle's algorithm off on each connection; without it every response
-    # waited ~40 ms for the client's delayed ACK (runsmart/api_server.py NoDelayConfig).
+    # waited ~40 ms for the client's delayed ACK (webhooks/server.py NoDelayConfig).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))

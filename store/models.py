@@ -240,6 +240,3 @@ class ReconciliationRun(Base):
     found_changed: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-import store.plan_models  # noqa: E402,F401  (registers the plan tables on Base.metadata)

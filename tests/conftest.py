@@ -100,9 +100,9 @@ def clean_db(pg_url: str) -> Iterator[str]:
     from sqlalchemy import text
 
     from store.db import engine_for
-    from store.models import Base
+    from store.schema import metadata
 
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    tables = ", ".join(table.name for table in metadata.sorted_tables)
     with engine_for(pg_url).begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store.db import UnitOfWork
 from webhooks.errors import ApiError
 

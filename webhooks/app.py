@@ -15,12 +15,13 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import Mount, Route
 
-from runsmart.bootstrap import Container, container
+from composition.root import Container
 from runsmart.gc_tuning import freeze_startup_objects
 from webhooks import errors, ical, oauth, plan_page, plans_api, strava
 from webhooks.health import Probe, readiness
 from webhooks.metrics import caller_allowed as metrics_caller_allowed
 from webhooks.metrics import render as render_metrics
+from workers.runtime import container
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from runsmart.ops_metrics import process_metrics_text
 from store.ops_queries import OpsSnapshot, snapshot
 
 if TYPE_CHECKING:
-    from runsmart.bootstrap import Container
+    from composition.root import Container
     from runsmart.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from prometheus_client import Counter
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from runsmart.settings import Settings
 from store import athlete_repository
 from store.db import UnitOfWork

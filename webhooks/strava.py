@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from runsmart.settings import Settings
 from store import repository
 from store.db import UnitOfWork

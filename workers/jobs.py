@@ -10,11 +10,11 @@ from celery import Task
 from sqlalchemy.orm import Session
 
 from jobs import retention, review, service
-from runsmart.bootstrap import container
 from store.db import UnitOfWork
 from sync.events import MAX_HELD_WAIT_S
 from workers.celery_app import app
 from workers.enqueue import MAINTENANCE_QUEUE, enqueue_outbox, send
+from workers.runtime import container
 
 log = logging.getLogger(__name__)
 

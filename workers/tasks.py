@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from celery import Task
 
-from runsmart.bootstrap import container
 from store import repository
 from store.db import UnitOfWork
 from sync.backfill import jobs_to_redrive
@@ -16,6 +15,7 @@ from sync.events import MAX_COUNTDOWN_S
 from sync.reconcile import claim_deferred_reconciliations, due_for_reconciliation
 from workers.celery_app import app
 from workers.enqueue import enqueue_event, send
+from workers.runtime import container
 
 log = logging.getLogger(__name__)
 

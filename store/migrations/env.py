@@ -6,10 +6,10 @@ from alembic import context
 from sqlalchemy import pool
 
 from store.db import make_engine
-from store.models import Base
+from store.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _url() -> str:

@@ -20,7 +20,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from runsmart.stack import Stack
+from cli.stack import Stack
 from store.db import engine_for, session_factory
 from store.models import Activity, ActivityTombstone, StravaEvent
 from store.repository import updates_digest

@@ -14,7 +14,7 @@ import redis
 import requests
 from sqlalchemy import func, select
 
-from runsmart.stack import SUBSCRIPTION_ID, Stack
+from cli.stack import SUBSCRIPTION_ID, Stack
 from store.db import engine_for, session_factory
 from store.models import StravaEvent
 from tests.chaos.conftest import RedisServer

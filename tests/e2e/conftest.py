@@ -11,7 +11,7 @@ from typing import TypeVar
 import pytest
 import redis
 
-from runsmart.stack import Stack
+from cli.stack import Stack
 from tests.conftest import REDIS_URL, database_name, temporary_database
 
 T = TypeVar("T")

@@ -9,7 +9,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from runsmart.stack import Stack
+from cli.stack import Stack
 from store.db import engine_for, session_factory
 from store.models import Activity
 from tests.e2e.conftest import wait_for

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from runsmart.demo import run_demo
+from cli.demo import run_demo
 from store.db import engine_for, session_factory
 from store.models import Activity, StravaEvent
 

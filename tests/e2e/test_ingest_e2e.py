@@ -8,7 +8,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from runsmart.stack import SUBSCRIPTION_ID, Stack
+from cli.stack import SUBSCRIPTION_ID, Stack
 from store.db import engine_for, session_factory
 from store.models import Activity, StravaConnection, StravaEvent
 from tests.e2e.conftest import wait_for

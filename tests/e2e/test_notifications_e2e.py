@@ -11,8 +11,8 @@ import pytest
 import requests
 from standardwebhooks import Webhook
 
+from cli.stack import Stack
 from notify.receiver import Receiver
-from runsmart.stack import Stack
 from tests.e2e.conftest import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]

@@ -15,7 +15,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from runsmart.stack import CLIENT_SECRET, SUBSCRIPTION_ID, VERIFY_TOKEN, Stack
+from cli.stack import CLIENT_SECRET, SUBSCRIPTION_ID, VERIFY_TOKEN, Stack
 from simulator.testing import free_port
 from store.db import engine_for, session_factory
 from store.models import Activity

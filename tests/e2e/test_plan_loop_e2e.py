@@ -11,7 +11,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from runsmart.stack import Stack
+from cli.stack import Stack
 from store.db import engine_for, session_factory
 from store.plan_models import NotificationOutbox
 from tests.e2e.conftest import wait_for

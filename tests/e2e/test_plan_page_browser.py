@@ -28,7 +28,7 @@ import redis
 import responses
 import uvicorn
 
-from runsmart.bootstrap import Container, build
+from composition.root import Container, build
 from runsmart.logs import ReadableFormatter, RedactingFilter
 from runsmart.settings import Settings
 from sync.budget import RedisBudget

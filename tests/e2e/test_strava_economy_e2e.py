@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from runsmart.stack import Stack
+from cli.stack import Stack
 from store.db import engine_for, session_factory
 from store.models import Activity, StravaEvent
 from tests.e2e.conftest import wait_for

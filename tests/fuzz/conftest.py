@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from sqlalchemy import func, select
 
-from runsmart.bootstrap import Container, build
+from composition.root import Container, build
 from runsmart.settings import Settings
 from store.models import StravaEvent
 from sync.budget import LocalBudget

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store.models import StravaEvent
 from tests.fuzz.conftest import EXAMPLES, FUZZ, SUBSCRIPTION_ID
 

@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import settings
 from schemathesis.checks import not_a_server_error
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from tests.fuzz.conftest import API_KEY, EXAMPLES
 from webhooks.app import create_app
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from tests.fuzz.conftest import FUZZ, SUBSCRIPTION_ID, event_rows
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.integration]

@@ -12,7 +12,7 @@ import pytest
 import redis
 import responses
 
-from runsmart.bootstrap import Container, build
+from composition.root import Container, build
 from runsmart.settings import Settings
 from store.db import UnitOfWork
 from sync.budget import RedisBudget

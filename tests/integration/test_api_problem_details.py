@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from tests.integration.conftest import connect_athlete
 from tests.integration.test_plans_api import AUTH, BASE, KEY, goal_body
 from webhooks import api_deps

@@ -13,8 +13,8 @@ import pytest
 import responses
 from sqlalchemy import select
 
+from composition.root import Container
 from jobs import service as jobs_service
-from runsmart.bootstrap import Container
 from store.models import ConnectionStatus, StravaConnection, StravaEvent
 from store.plan_models import NotificationOutbox
 from sync.budget import RedisBudget

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from runsmart import bootstrap
-from runsmart.bootstrap import Container
-from runsmart.cli import app
+from cli.main import app
+from composition.root import Container
 from store.db import UnitOfWork
 from store.models import ConnectionStatus, StravaConnection
 from tests.integration.conftest import connect_athlete
+from workers import runtime
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +24,7 @@ def revoke(container: Container, athlete_id: int) -> None:
 
 
 def list_athletes(container: Container, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    monkeypatch.setattr(runtime, "container", lambda: container)
     result = CliRunner().invoke(app, ["athletes", "list"], terminal_width=200)
     assert result.exit_code == 0, result.output
     return result.output

@@ -13,7 +13,7 @@ import pytest
 import responses
 from sqlalchemy import select
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store.db import UnitOfWork
 from store.models import Activity, StravaEvent
 from sync.backfill import schedule_backfill

@@ -11,7 +11,7 @@ import requests
 import responses
 from sqlalchemy import select
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store.db import UnitOfWork
 from store.models import BackfillJob, ReconciliationRun, StravaEvent
 from sync.backfill import schedule_backfill

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import responses
 
-from runsmart.bootstrap import Container
-from runsmart.strava_cli import backfill_eta_s
+from cli.strava import backfill_eta_s
+from composition.root import Container
 from store.db import UnitOfWork
 from sync.backfill import schedule_backfill
 from tests.integration.conftest import ATHLETE_ID, RATE_HEADERS, STRAVA, connect_athlete, detailed_activity

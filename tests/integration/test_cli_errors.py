@@ -11,10 +11,10 @@ import pytest
 from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
-from runsmart import bootstrap
-from runsmart.bootstrap import Container
-from runsmart.cli import app
+from cli.main import app
+from composition.root import Container
 from runsmart.settings import DEV_TOKEN_KEY
+from workers import runtime
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,7 @@ def one_line_error(stderr: str) -> str:
 def test_ordinary_mistakes_get_one_line(
     argv: list[str], expected: str, container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    monkeypatch.setattr(runtime, "container", lambda: container)
     result = CliRunner().invoke(app, argv)
     assert result.exit_code != 0
     assert expected in one_line_error(result.stderr)
@@ -55,7 +55,7 @@ def run_cli(argv: list[str], cwd: Path, **env: str) -> subprocess.CompletedProce
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RUNSMART_")}
     clean["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [sys.executable, "-m", "runsmart.cli", *argv],
+        [sys.executable, "-m", "cli.main", *argv],
         env={**clean, **env},
         cwd=cwd,
         capture_output=True,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +21,7 @@ def run_cli(argv: list[str], cwd: Path, **env: str) -> subprocess.CompletedProce
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RUNSMART_")}
     clean["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [sys.executable, "-m", "runsmart.cli", *argv],
+        [sys.executable, "-m", "cli.main", *argv],
         env={**clean, "RUNSMART_ENV": "test", **env},
         cwd=cwd,
         capture_output=True,
@@ -99,13 +99,13 @@ def test_replaying_an_id_that_is_not_a_dead_letter_names_it_and_replays_nothing(
     from typer.testing import CliRunner
 
     import workers.enqueue
-    from runsmart import bootstrap
-    from runsmart.cli import app
+    from cli.main import app
     from store.db import UnitOfWork
     from store.plan_models import NotificationOutbox
     from tests.integration.conftest import ATHLETE_ID, connect_athlete
+    from workers import runtime
 
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    monkeypatch.setattr(runtime, "container", lambda: container)
     enqueued: list[list[int]] = []
     monkeypatch.setattr(workers.enqueue, "enqueue_outbox", lambda ids, kick=False: enqueued.append(list(ids)))
     connect_athlete(container)

@@ -10,7 +10,7 @@ import pytest
 import responses
 from sqlalchemy import select
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store.models import Activity, ActivityTombstone, EventAttempt, StravaEvent
 from tests.integration.conftest import (
     RATE_HEADERS,

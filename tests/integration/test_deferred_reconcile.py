@@ -12,7 +12,7 @@ import pytest
 import responses
 from celery.schedules import crontab
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store.models import Activity
 from sync.events import EventProcessor, Processed, RetryPolicy
 from sync.reconcile import claim_deferred_reconciliations

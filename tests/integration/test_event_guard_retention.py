@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 
+from composition.root import Container
 from jobs import retention
-from runsmart.bootstrap import Container
 from store import repository
 from store.db import UnitOfWork
 from store.models import Activity, ActivityTombstone, StravaConnection, StravaEvent

@@ -11,7 +11,7 @@ import responses
 from sqlalchemy import select, text
 from stravalib.util import limiter
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store import plan_repository
 from store.db import UnitOfWork
 from store.models import Activity, ActivityTombstone, EventAttempt, StravaConnection, StravaEvent

@@ -21,8 +21,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import planner
+from composition.root import Container
 from plans import commands, service
-from runsmart.bootstrap import Container
 from store import plan_repository, repository
 from store.db import UnitOfWork
 from store.models import ConnectionStatus, EventAttempt, StravaConnection, StravaEvent

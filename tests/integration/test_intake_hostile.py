@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, OperationalError
 
-from runsmart.bootstrap import Container, build
+from composition.root import Container, build
 from store.models import StravaEvent
 from tests.integration.conftest import SUBSCRIPTION_ID, event_body
 from webhooks.app import create_app

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 import planner
+from composition.root import Container
 from jobs import clock, service
 from plans import commands
-from runsmart.bootstrap import Container
 from store.db import UnitOfWork
 from store.models import StravaConnection
 from store.plan_models import NotificationOutbox

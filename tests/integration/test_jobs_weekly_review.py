@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 import planner
+from composition.root import Container
 from jobs import review, service
 from plans import commands
 from plans import service as plan_service
-from runsmart.bootstrap import Container
 from store import plan_repository
 from store.db import UnitOfWork
 from store.models import Activity

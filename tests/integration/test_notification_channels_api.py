@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import text
 
+from composition.root import Container
 from notify import channels
-from runsmart.bootstrap import Container
 from tests.integration.conftest import ATHLETE_ID, connect_athlete
 from webhooks.app import create_app
 

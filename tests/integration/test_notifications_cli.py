@@ -8,13 +8,13 @@ import pytest
 from typer.testing import CliRunner
 
 import workers.enqueue
-from runsmart import bootstrap
-from runsmart.bootstrap import Container
-from runsmart.cli import app
+from cli.main import app
+from composition.root import Container
 from store import outbox_repository as outbox
 from store.db import UnitOfWork
 from store.plan_models import NotificationOutbox
 from tests.integration.conftest import ATHLETE_ID, connect_athlete
+from workers import runtime
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +48,7 @@ def state(container: Container, outbox_id: int) -> tuple[str, int]:
 def test_dead_notifications_are_listed_and_replayed(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    monkeypatch.setattr(runtime, "container", lambda: container)
     enqueued: list[list[int]] = []
     monkeypatch.setattr(workers.enqueue, "enqueue_outbox", lambda ids, kick=False: enqueued.append(list(ids)))
     connect_athlete(container)
@@ -99,7 +99,7 @@ def test_reencrypt_moves_every_channel_to_the_first_key(
         athlete.notification_urls = [TokenCipher(old).encrypt(url) for url in urls]
         uow.commit()
     monkeypatch.setattr(container, "cipher", TokenCipher(f"{new},{old}"))  # the rotation's configuration
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    monkeypatch.setattr(runtime, "container", lambda: container)
 
     result = CliRunner().invoke(app, ["notifications", "reencrypt"])
     assert result.exit_code == 0, result.output

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, insert, literal, literal_column, select
 from standardwebhooks import Webhook
 
+from composition.root import Container
 from notify import publish
 from notify.channels import AppWebhook, Sent
 from notify.delivery import DeliveryPolicy, Notifier
 from notify.receiver import Receiver
-from runsmart.bootstrap import Container
 from store import plan_repository
 from store.db import UnitOfWork
 from store.models import Athlete

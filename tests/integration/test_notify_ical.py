@@ -12,9 +12,9 @@ from icalendar import Calendar
 from pydantic import SecretStr
 
 import planner
+from composition.root import Container
 from notify import ical
 from plans import commands
-from runsmart.bootstrap import Container
 from store.db import UnitOfWork
 from store.models import Athlete
 from tests.integration.conftest import ATHLETE_ID, connect_athlete

@@ -17,7 +17,7 @@ from itsdangerous.timed import TimestampSigner
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store import athlete_repository
 from store.db import UnitOfWork
 from store.models import Athlete, BackfillJob, ConnectionStatus, StravaConnection

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store.db import UnitOfWork
 from store.models import Athlete, BackfillJob, EventStatus, JobStatus, StravaEvent
 from store.plan_models import NotificationOutbox, OutboxStatus

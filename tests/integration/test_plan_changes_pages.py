@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store import plan_repository
 from store.db import UnitOfWork
 from tests.integration.conftest import ATHLETE_ID, connect_athlete

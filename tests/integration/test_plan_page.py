@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store.db import UnitOfWork
 from store.models import ConnectionStatus, StravaConnection
 from store.plan_models import PlanPageLink

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store.models import Athlete
 from store.plan_models import NotificationOutbox, Plan, PlanChange, PlanMatch, PlanOverride, PlanVersion
 from tests.integration.conftest import ATHLETE_ID, connect_athlete

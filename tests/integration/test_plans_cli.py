@@ -8,11 +8,11 @@ import pytest
 import responses
 from typer.testing import CliRunner
 
-from runsmart import bootstrap
-from runsmart.bootstrap import Container
-from runsmart.cli import app
+from cli.main import app
+from composition.root import Container
 from tests.integration.conftest import ATHLETE_ID, connect_athlete
 from tests.integration.test_plans_pipeline import first_workout, push_run, start_plan
+from workers import runtime
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 def test_plan_show_prints_weeks_and_reasons_and_draws_the_chart(
     container: Container, strava: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    monkeypatch.setattr(runtime, "container", lambda: container)
     connect_athlete(container)
     start_plan(container)
     workout = first_workout(container)
@@ -40,7 +40,7 @@ def test_plan_show_prints_weeks_and_reasons_and_draws_the_chart(
 def test_plan_show_for_an_athlete_without_a_plan_says_so(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    monkeypatch.setattr(runtime, "container", lambda: container)
     connect_athlete(container)
     result = CliRunner().invoke(app, ["plan", "show", str(ATHLETE_ID)])
     assert result.exit_code == 1
@@ -48,7 +48,7 @@ def test_plan_show_for_an_athlete_without_a_plan_says_so(
 
 
 def test_athletes_list(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
+    monkeypatch.setattr(runtime, "container", lambda: container)
     connect_athlete(container)
     start_plan(container)
     result = CliRunner().invoke(app, ["athletes", "list"], terminal_width=200)

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import planner
+from composition.root import Container
 from plans import commands, service
 from plans.pipeline import PlanPipeline
-from runsmart.bootstrap import Container
 from store import plan_repository
 from store.db import UnitOfWork
 from store.plan_models import NotificationOutbox, Plan, PlanChange

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import responses
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store.models import Activity
 from tests.integration.conftest import (
     RATE_HEADERS,

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from runsmart.bootstrap import Container, build
+from composition.root import Container, build
 from store import repository
 from store.db import UnitOfWork
 from store.models import StravaEvent

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import delete
 
 import planner
+from composition.root import Container
 from jobs import review, service
-from runsmart.bootstrap import Container
 from store.db import UnitOfWork
 from store.plan_models import NotificationOutbox
 from tests.integration.test_jobs_weekly_review import (

@@ -12,7 +12,7 @@ import redis
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from runsmart.stack import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_ID, VERIFY_TOKEN, Stack
+from cli.stack import CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_ID, VERIFY_TOKEN, Stack
 from simulator.season import seed_world
 from simulator.state import SimConfig, Subscription, World
 from simulator.testing import SimulatorAdmin, run_in_thread

@@ -14,7 +14,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from runsmart.stack import SUBSCRIPTION_ID
+from cli.stack import SUBSCRIPTION_ID
 from store.db import engine_for, session_factory
 from store.models import Activity, Athlete, StravaConnection, StravaEvent
 from tests.e2e.conftest import wait_for

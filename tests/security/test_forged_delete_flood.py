@@ -16,7 +16,7 @@ import pytest
 import requests
 import responses
 
-from runsmart.bootstrap import Container
+from composition.root import Container
 from store import repository
 from store.db import UnitOfWork
 from store.models import Activity

@@ -13,7 +13,7 @@ import responses
 from responses import matchers
 from sqlalchemy import select
 
-from runsmart.bootstrap import Container, build
+from composition.root import Container, build
 from runsmart.settings import Settings
 from store.db import UnitOfWork
 from store.models import Activity, ActivityTombstone, StravaEvent

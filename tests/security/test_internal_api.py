@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from runsmart.bootstrap import Container, build
+from composition.root import Container, build
 from runsmart.settings import Settings
 from store.db import UnitOfWork
 from sync.budget import LocalBudget

@@ -10,7 +10,7 @@ import pytest
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
-from runsmart.bootstrap import build
+from composition.root import build
 from runsmart.settings import Settings
 from sync.budget import LocalBudget
 from tests.security.conftest import SecurityDb

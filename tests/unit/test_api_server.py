@@ -1,10 +1,10 @@
-"""The API's server socket: Nagle's algorithm is off on every connection it accepts (runsmart/api_server.py)."""
+"""The API's server socket: Nagle's algorithm is off on every connection it accepts (webhooks/server.py)."""
 
 from __future__ import annotations
 
 import socket
 
-from runsmart.api_server import NoDelayConfig
+from webhooks.server import NoDelayConfig
 
 
 def test_connections_accepted_by_the_api_socket_have_nagle_off() -> None:
@@ -21,7 +21,7 @@ def test_connections_accepted_by_the_api_socket_have_nagle_off() -> None:
 
 
 def test_the_proxies_set_in_the_settings_are_the_ones_uvicorn_trusts() -> None:
-    from runsmart.api_server import server_config
+    from webhooks.server import server_config
 
     behind_proxy = server_config("127.0.0.1", 0, 1, proxies="10.0.0.7")
     assert behind_proxy.forwarded_allow_ips == "10.0.0.7"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from runsmart.config_cli import env_name, render_env_example
+from cli.config import env_name, render_env_example
 from runsmart.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from runsmart.cli import app
-from runsmart.scenario import ScenarioError, load_scenario, parse_scenario, replay, write_examples
+from cli.main import app
+from cli.scenario import ScenarioError, load_scenario, parse_scenario, replay, write_examples
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 NAMES = [

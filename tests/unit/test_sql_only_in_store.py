@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("jobs", "notify", "sync", "workers", "webhooks", "plans", "runsmart")
+PACKAGES = ("jobs", "notify", "sync", "workers", "webhooks", "plans", "runsmart", "composition", "cli")
 
 # Names whose import from sqlalchemy means building a statement (the ORM's Session, events and exceptions are fine).
 QUERY_CONSTRUCTS = frozenset(
@@ -37,7 +37,7 @@ REMAINING: dict[str, set[str]] = {
     # Creates the athlete row on first connect (to move: a repository "get or add athlete").
     "sync/connect.py": {"session.get()"},
     # The demo's read-back of what was synced, for its printout.
-    "runsmart/demo.py": {"imports select", "session.scalars()"},
+    "cli/demo.py": {"imports select", "session.scalars()"},
 }
 
 

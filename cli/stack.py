@@ -23,7 +23,7 @@ SUBSCRIPTION_ID = 120475
 
 def _runsmart() -> list[str]:
     script = Path(sys.executable).with_name("runsmart")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "runsmart.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Errors a `runsmart` command answers with one line on stderr and exit status 1 (runsmart/cli.py)."""
+"""Errors a `runsmart` command answers with one line on stderr and exit status 1 (cli/main.py)."""
 
 from __future__ import annotations
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from composition.root import Container
 from plans import commands, views
 from plans.service import Loaded
-from runsmart.bootstrap import Container
 from store.db import UnitOfWork
 
 COLOURS = {"green": "green", "yellow": "yellow", "red": "red", None: "dim"}

@@ -1,20 +1,21 @@
-"""The composition root: the one place that reads settings and wires adapters. Web and worker both use it."""
+"""The composition root: the one place that wires settings to adapters and services.
+
+Every process (API, worker, CLI) takes its container from `workers.runtime.container()`, which adds the one
+thing this layer cannot know: how new outbox rows reach the workers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from notify import publish as outbox_publish
 from notify.channels import AppWebhook
 from notify.delivery import DeliveryPolicy, Notifier
 from plans.pipeline import PlanPipeline
-from runsmart.settings import Settings, get_settings
+from runsmart.settings import Settings
 from store.db import engine_for, session_factory
 from sync.backfill import BackfillService
 from sync.budget import Budget, LocalBudget, RedisBudget
@@ -67,12 +68,6 @@ def make_notifier(settings: Settings, sessions: sessionmaker[Session]) -> Notifi
     return Notifier(sessions, app=app, policy=policy, cipher=cipher, allow_private_targets=allow_private)
 
 
-def _publish_outbox(ids: Sequence[int], kick: bool) -> None:
-    from workers.enqueue import enqueue_outbox  # the worker layer; imported late (it imports this module)
-
-    enqueue_outbox(ids, kick=kick)
-
-
 def build(
     settings: Settings, gateway: StravaGateway | None = None, budget: Budget | None = None
 ) -> Container:
@@ -112,11 +107,3 @@ def build(
         reconciler=Reconciler(sessions, gateway, tokens),
         notifier=make_notifier(settings, sessions),
     )
-
-
-@lru_cache(maxsize=1)
-def container() -> Container:
-    built = build(get_settings())
-    # New outbox rows are announced to the workers after their transaction commits (notify/publish.py).
-    outbox_publish.install(built.sessions, _publish_outbox)
-    return built

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from runsmart.cli_errors import CommandError
+from cli.errors import CommandError
 
 strava_app = typer.Typer(no_args_is_help=True, help="The Strava application: push subscription.")
 subscription_app = typer.Typer(no_args_is_help=True, help="The app's one push subscription.")
@@ -120,10 +120,10 @@ def backfill_command(
     ),
 ) -> None:
     """Import an athlete's history (resumable, idempotent) and show its progress with an ETA."""
-    from runsmart.bootstrap import container
     from store.db import UnitOfWork
     from sync.backfill import schedule_backfill
     from workers.enqueue import send
+    from workers.runtime import container
 
     c = container()
     _require_connected(c.sessions, athlete_id, "back-fill")
@@ -178,11 +178,11 @@ def reconcile_command(
     """Reconcile now: list each athlete's padded window and queue whatever the pushes missed."""
     from datetime import UTC, datetime
 
-    from runsmart.bootstrap import container
     from store import repository
     from sync.reconcile import due_for_reconciliation
     from sync.tokens import NotConnected
     from workers.enqueue import enqueue_event
+    from workers.runtime import container
 
     c = container()
     if athlete_id:

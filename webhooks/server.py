@@ -1,6 +1,6 @@
 """The API process: uvicorn serving `webhooks.app`, in an interpreter of its own.
 
-`runsmart api` replaces itself with `python -m runsmart.api_server` (os.execv), so the API process never holds
+`runsmart api` replaces itself with `python -m webhooks.server` (os.execv), so the API process never holds
 the command line's own imports (typer, rich, every subcommand): ~8 MB of the API's 120 MB memory goal
 (README "Performance"). It keeps its process id, so supervisors and signals are unaffected.
 """

@@ -21,7 +21,7 @@ def replay_command(
     """Replay a scenario: the plan, the matches, compliance and every change with its reason."""
     import json
 
-    from runsmart.scenario import ScenarioError, load_scenario, render, replay
+    from cli.scenario import ScenarioError, load_scenario, render, replay
 
     try:
         report = replay(load_scenario(scenario))
@@ -41,7 +41,7 @@ def examples_command(
     ),
 ) -> None:
     """Regenerate the shipped example scenarios (synthetic Strava activities)."""
-    from runsmart.scenario import write_examples
+    from cli.scenario import write_examples
 
     for path in write_examples(directory):
         typer.echo(str(path))
@@ -55,9 +55,9 @@ def show_command(
     """The athlete's stored plan: weeks planned vs done (compliance colours), the changes and their reasons."""
     from rich.console import Console
 
+    from cli import plan_show
     from plans.errors import PlanError
-    from runsmart import plan_show
-    from runsmart.bootstrap import container
+    from workers.runtime import container
 
     try:
         plan_show.show(container(), athlete_id, Console(), chart)
@@ -77,7 +77,7 @@ def scorecard_command(
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when a hard rule has a violation."),
 ) -> None:
     """Run a synthetic cohort through generation and adaptation and report how often each rule is broken."""
-    from runsmart.scorecard_run import run_scorecard
+    from cli.scorecard import run_scorecard
 
     tally, text = run_scorecard(athletes, seed, processes)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,8 +19,8 @@ def dead_command(
     from rich.console import Console
     from rich.table import Table
 
-    from runsmart.bootstrap import container
     from store import outbox_repository as outbox
+    from workers.runtime import container
 
     with container().sessions() as session:
         rows = outbox.dead(session, athlete_id=athlete, limit=limit)
@@ -43,17 +43,17 @@ def replay_command(
     athlete: int | None = typer.Option(None, help="only this athlete's (Strava id)"),
 ) -> None:
     """Give dead notifications a fresh set of attempts and deliver them now."""
-    from runsmart.bootstrap import container
     from store import outbox_repository as outbox
     from store.db import UnitOfWork
     from workers.enqueue import enqueue_outbox
+    from workers.runtime import container
 
     c = container()
     with UnitOfWork(c.sessions) as uow:
         replayed = outbox.replay_dead(uow.session, ids=ids or (), athlete_id=athlete)
         missing = sorted(set(ids or ()) - set(replayed))
         if missing:  # a typo is named, and nothing is replayed (the transaction is rolled back)
-            from runsmart.cli_errors import CommandError
+            from cli.errors import CommandError
 
             plural = "s" if len(missing) > 1 else ""
             named = ", ".join(map(str, missing))
@@ -75,11 +75,11 @@ def reencrypt_command() -> None:
     Rotate: put the new key first in RUNSMART_TOKEN_KEY (old ones after it), restart, run this, then drop
     the old keys once OAuth tokens have been refreshed too.
     """
-    from runsmart.bootstrap import container
-    from runsmart.cli_errors import CommandError
+    from cli.errors import CommandError
     from store import plan_repository, repository
     from store.db import UnitOfWork
     from sync.crypto import TokenCipherError
+    from workers.runtime import container
 
     c = container()
     with c.sessions() as session:

@@ -24,8 +24,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
+from cli.stack import Stack, _runsmart
 from notify.receiver import Receiver
-from runsmart.stack import Stack, _runsmart
 from store.db import engine_for, session_factory
 from store.migrate import upgrade
 from store.models import Activity, StravaEvent

@@ -13,8 +13,8 @@ def list_command() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from runsmart.bootstrap import container
     from store import athlete_repository, plan_repository
+    from workers.runtime import container
 
     c = container()
     with c.sessions() as session:
@@ -56,8 +56,8 @@ def ical_command(
 ) -> None:
     """Print the athlete's calendar feed URL (issued on first use; only its digest is stored)."""
     from notify import ical
-    from runsmart.bootstrap import container
     from store.db import UnitOfWork
+    from workers.runtime import container
 
     c = container()
     with UnitOfWork(c.sessions) as uow:

@@ -17,12 +17,12 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from runsmart.athletes_cli import athletes_app
-from runsmart.cli_errors import user_error_message
-from runsmart.config_cli import config_app
-from runsmart.notifications_cli import notifications_app
-from runsmart.plan_cli import plan_app
-from runsmart.strava_cli import backfill_command, reconcile_command, strava_app
+from cli.athletes import athletes_app
+from cli.config import config_app
+from cli.errors import user_error_message
+from cli.notifications import notifications_app
+from cli.plan import plan_app
+from cli.strava import backfill_command, reconcile_command, strava_app
 from simulator.cli import simulator_command
 
 
@@ -132,8 +132,8 @@ def api(
     from runsmart.settings import get_settings
 
     get_settings()  # a configuration error is one line here, not a traceback in each uvicorn worker
-    # A fresh interpreter without this command line's imports (runsmart/api_server.py says why).
-    argv = [sys.executable, "-m", "runsmart.api_server", "--host", host, "--port", str(port)]
+    # A fresh interpreter without this command line's imports (webhooks/server.py says why).
+    argv = [sys.executable, "-m", "webhooks.server", "--host", host, "--port", str(port)]
     os.execv(sys.executable, [*argv, "--workers", str(workers)])
 
 
@@ -190,7 +190,7 @@ def demo(
     keep: bool = typer.Option(False, help="Keep the demo database and folders."),
 ) -> None:
     """Run the whole ingest path on an embedded SQLite database, a filesystem broker and the simulator."""
-    from runsmart.demo import run_demo
+    from cli.demo import run_demo
 
     raise typer.Exit(run_demo(weeks=weeks, keep=keep))
 
