@@ -6,7 +6,10 @@ thing this layer cannot know: how new outbox rows reach the workers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import redis
 from sqlalchemy import Engine
@@ -16,6 +19,9 @@ from notify.channels import AppWebhook
 from notify.delivery import DeliveryPolicy, Notifier
 from plans.pipeline import PlanPipeline
 from runsmart.settings import Settings
+from sources.ledger import Ledger
+from sources.merge import parse_priority
+from sources.strava import StravaSource
 from store.db import engine_for, session_factory
 from sync.backfill import BackfillService
 from sync.budget import Budget, LocalBudget, RedisBudget
@@ -32,6 +38,23 @@ def make_budget(settings: Settings) -> Budget:
         return LocalBudget(reserve=settings.budget_reserve)
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
     return RedisBudget(client, reserve=settings.budget_reserve)
+
+
+def plan_clock(settings: Settings) -> Callable[[], datetime]:
+    """The time plans are judged at: now; in development, shifted by the seconds in RUNSMART_DEMO_CLOCK_FILE,
+    read at every call, so `make demo` moves its story from one week to the next between the events it pushes."""
+    if not settings.demo_clock_file or not settings.is_development:
+        return lambda: datetime.now(UTC)
+    offset_file = Path(settings.demo_clock_file)
+
+    def story_now() -> datetime:
+        try:
+            offset = float(offset_file.read_text())
+        except (OSError, ValueError):  # not written yet, or being rewritten: real time
+            offset = 0.0
+        return datetime.now(UTC) + timedelta(seconds=offset)
+
+    return story_now
 
 
 @dataclass
@@ -61,6 +84,7 @@ def make_notifier(settings: Settings, sessions: sessionmaker[Session]) -> Notifi
         max_attempts=settings.webhook_max_attempts,
         base_s=settings.webhook_retry_base_s,
         max_s=settings.webhook_retry_max_s,
+        coalesce_window_s=settings.notify_coalesce_window_s,
     )
     # Channel URLs are encrypted with the token key(s), like OAuth tokens (docs/security.md).
     cipher = TokenCipher(settings.effective_token_key())
@@ -91,8 +115,11 @@ def build(
         unverified_allowance=settings.unverified_call_allowance,
         unverified_window_s=settings.unverified_call_window_s,
     )
-    # The plan pipeline runs inside each event's transaction: a plan change commits with its cause.
-    plans = PlanPipeline()
+    # The plan pipeline is the event processor's effect: EventProcessor._run_plan_pipeline (sync/events.py) calls
+    # it inside each event's transaction, so a plan change commits with its cause.
+    plan_pipeline = PlanPipeline(now=plan_clock(settings))
+    # Ahead of it, Strava's copy of the changed run joins the other sources' copies (docs/sources.md).
+    strava_source = StravaSource(Ledger(parse_priority(settings.source_priority)))
     return Container(
         settings=settings,
         engine=engine,
@@ -101,8 +128,8 @@ def build(
         budget=budget,
         gateway=gateway,
         tokens=tokens,
-        events=EventProcessor(sessions, gateway, tokens, policy, effects=[plans]),
-        plans=plans,
+        events=EventProcessor(sessions, gateway, tokens, policy, effects=[strava_source, plan_pipeline]),
+        plans=plan_pipeline,
         backfill=BackfillService(sessions, gateway, tokens),
         reconciler=Reconciler(sessions, gateway, tokens),
         notifier=make_notifier(settings, sessions),

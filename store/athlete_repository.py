@@ -1,6 +1,9 @@
-"""Athletes: counting them against the Strava application's athlete capacity, finding one by a token's digest."""
+"""Athletes: the row made on first connect, counting them against the Strava application's athlete capacity,
+finding one by a token's digest."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -37,3 +40,12 @@ def holds_capacity_place(session: Session, athlete_id: int) -> bool:
 def athlete_for_ical_digest(session: Session, token_digest: str) -> int | None:
     """The athlete whose calendar feed token has this SHA-256 (notify/ical.py), if any."""
     return session.scalars(select(Athlete.id).where(Athlete.ical_token == token_digest)).first()
+
+
+def get_or_add_athlete(session: Session, athlete_id: int, *, now: datetime) -> Athlete:
+    """The athlete's row, added (created `now`) on their first connect; the caller's transaction commits it."""
+    athlete = session.get(Athlete, athlete_id)
+    if athlete is None:
+        athlete = Athlete(id=athlete_id, created_at=now)
+        session.add(athlete)
+    return athlete

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -57,7 +58,7 @@ class Athlete(Base):
     paused_until: Mapped[date | None] = mapped_column(Date)
 
 
-class ConnectionStatus:
+class ConnectionStatus(StrEnum):
     ACTIVE = "active"
     NEEDS_REAUTH = "needs_reauth"  # refresh token dead or scope missing: stop syncing, keep the events
     REVOKED = "revoked"  # athlete deauthorized the app: Strava data purged
@@ -82,7 +83,7 @@ class StravaConnection(Base):
     data_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class EventStatus:
+class EventStatus(StrEnum):
     PENDING = "pending"  # stored, not yet handled (or retrying)
     DONE = "done"  # handled; `outcome` says how
     AWAITING_REAUTH = "awaiting_reauth"  # the athlete's grant is dead; re-driven when they reconnect
@@ -193,7 +194,7 @@ class ActivityTombstone(Base):
     deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class JobStatus:
+class JobStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"

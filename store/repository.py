@@ -27,14 +27,14 @@ from store.models import (
     StravaConnection,
     StravaEvent,
 )
+from store.outcomes import EventOutcome
+from store.source_repository import is_strava_key, purge_strava_copies
 
-# Event outcomes that leave the athlete's runs for reconciliation to check (athletes_with_troubled_events).
-RECONCILE_OUTCOMES = ("gone", "deferred_to_reconcile", "not_found_allowance_spent")
 # Outcomes of pushed events that made no call because the athlete's allowance was spent: the run they announce
 # may be real, so the athlete is reconciled within a window (athletes_with_deferred_events_unreconciled).
-DEFERRED_OUTCOMES = ("deferred_to_reconcile", "not_found_allowance_spent")
-# A pushed delete of a stored run waiting, pending, until the athlete's allowance frees (sync/events.py).
-PARKED_DELETE_OUTCOME = "delete_parked"
+DEFERRED_OUTCOMES = (EventOutcome.DEFERRED_TO_RECONCILE, EventOutcome.NOT_FOUND_ALLOWANCE_SPENT)
+# Event outcomes that leave the athlete's runs for reconciliation to check (athletes_with_troubled_events).
+RECONCILE_OUTCOMES = (EventOutcome.GONE, *DEFERRED_OUTCOMES)
 
 
 def _insert_for(session: Session) -> Any:
@@ -115,6 +115,11 @@ def _natural_key(row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(row[column.key] for column in _NATURAL_KEY)
 
 
+def get_event(session: Session, event_id: int) -> StravaEvent | None:
+    """The inbox row, without a lock (the unhappy paths' short transactions; whether a locked row exists)."""
+    return session.get(StravaEvent, event_id)
+
+
 def lock_event(session: Session, event_id: int) -> StravaEvent | None:
     """The event row, locked; None when it is gone or another worker holds it right now."""
     stmt = _for_update(session, select(StravaEvent).where(StravaEvent.id == event_id), skip_locked=True)
@@ -161,7 +166,7 @@ def record_attempt(
     *,
     started_at: datetime,
     finished_at: datetime,
-    outcome: str,
+    outcome: EventOutcome,
     error: str | None,
 ) -> None:
     """An audit row for the attempt, and the event's attempt count and last error.
@@ -228,14 +233,14 @@ def oldest_unverified_call_since(
 
 
 def has_parked_deletes(session: Session, athlete_id: int, *, before_event_id: int | None = None) -> bool:
-    """Whether pushed deletes of the athlete wait, parked until the allowance frees (PARKED_DELETE_OUTCOME);
+    """Whether pushed deletes of the athlete wait, parked until the allowance frees (DELETE_PARKED);
     with `before_event_id`, only those received before that event (their turn comes first)."""
     stmt = select(StravaEvent.id).where(
         StravaEvent.owner_id == athlete_id,
         StravaEvent.source == "webhook",
         StravaEvent.aspect_type == "delete",
         StravaEvent.status == EventStatus.PENDING,
-        StravaEvent.outcome == PARKED_DELETE_OUTCOME,
+        StravaEvent.outcome == EventOutcome.DELETE_PARKED,
     )
     if before_event_id is not None:
         stmt = stmt.where(StravaEvent.id < before_event_id)
@@ -365,7 +370,12 @@ def purge_strava_data(session: Session, athlete_id: int, *, keep_event_id: int |
     """Delete every Strava-derived row of an athlete in the sync tables (docs/operations.md, Retention); the
     plan tables' share is `plan_repository.purge_strava_derived`."""
     counts = {
-        "activities": _affected(session, delete(Activity).where(Activity.athlete_id == athlete_id)),
+        # Runs keyed by Strava's id and Strava's copies; a run first seen in a file is the athlete's own, and the
+        # other copies of a purged run are filed again by the sources hook (docs/sources.md#purging-strava-data).
+        "activities": _affected(
+            session, delete(Activity).where(Activity.athlete_id == athlete_id, is_strava_key(Activity.id))
+        ),
+        "strava_copies": purge_strava_copies(session, athlete_id),
         "tombstones": _affected(
             session, delete(ActivityTombstone).where(ActivityTombstone.athlete_id == athlete_id)
         ),
@@ -514,9 +524,13 @@ def known_activity_ids(session: Session, athlete_id: int, ids: Sequence[int]) ->
 def stored_activities_between(
     session: Session, athlete_id: int, after: datetime, before: datetime
 ) -> Sequence[Activity]:
+    # Only runs keyed by Strava's id: a run first seen in a file is no Strava run that went missing.
     return session.scalars(
         select(Activity).where(
-            Activity.athlete_id == athlete_id, Activity.start_date >= after, Activity.start_date < before
+            Activity.athlete_id == athlete_id,
+            Activity.start_date >= after,
+            Activity.start_date < before,
+            is_strava_key(Activity.id),
         )
     ).all()
 
@@ -531,7 +545,7 @@ def pending_webhook_events(session: Session) -> int:
             .where(
                 StravaEvent.status == EventStatus.PENDING,
                 StravaEvent.source == "webhook",
-                StravaEvent.outcome.is_distinct_from(PARKED_DELETE_OUTCOME),
+                StravaEvent.outcome.is_distinct_from(EventOutcome.DELETE_PARKED),
             )
         )
         or 0

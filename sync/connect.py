@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from store import athlete_repository, repository
-from store.models import Athlete, ConnectionStatus, StravaConnection
+from store.models import ConnectionStatus, StravaConnection
 from sync.crypto import TokenCipher
 from sync.errors import (
     StravaAppCredentialsRejected,
@@ -337,10 +337,7 @@ def save_connection(
     """Create or update the athlete and their connection; returns the athlete id and events to re-drive."""
     athlete_id = int(athlete["id"])
     now = datetime.now(UTC)
-    row = session.get(Athlete, athlete_id)
-    if row is None:
-        row = Athlete(id=athlete_id, created_at=now)
-        session.add(row)
+    row = athlete_repository.get_or_add_athlete(session, athlete_id, now=now)
     row.firstname = str(athlete.get("firstname") or "")
     row.lastname = str(athlete.get("lastname") or "")
     session.flush()

@@ -21,16 +21,17 @@ from sqlalchemy.orm import Session
 
 from store import repository
 from store.db import as_utc
+from store.outcomes import EventOutcome
 
 # Outcomes of attempts whose Strava call disproved the event (or found nothing of the owner's).
 DISPROVED_OUTCOMES = (
-    "not_found_retrying",
-    "gone",
-    "ignored_owner_mismatch",
-    "ignored_deleted",
-    "ignored_delete_not_confirmed",
-    "ignored_unchanged",
-    "tombstoned",
+    EventOutcome.NOT_FOUND_RETRYING,
+    EventOutcome.GONE,
+    EventOutcome.IGNORED_OWNER_MISMATCH,
+    EventOutcome.IGNORED_DELETED,
+    EventOutcome.IGNORED_DELETE_NOT_CONFIRMED,
+    EventOutcome.IGNORED_UNCHANGED,
+    EventOutcome.TOMBSTONED,
 )
 
 UNVERIFIED_EVENT_CALLS = Counter(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from store import plan_page_repository, repository
 from store.db import UnitOfWork, as_utc
 from store.models import Activity, ConnectionStatus, EventStatus, StravaEvent
-from store.repository import PARKED_DELETE_OUTCOME
+from store.outcomes import EventOutcome
 from sync.budget import Priority
 from sync.errors import (
     StravaAppCredentialsRejected,
@@ -70,10 +70,10 @@ _COMPARED_FIELDS = (
 )  # fmt: skip
 
 
-# Called inside the event's transaction after its effects are written, with the athlete whose data changed
-# and the outcome: the plan pipeline hangs here, so a plan change commits (or rolls back) with its cause.
-EffectHook = Callable[[Session, int, str], None]
-CHANGING_OUTCOMES = frozenset({"synced", "updated_locally", "deleted", "deleted_unconfirmed", "deauthorized"})
+# Called inside the event's transaction after its writes, with the athlete whose data changed and the outcome
+# (one that `changes_plan_inputs`). The plan pipeline (plans.pipeline.PlanPipeline, wired by composition/root.py)
+# is the one in production, so a plan change commits (or rolls back) with its cause.
+EffectHook = Callable[[Session, int, EventOutcome], None]
 PRIORITY_BY_SOURCE = {
     "webhook": Priority.WEBHOOK,
     "reconcile": Priority.RECONCILE,
@@ -92,7 +92,7 @@ class _DeleteParked(Exception):
 
 @dataclass(frozen=True)
 class Processed:
-    outcome: str
+    outcome: EventOutcome
     retry_in_s: float | None = None
     error: str | None = None
 
@@ -188,22 +188,26 @@ class EventProcessor:
                 event_id,
                 started,
                 EventStatus.PENDING,
-                PARKED_DELETE_OUTCOME,
+                EventOutcome.DELETE_PARKED,
                 None,
                 next_attempt_at=parked.until,
             )
         except StravaAppCredentialsRejected as error:
-            result = self._wait(event_id, started, error.retry_after_s or 900.0, "app_paused", str(error))
+            result = self._wait(
+                event_id, started, error.retry_after_s or 900.0, EventOutcome.APP_PAUSED, str(error)
+            )
         except StravaRateLimited as error:
-            result = self._wait(event_id, started, error.retry_after_s or 900.0, "rate_limited", str(error))
+            result = self._wait(
+                event_id, started, error.retry_after_s or 900.0, EventOutcome.RATE_LIMITED, str(error)
+            )
         except StravaAppInactive as error:
             log.error("sync.app_inactive", extra={"event_id": event_id})
-            result = self._wait(event_id, started, FAILED_REDRIVE_S, "app_inactive", str(error))
+            result = self._wait(event_id, started, FAILED_REDRIVE_S, EventOutcome.APP_INACTIVE, str(error))
         except StravaNotFound as error:
             result = self._not_found(event_id, started, str(error))
         except StravaAuthError as error:
             result = self._finish(
-                event_id, started, EventStatus.AWAITING_REAUTH, "awaiting_reauth", str(error)
+                event_id, started, EventStatus.AWAITING_REAUTH, EventOutcome.AWAITING_REAUTH, str(error)
             )
         except (StravaTransient, StravaBadResponse, MalformedActivity, OperationalError) as error:
             result = self._backoff(event_id, started, _describe(error))
@@ -211,7 +215,7 @@ class EventProcessor:
             # Unclassified: a 4xx we have no rule for (400 on the read, say). The same request gets the same
             # answer, so retrying would loop: failed for good, with the reason, and never re-driven.
             log.warning("sync.event.rejected", extra={"event_id": event_id, "error": str(error)})
-            result = self._finish(event_id, started, EventStatus.FAILED, "rejected", str(error))
+            result = self._finish(event_id, started, EventStatus.FAILED, EventOutcome.REJECTED, str(error))
         except Exception as error:
             # A bug, not Strava: recorded like a transient failure (bounded retries from the attempt log, then
             # failed and re-driven hourly), and raised on so that the task's failure shows its traceback. The
@@ -227,39 +231,48 @@ class EventProcessor:
         with UnitOfWork(self._factory) as uow:
             event = repository.lock_event(uow.session, event_id)
             if event is None:
-                exists = uow.session.get(StravaEvent, event_id) is not None
-                return Processed("busy" if exists else "missing")
+                exists = repository.get_event(uow.session, event_id) is not None
+                return Processed(EventOutcome.BUSY if exists else EventOutcome.MISSING)
             if event.status in (EventStatus.DONE, EventStatus.AWAITING_REAUTH):
-                return Processed("already_handled")
+                return Processed(EventOutcome.ALREADY_HANDLED)
             outcome = self._dispatch(uow.session, event)
-            if outcome in CHANGING_OUTCOMES:
-                for effect in self._effects:
-                    effect(uow.session, event.owner_id, outcome)
+            if outcome.changes_plan_inputs:
+                self._run_plan_pipeline(uow.session, event.owner_id, outcome)
             event.status = EventStatus.DONE
             event.outcome = outcome
             event.handled_at = self._now()
             event.next_attempt_at = None
             self._record(uow.session, event, started, Processed(outcome))
+            # The one commit: the run, the plan change and its outbox rows together. After it, the session's
+            # listener (notify.publish.install) hands the new outbox rows to `notify.deliver`.
             uow.commit()
             return Processed(outcome)
 
-    def _dispatch(self, session: Session, event: StravaEvent) -> str:
+    def _run_plan_pipeline(self, session: Session, athlete_id: int, outcome: EventOutcome) -> None:
+        """The hand-off to plans/: the plan pipeline (`effects=[plan_pipeline]` in composition.root.build) adapts
+        the athlete's plan here, inside this event's transaction and under the athlete's row lock."""
+        for effect in self._effects:
+            effect(session, athlete_id, outcome)
+
+    def _dispatch(self, session: Session, event: StravaEvent) -> EventOutcome:
         if event.object_type == "athlete":
             return (
-                self._deauthorize(session, event) if is_deauthorization(event) else "ignored_athlete_update"
+                self._deauthorize(session, event)
+                if is_deauthorization(event)
+                else EventOutcome.IGNORED_ATHLETE_UPDATE
             )
         connection = repository.get_connection(session, event.owner_id)
         if connection is None:
-            return "ignored_unknown_athlete"
+            return EventOutcome.IGNORED_UNKNOWN_ATHLETE
         if connection.status == ConnectionStatus.REVOKED:
-            return "ignored_revoked_athlete"
+            return EventOutcome.IGNORED_REVOKED_ATHLETE
         if event.aspect_type == "delete":
             return self._delete(session, event, connection.status)
         if event.aspect_type == "update":
             return self._update(session, event)
         return self._sync(session, event)
 
-    def _sync(self, session: Session, event: StravaEvent) -> str:
+    def _sync(self, session: Session, event: StravaEvent) -> EventOutcome:
         activity_id, athlete_id = event.object_id, event.owner_id
         # The athlete's lock is taken before the fetch, not after: a fetch that started before a rename (or a
         # delete) was applied could otherwise finish after it and write the older copy over it.
@@ -270,14 +283,16 @@ class EventProcessor:
         # Also for a run we hold: a push naming its real owner costs a read whatever it claims, so repeated
         # ones would spend without bound; reconciliation compares names and types, so it repairs what waits.
         if self._refused(session, event):
-            return "deferred_to_reconcile"
+            return EventOutcome.DEFERRED_TO_RECONCILE
         tombstoned = repository.is_tombstoned(session, activity_id)
         fetched_at = self._now()  # when we asked: what Strava showed holds from then (rules for deletes)
         try:
             raw = self._fetch(session, event)
         except StravaNotFound:
             if tombstoned:
-                return "ignored_deleted"  # the deletion stands; a late or replayed create needs no retries
+                return (
+                    EventOutcome.IGNORED_DELETED
+                )  # the deletion stands; a late or replayed create needs no retries
             raise
         parsed = parse_activity(raw)
         if parsed.athlete.id != athlete_id:
@@ -290,9 +305,11 @@ class EventProcessor:
             log.info("sync.event.tombstone_lifted", extra={"event_id": event.id})
         row = activity_row(parsed, raw, fetched_at)
         if stored is not None and event.source == "webhook" and _same_copy(stored, row):
-            return "ignored_unchanged"  # Strava disproved the push: the read draws on the allowance
+            return (
+                EventOutcome.IGNORED_UNCHANGED
+            )  # Strava disproved the push: the read draws on the allowance
         written = repository.upsert_activity(session, row)
-        return "synced" if written else "synced_newer_copy_kept"
+        return EventOutcome.SYNCED if written else EventOutcome.SYNCED_NEWER_COPY_KEPT
 
     def _fetch(self, session: Session, event: StravaEvent) -> dict[str, Any]:
         """The activity, read with the event owner's own token."""
@@ -303,9 +320,9 @@ class EventProcessor:
             session=session,
         )
 
-    def _owner_mismatch(self, event: StravaEvent) -> str:
+    def _owner_mismatch(self, event: StravaEvent) -> EventOutcome:
         log.warning("sync.event.owner_mismatch", extra={"event_id": event.id})
-        return "ignored_owner_mismatch"
+        return EventOutcome.IGNORED_OWNER_MISMATCH
 
     def _refused(self, session: Session, event: StravaEvent) -> bool:
         """Whether a pushed event we cannot check against our own data may not call Strava: its athlete's
@@ -327,7 +344,7 @@ class EventProcessor:
     def _priority(event: StravaEvent) -> Priority:
         return PRIORITY_BY_SOURCE.get(event.source, Priority.WEBHOOK)
 
-    def _update(self, session: Session, event: StravaEvent) -> str:
+    def _update(self, session: Session, event: StravaEvent) -> EventOutcome:
         updates = event.updates or {}
         repository.lock_athlete(session, event.owner_id)  # before reading the stored copy it may change
         stored = repository.stored_activity(session, event.object_id)
@@ -347,9 +364,9 @@ class EventProcessor:
             stored.private = str(updates["private"]).lower() == "true"
         if stored.raw is not None:  # None: dropped by the retention job, and not brought back from a body
             stored.raw = {**stored.raw, "name": stored.name, "private": stored.private}
-        return "updated_locally"
+        return EventOutcome.UPDATED_LOCALLY
 
-    def _delete(self, session: Session, event: StravaEvent, grant: str) -> str:
+    def _delete(self, session: Session, event: StravaEvent, grant: str) -> EventOutcome:
         """A delete is obeyed only for a run of the event's owner, and only once Strava confirms it with that
         owner's token (event bodies are hints, docs/strava.md "Webhooks"). The athlete is locked first, as in _sync."""
         repository.lock_athlete(session, event.owner_id)
@@ -359,11 +376,11 @@ class EventProcessor:
         if grant == ConnectionStatus.NEEDS_REAUTH:
             return self._delete_without_grant(session, event, stored is not None)
         if stored is None and repository.is_tombstoned(session, event.object_id):
-            return "already_deleted"
+            return EventOutcome.ALREADY_DELETED
         if stored is None and self._refused(session, event):
             # Names nothing we hold and cannot be checked now; if its run does arrive, the create's read
             # finds it deleted.
-            return "ignored_delete_unverifiable"
+            return EventOutcome.IGNORED_DELETE_UNVERIFIABLE
         if stored is not None:
             disproved = self._delete_disproved_without_call(event, stored)
             if disproved is not None:
@@ -379,9 +396,9 @@ class EventProcessor:
             return self._refresh_after_disproof(session, event, stored, raw, read_at)
         # Confirmed. An id we never stored gets its tombstone too: its create may still be on the way.
         repository.delete_activity(session, event.object_id, event.owner_id, now=self._now())
-        return "deleted" if stored is not None else "tombstoned"
+        return EventOutcome.DELETED if stored is not None else EventOutcome.TOMBSTONED
 
-    def _delete_disproved_without_call(self, event: StravaEvent, stored: Activity) -> str | None:
+    def _delete_disproved_without_call(self, event: StravaEvent, stored: Activity) -> EventOutcome | None:
         """A stored run's delete that our own data already answers: Strava showed us the run after the claimed
         deletion (by its event_time, or because the delete reached us before that read), or the claimed time
         lies in the future. Repeated forged deletes of one run thus cost one read (docs/security.md)."""
@@ -389,12 +406,12 @@ class EventProcessor:
         received, seen = as_utc(event.received_at), as_utc(stored.fetched_at)
         if claimed > received + timedelta(seconds=EVENT_CLOCK_SKEW_S):
             log.warning("sync.event.delete_not_credible", extra={"event_id": event.id})
-            return "ignored_delete_not_credible"
+            return EventOutcome.IGNORED_DELETE_NOT_CREDIBLE
         plausible = claimed >= received - timedelta(seconds=EVENT_DELIVERY_WINDOW_S)
         if (plausible and claimed <= seen - timedelta(seconds=EVENT_CLOCK_SKEW_S)) or (
             received < seen - timedelta(seconds=READ_RACE_S)
         ):
-            return "ignored_delete_disproved_by_read"
+            return EventOutcome.IGNORED_DELETE_DISPROVED_BY_READ
         return None
 
     def _park_unless_its_turn(self, session: Session, event: StravaEvent) -> None:
@@ -418,64 +435,64 @@ class EventProcessor:
         stored: Activity | None,
         raw: dict[str, Any],
         read_at: datetime,
-    ) -> str:
+    ) -> EventOutcome:
         """Strava still shows the run: keep the read's copy, so its `fetched_at` disproves the deletes of this
         run that reached us before the read without a further call."""
         if stored is None:
-            return "ignored_delete_not_confirmed"
+            return EventOutcome.IGNORED_DELETE_NOT_CONFIRMED
         try:
             parsed = parse_activity(raw)
         except MalformedActivity:
-            return "ignored_delete_not_confirmed"
+            return EventOutcome.IGNORED_DELETE_NOT_CONFIRMED
         if parsed.athlete.id != event.owner_id:
-            return "ignored_delete_not_confirmed"
+            return EventOutcome.IGNORED_DELETE_NOT_CONFIRMED
         row = activity_row(parsed, raw, read_at)
         changed = not _same_copy(stored, row)
         repository.upsert_activity(session, row)
-        return "synced" if changed else "ignored_delete_not_confirmed"
+        return EventOutcome.SYNCED if changed else EventOutcome.IGNORED_DELETE_NOT_CONFIRMED
 
-    def _delete_without_grant(self, session: Session, event: StravaEvent, stored: bool) -> str:
+    def _delete_without_grant(self, session: Session, event: StravaEvent, stored: bool) -> EventOutcome:
         """The athlete's grant is dead, so Strava cannot confirm the delete. Keeping a run its owner deleted
         breaks the 48-hour deletion term (docs/operations.md, Retention), so the owner's stored run is removed,
         but without a tombstone: if the delete was forged, the run comes back with the backfill or the
         reconciliation after the athlete reconnects (and without a reconnect the retention job purges all of
         the athlete's Strava data anyway). Runs stored under another athlete were refused above."""
         if not stored:
-            return "ignored_delete_unverifiable"
+            return EventOutcome.IGNORED_DELETE_UNVERIFIABLE
         repository.delete_activity(session, event.object_id, event.owner_id, now=self._now(), tombstone=False)
         log.info("sync.event.deleted_without_grant", extra={"event_id": event.id})
-        return "deleted_unconfirmed"
+        return EventOutcome.DELETED_UNCONFIRMED
 
-    def _deauthorize(self, session: Session, event: StravaEvent) -> str:
+    def _deauthorize(self, session: Session, event: StravaEvent) -> EventOutcome:
         athlete_id = event.owner_id
         if event.object_id != athlete_id:
-            return "ignored_malformed_deauthorization"
+            return EventOutcome.IGNORED_MALFORMED_DEAUTHORIZATION
         connection = repository.get_connection(session, athlete_id)
         if connection is None:
-            return "ignored_unknown_athlete"
+            return EventOutcome.IGNORED_UNKNOWN_ATHLETE
         if connection.status == ConnectionStatus.REVOKED:
-            return "already_revoked"
+            return EventOutcome.ALREADY_REVOKED
         if not self._tokens.grant_is_revoked(athlete_id):
             log.warning("sync.deauth.rejected_grant_alive", extra={"athlete_id": athlete_id})
-            return "deauth_rejected_grant_alive"
+            return EventOutcome.DEAUTH_REJECTED_GRANT_ALIVE
         now = self._now()
         counts = purge_athlete(session, athlete_id, now=now, keep_event_id=event.id)
         repository.close_ical_feed(session, athlete_id)
         plan_page_repository.delete_link(session, athlete_id)  # a reconnect must not revive the old link
-        connection = repository.get_connection(session, athlete_id, lock=True)
+        # Read fresh: the grant probe above committed to this row in its own transaction (sync/tokens.py).
+        connection = repository.get_connection(session, athlete_id, lock=True, fresh=True)
         assert connection is not None  # locked athlete row: the connection cannot vanish
-        session.refresh(connection)
         connection.status = ConnectionStatus.REVOKED
         connection.status_reason = "athlete deauthorized the application"
         connection.access_token_enc = connection.refresh_token_enc = None
         connection.expires_at = 0
         connection.updated_at = connection.data_purged_at = now
         log.info("sync.deauth.purged", extra={"athlete_id": athlete_id, **counts})
-        return "deauthorized"
+        return EventOutcome.DEAUTHORIZED
 
     # --- the unhappy paths: each its own short transaction ---------------------------------------------
 
-    def _streak(self, event_id: int, outcome: str) -> int:
+    def _streak(self, event_id: int, outcome: EventOutcome) -> int:
         """How many of the event's latest attempts in a row ended in `outcome`: the retry count. Read from the
         attempt log, not from Celery's retry counter, which restarts when the sweeper re-drives a parked row."""
         limit = max(self.policy.max_retries, self.policy.not_found_retries) + 1
@@ -484,44 +501,52 @@ class EventProcessor:
         return next((n for n, seen in enumerate(latest) if seen != outcome), len(latest))
 
     def _not_found(self, event_id: int, started: datetime, error: str) -> Processed:
-        attempt = self._streak(event_id, "not_found_retrying")
+        attempt = self._streak(event_id, EventOutcome.NOT_FOUND_RETRYING)
         if attempt < self.policy.not_found_retries:
             if self._retries_refused(event_id):
-                return self._finish(event_id, started, EventStatus.DONE, "not_found_allowance_spent", error)
+                return self._finish(
+                    event_id, started, EventStatus.DONE, EventOutcome.NOT_FOUND_ALLOWANCE_SPENT, error
+                )
             return self._mark(
-                event_id, started, "not_found_retrying", error, retry_in=self.policy.backoff(attempt)
+                event_id,
+                started,
+                EventOutcome.NOT_FOUND_RETRYING,
+                error,
+                retry_in=self.policy.backoff(attempt),
             )
-        return self._finish(event_id, started, EventStatus.DONE, "gone", error)
+        return self._finish(event_id, started, EventStatus.DONE, EventOutcome.GONE, error)
 
     def _retries_refused(self, event_id: int) -> bool:
         """A pushed event's not-found retries draw on its athlete's allowance: once it is spent, the 404 is
         final and reconciliation checks the athlete's runs instead."""
         with self._factory() as session:
-            event = session.get(StravaEvent, event_id)
+            event = repository.get_event(session, event_id)
             return event is not None and self._refused(session, event)
 
     def _backoff(self, event_id: int, started: datetime, error: str) -> Processed:
-        attempt = self._streak(event_id, "retrying")
+        attempt = self._streak(event_id, EventOutcome.RETRYING)
         if attempt < self.policy.max_retries:
-            return self._mark(event_id, started, "retrying", error, retry_in=self.policy.backoff(attempt))
+            return self._mark(
+                event_id, started, EventOutcome.RETRYING, error, retry_in=self.policy.backoff(attempt)
+            )
         return self._finish(
             event_id,
             started,
             EventStatus.FAILED,
-            "failed",
+            EventOutcome.FAILED,
             error,
             next_attempt_at=self._now() + timedelta(seconds=FAILED_REDRIVE_S),
         )
 
-    def _wait(self, event_id: int, started: datetime, delay_s: float, outcome: str, error: str) -> Processed:
+    def _wait(
+        self, event_id: int, started: datetime, delay_s: float, outcome: EventOutcome, error: str
+    ) -> Processed:
         # `_mark` parks a wait too long to hold as a countdown; the outcome says so, for operators.
         parked = delay_s > MAX_HELD_WAIT_S
-        return self._mark(
-            event_id, started, f"{outcome}_parked" if parked else outcome, error, retry_in=delay_s
-        )
+        return self._mark(event_id, started, outcome.parked if parked else outcome, error, retry_in=delay_s)
 
     def _mark(
-        self, event_id: int, started: datetime, outcome: str, error: str, *, retry_in: float
+        self, event_id: int, started: datetime, outcome: EventOutcome, error: str, *, retry_in: float
     ) -> Processed:
         """Pending again at `next_attempt_at`; a countdown for the task only when the wait is short (longer
         ones are parked: the sweeper re-drives the row when it is due)."""
@@ -539,8 +564,8 @@ class EventProcessor:
         self,
         event_id: int,
         started: datetime,
-        status: str,
-        outcome: str,
+        status: EventStatus,
+        outcome: EventOutcome,
         error: str | None,
         *,
         next_attempt_at: datetime | None = None,
@@ -548,7 +573,7 @@ class EventProcessor:
     ) -> Processed:
         result = Processed(outcome, retry_in_s=retry_in, error=error)
         with UnitOfWork(self._factory) as uow:
-            event = uow.session.get(StravaEvent, event_id)
+            event = repository.get_event(uow.session, event_id)
             if event is not None and event.status not in (EventStatus.DONE, EventStatus.AWAITING_REAUTH):
                 event.status = status
                 event.outcome = outcome

@@ -26,8 +26,9 @@ def publish_events(event_ids: list[int]) -> bool:
 
 
 def enqueue_outbox(ids: Sequence[int], *, kick: bool = False) -> None:
-    """Called after a commit: deliver these outbox rows now; `kick` also delivers rows whose ids the writer
-    lacks. Here, not beside the notify tasks in workers/jobs.py: the API publishes too, and importing the job
+    """The hand-off to delivery: notify/publish.py's after-commit listener calls this (through
+    workers.runtime.container) with the outbox rows just committed; each becomes a `notify.deliver` task, and
+    `kick` also delivers rows whose ids the writer lacks. Here, not beside the notify tasks in workers/jobs.py: the API publishes too, and importing the job
     tasks would cost it ~1.6 MB (README "Performance")."""
     for outbox_id in ids:
         send("notify.deliver", outbox_id, queue=MAINTENANCE_QUEUE)
