@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from planner.activity import Activity
+from planner.paces import training_paces
 from planner.plan import Plan, Workout, WorkoutType
+from planner.rep_scoring import RepScore, score_runs
 
 NEARBY_DAYS = (1, 2)
 GREEN = (0.80, 1.20)  # docs/science.md#compliance-colours
@@ -141,12 +143,20 @@ class WorkoutCompliance:
     activity_ids: tuple[int, ...]
     completed_m: float = 0.0
     completed_s: float = 0.0
+    # A completed structured session's reps, read from the laps (planner/rep_scoring.py, docs/workouts.md)
+    reps: RepScore | None = None
 
 
 def workout_compliance(
-    w: Workout, activities: Sequence[Activity], as_of: date, ids: tuple[int, ...] = ()
+    w: Workout,
+    activities: Sequence[Activity],
+    as_of: date,
+    ids: tuple[int, ...] = (),
+    *,
+    easy_pace: tuple[float, float] | None = None,
 ) -> WorkoutCompliance:
-    """Compliance colours on distance (duration when the workout has no distance target).
+    """Compliance colours on distance (duration when the workout has no distance target), and for a completed
+    structured session its rep score (``easy_pace``, the athlete's E range, judges the recoveries).
 
     ``activities`` are the runs matched to ``w``.
     """
@@ -156,7 +166,8 @@ def workout_compliance(
         dist = sum(a.distance_m for a in activities)
         dur = float(sum(a.moving_time_s for a in activities))
         ratio = dist / w.distance_m if w.distance_m > 0 else (dur / w.duration_s if w.duration_s > 0 else 1.0)
-        return WorkoutCompliance(w.id, "completed", round(ratio, 3), colour(ratio), ids, dist, dur)
+        reps = score_runs(w, activities, easy_pace)
+        return WorkoutCompliance(w.id, "completed", round(ratio, 3), colour(ratio), ids, dist, dur, reps)
     if w.date < as_of:
         return WorkoutCompliance(w.id, "missed", 0.0, "red", ())
     return WorkoutCompliance(w.id, "planned", None, None, ())
@@ -171,8 +182,9 @@ def plan_compliance(
     by_id = {a.id: a for a in acts}
     assigned = result.by_workout()
     ws = plan.workouts() if isinstance(plan, Plan) else tuple(plan)
+    easy = training_paces(plan.vdot).easy if isinstance(plan, Plan) else None
     out = {}
     for w in ws:
         ids = assigned.get(w.id, ())
-        out[w.id] = workout_compliance(w, [by_id[i] for i in ids], as_of, ids)
+        out[w.id] = workout_compliance(w, [by_id[i] for i in ids], as_of, ids, easy_pace=easy)
     return out
