@@ -6,6 +6,8 @@ Entry points:
 * ``match(plan_or_workouts, activities) -> MatchResult``; ``plan_compliance(plan, activities, as_of)``
 * paces: ``vdot_from_race``, ``race_time``, ``training_paces``, ``fvdot``, ``vdot_after_break``
 * JSON: ``plan_to_dict`` / ``plan_from_dict`` (and per-type helpers in ``planner.serialize``)
+* reasons: every ``Change`` and plan ``Notice`` has a code (``ChangeCode``, ``NoticeCode``) and ``facts``, the
+  numbers behind it in SI units; ``FACTS`` / ``NOTICE_FACTS`` name the facts of each code (planner/reasons.py)
 """
 
 from planner.activity import RUN_SPORT_TYPES, Activity, Lap
@@ -34,8 +36,10 @@ from planner.paces import (
 from planner.plan import (
     Athlete,
     Change,
+    Facts,
     Goal,
     GoalKind,
+    Notice,
     Phase,
     Plan,
     RaceResult,
@@ -45,6 +49,7 @@ from planner.plan import (
     WorkoutDiff,
     WorkoutType,
 )
+from planner.reasons import FACTS, NOTICE_FACTS, ChangeCode, NoticeCode
 from planner.report import plan_report
 from planner.serialize import (
     change_from_dict,
@@ -56,16 +61,22 @@ from planner.serialize import (
 )
 
 __all__ = [
+    "FACTS",
+    "NOTICE_FACTS",
     "RUN_SPORT_TYPES",
     "Activity",
     "AdaptResult",
     "Athlete",
     "Change",
+    "ChangeCode",
+    "Facts",
     "Goal",
     "GoalKind",
     "Lap",
     "Match",
     "MatchResult",
+    "Notice",
+    "NoticeCode",
     "Paces",
     "Phase",
     "Plan",

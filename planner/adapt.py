@@ -19,13 +19,16 @@ Rules, in the order they are applied for a completed week W (docs/science.md anc
 1. ``return_after_break``: a run-free stretch of ≥ 6 days in W [#return-after-break]: the return period
    equals the break; 6–28 days: first half at 50 %, second half at 75 % of the most run in a week of the 4
    weeks before (or of the previous return's level, set within the last 4 weeks: short gaps do not compound);
-   longer: thirds at 33/50/75 %; never more than 15 % above the week before; quality turns to
-   easy running meanwhile; VDOT × FVDOT-1 for every later workout [#time-off]; then the volume climbs back by
-   at most 15 % a week [#ramp-after-under-done-weeks].
+   longer: thirds at 33/50/75 %; never more than 15 % above the week before; the return replaces earlier cuts
+   of the weeks after it; quality turns to easy running meanwhile; the working VDOT before the break (as raised)
+   × FVDOT-1 for every later workout [#time-off]; then the volume climbs back by at most 15 % a week
+   [#ramp-after-under-done-weeks].
 2. ``volume_rebuild`` [#ramp-after-under-done-weeks]: next week follows what was actually run: at most
    ``done × m(c)`` km, where c is W's compliance and m rises continuously from 1.15 (c ≤ 80 %) to 2.35
    (c = 100 %), so it binds after under-done weeks and not after full ones; the weeks after climb back by at
-   most 15 % a week, holding once at the pre-miss level. Never above the plan; missed runs are not made up.
+   most 15 % a week, holding once at the pre-miss level. Never above the plan; missed runs are not made up. Not
+   in a week whose runs after a break followed the plan (the return stands). The reason names the weeks as
+   rendered after the 110 % rule.
 3. ``run_spike`` [#spike-rule], the primary safety rule, also for the current week: a run done > 110 %
    of the longest run of the previous 30 days → the planned runs of the 2 days after it become short recovery
    runs, and the next long run stays within 110 % of the 30-day longest before the spike.
@@ -46,7 +49,7 @@ ACWR is not a rule: it is shown as information only [#acwr].
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from operator import itemgetter
@@ -55,6 +58,8 @@ from planner import sessions as s
 from planner.activity import Activity
 from planner.fitness import (
     EVIDENCE_DAYS,
+    RATE_CAP,
+    RATE_WINDOW_DAYS,
     Evidence,
     EvidenceKind,
     allowed_raise,
@@ -87,7 +92,8 @@ from planner.load import (
 )
 from planner.matching import match
 from planner.paces import Paces, fvdot
-from planner.plan import Change, GoalKind, Plan, Week, Workout, WorkoutDiff, WorkoutType
+from planner.plan import Change, FactValue, GoalKind, Plan, Week, Workout, WorkoutDiff, WorkoutType
+from planner.reasons import ChangeCode, checked, metres, share
 
 BREAK_MIN_DAYS = 6  # docs/science.md#return-after-break: ≤ 5 days off → 100 % load and VDOT
 LONG_BREAK_DAYS = 28  # docs/science.md#return-after-break: 6–28 days → 50 % then 75 %
@@ -111,6 +117,22 @@ EASY_TOO_FAST_MIN_S = 5 * 60  # ... and at least 5 minutes of it (strides do not
 EASY_TYPES = (WorkoutType.EASY, WorkoutType.RECOVERY, WorkoutType.LONG)
 
 
+# a change's reason and facts, said once its weeks are re-rendered (``_Fold._apply``)
+Say = Callable[[], tuple[str, Mapping[str, FactValue]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rebuild:
+    """What a volume rebuild decided, for its reason (``_Fold._volume_said``)."""
+
+    planned_km: float
+    done_km: float
+    before_km: float  # next week's training km before the change
+    floored: bool  # next week is the maintenance floor
+    pre_miss: float  # the most run in a week of the 4 before
+    ramp: list[float]  # the targets of the weeks after next that climb back
+
+
 class UnknownChange(ValueError):
     """``undo`` was given a change id the plan does not hold."""
 
@@ -131,8 +153,9 @@ class _State:
     vdot: float = 0.0
     raises: list[tuple[date, float]] = field(default_factory=list)  # fitness_up: (day applied, points)
     declined: set[int] = field(default_factory=set)  # runs whose raise was undone: not used again
-    # the last return after a break: (its completed week, the load it came back towards), see ``rule_break``
-    return_ref: tuple[int, float] | None = None
+    # the last return after a break: (its completed week, the load it came back towards, the working VDOT before
+    # it), see ``rule_break``
+    return_ref: tuple[int, float, float] | None = None
     race_warned: bool = False  # ``rule_race_reach`` says it once
 
 
@@ -175,9 +198,19 @@ def _cut_text(before_m: float, limit_m: float) -> str:
     return f"is trimmed by {max(1.0, before_m - limit_m):.0f} m to {after} km"
 
 
-def _share_text(share: float) -> str:
+def _cut_facts(run: Workout, limit_m: float) -> dict[str, FactValue]:
+    """The facts of a planned run a rule shortened: its day, its type, its length before and its limit."""
+    return {
+        "run_date": run.date.isoformat(),
+        "run_type": run.type.value,
+        "run_m": round(run.distance_m),
+        "limit_m": round(limit_m),
+    }
+
+
+def _share_text(fraction: float) -> str:
     """A return week's share of the load before the break, as the number it is (61 %, never "about half")."""
-    return f"{share * 100:.0f} %"
+    return f"{fraction * 100:.0f} %"
 
 
 def _run_km(x: float) -> str:
@@ -326,10 +359,11 @@ class _Fold:
         return finish_week(ctx, tuple(ws), hist)
 
     def _apply(
-        self, code: str, week_idx: int, reason: str, first: int, force: frozenset[int] = frozenset()
+        self, code: ChangeCode, week_idx: int, say: Say, first: int, force: frozenset[int] = frozenset()
     ) -> None:
         """Re-render weeks ``first``.. after a state change made by rule ``code`` for completed ``week_idx``
-        (and the weeks in ``force``)."""
+        (and the weeks in ``force``), and record the change. ``say`` gives its reason and facts once the weeks
+        are re-rendered, so that they state what the athlete is actually asked to do after every rule."""
         diffs: list[WorkoutDiff] = []
         changed: set[int] = set()
         for k in range(first, len(self.weeks)):
@@ -353,7 +387,8 @@ class _Fold:
                     if before is not None and before != w:
                         diffs.append(WorkoutDiff(before, w))
                 self._store(k, new)
-        if diffs or code in ("revise_goal", "race_out_of_reach"):
+        if diffs or code in (ChangeCode.REVISE_GOAL, ChangeCode.RACE_OUT_OF_REACH):
+            reason, facts = say()
             self.changes.append(
                 Change(
                     id=f"{code}@{self.bp.specs[max(week_idx, 0)].start.isoformat()}",
@@ -361,6 +396,7 @@ class _Fold:
                     week_start=self.bp.specs[max(week_idx, 0)].start,
                     reason=reason,
                     workouts=tuple(diffs),
+                    facts=checked(code, facts),
                 )
             )
 
@@ -407,12 +443,24 @@ class _Fold:
             out.append(nxt)
         return out
 
+    def _back_as_planned(self, w: int, shown: Sequence[Workout]) -> bool:
+        """Whether the runs of week ``w`` after its break (none yet when the break lasts to the week's end) did
+        at least 80 % of what was planned for those days: then the week's small total is the break, not an
+        under-done week, and the return after the break stands (docs/science.md#ramp-after-under-done-weeks)."""
+        br = self._break(w)
+        if br is None:
+            return False
+        back = br[2]
+        planned = sum(x.distance_m for x in shown if x.is_run and x.date >= back)
+        done = sum(a.distance_m for a in self.week_runs(w) if a.local_date >= back)
+        return done >= FULL_FROM * planned
+
     def rule_break(self, w: int) -> bool:
         br = self._break(w)
         if br is None or w + 1 >= len(self.weeks):
             return False
         days_off, first_off, back = br
-        if self._suppressed("return_after_break", w):
+        if self._suppressed(ChangeCode.RETURN_AFTER_BREAK, w):
             return True
         st = self.state
         ref_week = max(0, min(w, (first_off - self.bp.specs[0].start).days // 7))
@@ -422,10 +470,13 @@ class _Fold:
         # repeated short gaps must not compound: a return that follows another one within 4 weeks comes back
         # towards the same load as that one, not towards the reduced weeks of that return
         # (docs/science.md#volume-after-under-done-weeks)
+        # (and so is the VDOT: the time-off factor applies to the working VDOT before the first of them, as raised
+        # by any race or workout before it, docs/science.md#time-off)
         last = st.return_ref
+        ref_vdot = st.vdot
         if last is not None and w - last[0] <= 4:
-            ref = max(ref, last[1])
-        st.return_ref = (w, ref)
+            ref, ref_vdot = max(ref, last[1]), last[2]
+        st.return_ref = (w, ref, ref_vdot)
         back = max(back, self.bp.specs[w + 1].start)
         stages = (0.5, 0.75) if days_off <= LONG_BREAK_DAYS else (0.33, 0.5, 0.75)
 
@@ -433,9 +484,14 @@ class _Fold:
             t = _days(back, d)
             return 1.0 if t >= days_off else stages[min(len(stages) - 1, t * len(stages) // days_off)]
 
-        new_vdot = self.bp.ctx.paces.vdot * fvdot(days_off)
+        new_vdot = ref_vdot * fvdot(days_off)
         changed = new_vdot < st.vdot - 1e-9
         st.vdot = min(st.vdot, new_vdot)
+        # the return is set from the load before the break (``ref``), so it replaces the targets any earlier rule
+        # set for the weeks after: a week cut short by the start of the break was the break, not an under-done
+        # week to climb back from (docs/science.md#return-after-break)
+        before = st.targets[w + 1 :]
+        st.targets[w + 1 :] = [sp.volume_km for sp in self.bp.specs[w + 1 :]]
         parts: list[float] = []
         for k in range(w + 1, len(self.weeks)):
             start = self.bp.specs[k].start
@@ -444,29 +500,45 @@ class _Fold:
                 break
             # the staged return, but never more than 15 % above the week before it
             target = min(st.targets[k], f * ref, parts[-1] * (1 + RAMP) if parts else f * ref)
-            if target < st.targets[k] - 0.05 or k not in st.easy_only:
-                changed = True
+            changed = changed or k not in st.easy_only
             st.targets[k] = target
             st.easy_only.add(k)
             parts.append(target)
         ramp = self._ramp_from(w + 1 + len(parts), parts[-1], ref) if parts else []
+        changed = changed or any(abs(a - b) > 0.05 for a, b in zip(before, st.targets[w + 1 :], strict=True))
         if not changed and not ramp:
             return True
-        weeks = ", ".join(f"{_km(x)} km" for x in [*parts, *ramp])
+        reduced = [*parts, *ramp]
+        weeks = ", ".join(f"{_km(x)} km" for x in reduced)
+        first_share = parts[0] / ref if parts and ref > 0 else stages[0]
+        last_off = first_off + timedelta(days=days_off - 1)
         reason = (
-            f"No runs for {days_off} days ({first_off:%d %b}–{first_off + timedelta(days=days_off - 1):%d %b}). "
-            f"You come back at {_share_text(parts[0] / ref if parts and ref > 0 else stages[0])} of the "
+            f"No runs for {days_off} days ({first_off:%d %b}–{last_off:%d %b}). "
+            f"You come back at {_share_text(first_share)} of the "
             f"{_km(ref)} km you were running, easy running only, and build up by at most 15 % a week"
             + (f": {weeks}" if weeks else "")
-            + f". Paces are set from a fitness score of {new_vdot:.1f} instead of {self.bp.ctx.paces.vdot:.1f} "
+            + f". Paces are set from a fitness score of {new_vdot:.1f} instead of {ref_vdot:.1f} "
             "while you are back. Missed runs are not made up; the race date stays."
         )
-        self._apply("return_after_break", w, reason, w + 1)
+        facts: dict[str, FactValue] = {
+            "days_off": days_off,
+            "first_day_off_date": first_off.isoformat(),
+            "last_day_off_date": last_off.isoformat(),
+            "before_week_m": metres(ref),
+            "return_share": share(first_share),
+            "first_week_m": metres(reduced[0]) if reduced else 0.0,
+            "reduced_weeks": len(reduced),
+            "last_reduced_week_m": metres(reduced[-1]) if reduced else 0.0,
+            "ramp_max_share": RAMP,
+            "vdot_before": round(ref_vdot, 2),
+            "vdot_after": round(new_vdot, 2),
+        }
+        self._apply(ChangeCode.RETURN_AFTER_BREAK, w, lambda: (reason, facts), w + 1)
         return True
 
     def rule_volume(self, w: int, planned_km: float, done_km: float) -> None:
         """Next week follows what was actually run, continuously in compliance (no cliffs)."""
-        if w + 1 >= len(self.weeks) or planned_km <= 0 or self._suppressed("volume_rebuild", w):
+        if w + 1 >= len(self.weeks) or planned_km <= 0 or self._suppressed(ChangeCode.VOLUME_REBUILD, w):
             return
         ratio = done_km / planned_km
         st = self.state
@@ -482,28 +554,68 @@ class _Fold:
         st.targets[nxt] = ceiling
         pre_miss = self.pre_miss_level(w)
         ramp = self._ramp_from(nxt + 1, ceiling, pre_miss)
-        reason = (
-            f"You ran {_km(done_km)} of {_km(planned_km)} planned km last week ({ratio:.0%}). Next week is "
-            f"{_km(ceiling)} km instead of {_km(before_km)} km, "
-            + (
-                "the smallest week the plan goes down to (two easy 30-minute runs' worth), so you keep the habit and "
-                "the fitness you have"
-                if floored
-                else f"{volume_multiplier(ratio) - 1:.0%} more than you ran, so the load follows what your body "
-                "has actually done"
+        rebuild = _Rebuild(planned_km, done_km, before_km, floored, pre_miss, ramp)
+        self._apply(ChangeCode.VOLUME_REBUILD, w, lambda: self._volume_said(nxt, rebuild), nxt)
+
+    def _volume_said(self, nxt: int, r: _Rebuild) -> tuple[str, dict[str, FactValue]]:
+        """The reason of a volume rebuild, with the weeks as re-rendered: the 110 % rule may plan them shorter
+        than their targets, and the athlete is told what they are actually asked to run."""
+        ratio = r.done_km / r.planned_km
+        next_km = self.weeks_km(nxt)
+        later = [self.weeks_km(k) for k in range(nxt + 1, nxt + 1 + len(r.ramp))]
+        trimmed = next_km < self.state.targets[nxt] - 0.5  # the 110 % rule planned it below its target
+        holds = any(
+            abs(t - r.pre_miss) < 0.05 and abs(x - t) <= 0.5 for t, x in zip(r.ramp, later, strict=True)
+        )
+        target = self.state.targets[nxt]
+        ceiling = f"{_km(target)} km" if trimmed else ""  # the ceiling is said when the week is smaller still
+        if r.floored:
+            why = "the smallest week the plan goes down to (two easy 30-minute runs' worth"
+            why += f", {ceiling}), so you keep the habit" if ceiling else "), so you keep the habit"
+            why += " and the fitness you have"
+        else:
+            why = f"at most {volume_multiplier(ratio) - 1:.0%} more than you ran" + (
+                f" ({ceiling})" if ceiling else ""
             )
-            + (f"; then {', '.join(_km(x) + ' km' for x in ramp)}: at most 15 % more a week" if ramp else "")
+            why += ", so the load follows what your body has actually done"
+        if trimmed:
+            why += "; it is smaller still because no run may be more than 10 % longer than your longest run of the "
+            why += "last 30 days"
+        reason = (
+            f"You ran {_km(r.done_km)} of {_km(r.planned_km)} planned km last week ({ratio:.0%}). Next week is "
+            f"{_km(next_km)} km instead of {_km(r.before_km)} km: {why}"
+            + (
+                f"; then {', '.join(_km(x) + ' km' for x in later)}: at most 15 % more a week"
+                if later
+                else ""
+            )
             # the hold is only promised where the climb actually stops at it (not after a run-free month, when
             # "the most you ran" would read 0 km, nor when next week is already above it)
             + (
-                f", with a full week at {_km(pre_miss)} km, the most you ran in a week before, before going above "
-                "it"
-                if any(abs(x - pre_miss) < 0.05 for x in ramp)
+                f", with a full week at {_km(r.pre_miss)} km, the most you ran in a week before, before going "
+                "above it"
+                if holds
                 else ""
             )
             + ". Missed runs are not made up; the race date stays."
         )
-        self._apply("volume_rebuild", w, reason, nxt)
+        facts: dict[str, FactValue] = {
+            "planned_m": metres(r.planned_km),
+            "done_m": metres(r.done_km),
+            "share_done": share(ratio),
+            "next_week_m": metres(next_km),
+            "instead_of_m": metres(r.before_km),
+            "floored": r.floored,
+            "floor_m": metres(self.floor_km()),
+            "over_done_share": share(volume_multiplier(ratio) - 1),
+            "spike_trimmed": trimmed,
+            "ramp_weeks": len(later),
+            "ramp_last_m": metres(later[-1]) if later else 0.0,
+            "ramp_max_share": RAMP,
+            "holds_at_pre_miss": holds,
+            "pre_miss_m": metres(r.pre_miss),
+        }
+        return reason, facts
 
     def pre_miss_level(self, w: int) -> float:
         """The most the athlete actually ran in one of the 4 weeks before week ``w`` (their stated weekly
@@ -515,12 +627,13 @@ class _Fold:
         return maintenance_floor_km(self.bp.ctx.paces)
 
     def weeks_km(self, k: int) -> float:
-        return sum(x.distance_m for x in self.weeks[k] if x.is_run) / 1000
+        """Week ``k``'s planned training km (the race itself is not training volume)."""
+        return sum(x.distance_m for x in self.weeks[k] if x.is_run and x.type is not WorkoutType.RACE) / 1000
 
     def rule_run_spike(self, w: int) -> None:
         """Runs done in week ``w`` (up to ``as_of``) longer than 110 % of the 30-day longest before them."""
         found = self.spikes.get(w, [])
-        if not found or self._suppressed("run_spike", w):
+        if not found or self._suppressed(ChangeCode.RUN_SPIKE, w):
             return
         st = self.state
         first = len(self.weeks)
@@ -551,7 +664,17 @@ class _Fold:
             f"so the {SPIKE_RECOVERY_DAYS} days after it are short, easy recovery runs and your next long run "
             f"stays within {_run_km(SPIKE_LIMIT * worst.longest_before_m / 1000)} km."
         )
-        self._apply("run_spike", w, reason, first)
+        facts: dict[str, FactValue] = {
+            "run_date": a.local_date.isoformat(),
+            "run_m": round(a.distance_m),
+            "estimated": a.id in self.estimated,
+            "moving_s": round(a.moving_time_s),
+            "longest_before_m": round(worst.longest_before_m),
+            "over_share": share(worst.ratio - 1),
+            "recovery_days": SPIKE_RECOVERY_DAYS,
+            "long_cap_m": round(SPIKE_LIMIT * worst.longest_before_m),
+        }
+        self._apply(ChangeCode.RUN_SPIKE, w, lambda: (reason, facts), first)
 
     def _week_index(self, day: date) -> int | None:
         k = (day - self.bp.specs[0].start).days // 7
@@ -570,7 +693,7 @@ class _Fold:
 
     def rule_speed(self, w: int, shown: Sequence[Workout]) -> None:
         """Time at marathon pace or faster above the week's budget: a response graded by the overshoot."""
-        if w + 1 >= len(self.weeks) or self._suppressed("intensity_reduced", w):
+        if w + 1 >= len(self.weeks) or self._suppressed(ChangeCode.INTENSITY_REDUCED, w):
             return
         runs = self.week_runs(w)
         done = RunIntensity()
@@ -583,13 +706,13 @@ class _Fold:
         if over < SPEED_OVER_MIN_S:
             return
         week_s = max(done.total_s, sum(x.duration_s for x in shown if x.is_run), 1.0)
-        share = over / week_s
-        level = 1 if share <= SPEED_LEVELS[0] else (2 if share <= SPEED_LEVELS[1] else 3)
+        share_over = over / week_s
+        level = 1 if share_over <= SPEED_LEVELS[0] else (2 if share_over <= SPEED_LEVELS[1] else 3)
         st = self.state
         st.speed[w + 1] = max(level, st.speed.get(w + 1, 0))
         if level >= 3 and w + 2 < len(self.weeks):
             st.speed[w + 2] = max(1, st.speed.get(w + 2, 0))
-        details = self._speed_details(w, shown)
+        details, counts = self._speed_details(w, shown)
         if len(details) > 3:
             details = [*details[:3], f"and {len(details) - 3} more"]
         reason = (
@@ -599,12 +722,27 @@ class _Fold:
             + f". {self._speed_response_text(w, level)} Easy days make the hard days work, and too much speed is "
             "a common route to injury."
         )
-        self._apply("intensity_reduced", w, reason, w + 1)
+        facts: dict[str, FactValue] = {
+            "speed_s": round(done.speed_s),
+            "budget_s": round(budget),
+            "over_share": share(share_over),
+            "level": level,
+            **counts,
+            **self._quality_ahead(w),
+        }
+        self._apply(ChangeCode.INTENSITY_REDUCED, w, lambda: (reason, facts), w + 1)
+
+    def _quality_ahead(self, w: int) -> dict[str, FactValue]:
+        """Whether the next week, and the one after, hold quality sessions the speed response touches."""
+        return {
+            "quality_next": any(x.is_quality for x in self.weeks[w + 1]),
+            "quality_after": w + 2 < len(self.weeks) and any(x.is_quality for x in self.weeks[w + 2]),
+        }
 
     def _speed_response_text(self, w: int, level: int) -> str:
         """What the response does, in words, mentioning quality sessions only where there are some."""
-        quality_next = any(x.is_quality for x in self.weeks[w + 1])
-        quality_after = w + 2 < len(self.weeks) and any(x.is_quality for x in self.weeks[w + 2])
+        ahead = self._quality_ahead(w)
+        quality_next, quality_after = ahead["quality_next"], ahead["quality_after"]
         if level == 1:
             return "Next week your easy runs carry a pace ceiling" + (
                 " and your first quality session is shorter." if quality_next else "."
@@ -619,8 +757,8 @@ class _Fold:
             text += "; the week after, the first quality session is shorter"
         return text + "."
 
-    def _speed_details(self, w: int, shown: Sequence[Workout]) -> list[str]:
-        """Plain descriptions of what overshot: easy runs run fast, and extra hard sessions."""
+    def _speed_details(self, w: int, shown: Sequence[Workout]) -> tuple[list[str], dict[str, FactValue]]:
+        """Plain descriptions of what overshot (easy runs run fast, and extra hard sessions), and their counts."""
         runs = self.week_runs(w)
         fast = {a.id for a in runs if _too_fast(self.intensity(a))}
         out = []
@@ -637,18 +775,24 @@ class _Fold:
                             f"the {_kind(wk)} run on {self.by_id[aid].local_date:%a %d %b} had "
                             f"{ri.speed_s / 60:.0f} of {ri.total_s / 60:.0f} min at marathon pace or faster"
                         )
+        fast_easy = len(out)
         extra_hard = [a for a in runs if a.id not in matched and self.intensity(a).speed_s >= HARD_SESSION_S]
         planned_hard = sum(1 for x in shown if x.is_quality or x.type is WorkoutType.RACE)
+        done_hard = planned_hard + len(extra_hard)
         if extra_hard:
-            done_hard = planned_hard + len(extra_hard)
             out.append(
                 f"{done_hard} hard session{'s' if done_hard > 1 else ''} against {planned_hard} planned"
             )
-        return out
+        counts: dict[str, FactValue] = {
+            "fast_easy_runs": fast_easy,
+            "hard_sessions_done": done_hard,
+            "hard_sessions_planned": planned_hard,
+        }
+        return out, counts
 
     def rule_spike(self, w: int) -> None:
         """Weeks whose 30-day window now holds week ``w``'s actual runs: cap any planned run above 110 %."""
-        if w + 1 >= len(self.weeks) or self._suppressed("spike_capped", w):
+        if w + 1 >= len(self.weeks) or self._suppressed(ChangeCode.SPIKE_CAPPED, w):
             return
         found = [(k, v) for k in range(w + 1, min(w + 6, len(self.weeks))) if (v := self._violation(k, w))]
         if not found:
@@ -659,13 +803,16 @@ class _Fold:
             f"the {_kind(run)} run that day {_cut_text(run.distance_m, limit)}, so no run is more than 10 % "
             "longer than your recent longest."
         )
-        self._apply("spike_capped", w, reason, k, force=frozenset(k2 for k2, _ in found))
+        facts = {**_cut_facts(run, limit), "longest_recent_m": round(limit / SPIKE_LIMIT)}
+        self._apply(
+            ChangeCode.SPIKE_CAPPED, w, lambda: (reason, facts), k, force=frozenset(k2 for k2, _ in found)
+        )
 
     def rule_history_at_start(self) -> None:
         """Before any week is completed (week index -1: nothing of the plan run yet): when stored runs cover the
         30 days before the plan, its first weeks are checked against the longest of them rather than against the
         stated long run, which they replace (docs/science.md#spike-rule)."""
-        if self.seed is not None or self._suppressed("history_capped", 0):
+        if self.seed is not None or self._suppressed(ChangeCode.HISTORY_CAPPED, 0):
             return
         found = [(k, v) for k in range(min(5, len(self.weeks))) if (v := self._violation(k, -1))]
         if not found:
@@ -679,7 +826,14 @@ class _Fold:
             f"on {run.date:%a %d %b} {_cut_text(run.distance_m, limit)}, so that no run is more than 10 % longer "
             "than your recent longest."
         )
-        self._apply("history_capped", -1, reason, k, force=frozenset(k2 for k2, _ in found))
+        facts = {
+            **_cut_facts(run, limit),
+            "longest_recent_m": round(done),
+            "stated_long_m": round(self.bp.seed_long_m),
+        }
+        self._apply(
+            ChangeCode.HISTORY_CAPPED, -1, lambda: (reason, facts), k, force=frozenset(k2 for k2, _ in found)
+        )
 
     def rule_race_reach(self, w: int) -> None:
         """The race has become more than twice the longest run the athlete can reach in the 30 days before it
@@ -703,7 +857,7 @@ class _Fold:
         if longest <= 0 or goal.distance_m / longest <= LARGE_SPIKE:
             return
         st.race_warned = True
-        if self._suppressed("race_out_of_reach", w):
+        if self._suppressed(ChangeCode.RACE_OUT_OF_REACH, w):
             return
         reason = (
             f"The race ({goal.distance_m / 1000:g} km, {goal.date:%d %b}) is now {goal.distance_m / longest:.1f}× "
@@ -711,7 +865,13 @@ class _Fold:
             "of more than 100 %, the band with the highest injury risk. Choose a shorter race or a later one, or "
             "run it as an easy outing, not a race; the plan keeps building safely."
         )
-        self._apply("race_out_of_reach", w, reason, len(self.weeks))
+        facts: dict[str, FactValue] = {
+            "race_m": goal.distance_m,
+            "race_date": goal.date.isoformat(),
+            "longest_m": round(longest),
+            "ratio": round(goal.distance_m / longest, 3),
+        }
+        self._apply(ChangeCode.RACE_OUT_OF_REACH, w, lambda: (reason, facts), len(self.weeks))
 
     def rule_revise(self, w: int) -> None:
         goal = self.bp.goal
@@ -725,13 +885,18 @@ class _Fold:
         if lost < LOST_DAYS_REVISE:
             return
         self.revise_sent = True
-        if self._suppressed("revise_goal", w):
+        if self._suppressed(ChangeCode.REVISE_GOAL, w):
             return
         reason = (
             f"{lost} training days lost in the last 8 weeks before the race ({goal.date:%d %b}): be open to "
             "revising your goal and check your fitness with a timed session. The race date stays."
         )
-        self._apply("revise_goal", w, reason, len(self.weeks))
+        facts: dict[str, FactValue] = {
+            "lost_days": lost,
+            "window_days": REVISE_WINDOW_DAYS,
+            "race_date": goal.date.isoformat(),
+        }
+        self._apply(ChangeCode.REVISE_GOAL, w, lambda: (reason, facts), len(self.weeks))
 
     # --- fitness_up: kept apart from the rules above; it only moves the working VDOT (docs/science.md#raising-vdot)
     def _returning(self, w: int) -> bool:
@@ -755,27 +920,42 @@ class _Fold:
         new = raised_vdot(st.vdot, ev, allowed_raise(st.raises, day))
         if ev is None or new is None:
             return
-        if self._suppressed("fitness_up", w):
+        if self._suppressed(ChangeCode.FITNESS_UP, w):
             st.declined.add(ev.activity_id)  # an undone raise is not made again from the same run
             return
         old = st.vdot
         st.vdot = new
         st.raises.append((day, new - old))
-        self._apply("fitness_up", w, self._fitness_reason(ev, old, new), w + 1)
+        said = self._fitness_reason(ev, old, new)
+        self._apply(ChangeCode.FITNESS_UP, w, lambda: said, w + 1)
 
-    def _fitness_reason(self, ev: Evidence, old: float, new: float) -> str:
+    def _fitness_reason(self, ev: Evidence, old: float, new: float) -> tuple[str, dict[str, FactValue]]:
         day, pace = ev.day, ev.time_s / (ev.distance_m / 1000)
         if ev.kind is EvidenceKind.RACE:
             what = f"Your {_run_km(ev.distance_m / 1000)} km race on {day:%a %d %b} in {_clock(ev.time_s)}"
         else:
             what = f"Your run on {day:%a %d %b}, {ev.time_s / 60:.0f} minutes hard at {_pace(pace)}/km,"
         t_old, t_new = with_paces(self.bp, old).ctx.paces.threshold, self._blueprint().ctx.paces.threshold
-        return (
+        reason = (
             f"{what} shows more fitness than your paces assumed: training paces are now set for a fitness score "
             f"(VDOT) of {new:.1f} instead of {old:.1f} (threshold {_pace(t_new)}/km instead of {_pace(t_old)}/km). "
             "The score stays a little below what the run shows and rises by at most 2 points in 4 weeks, because "
             "fitness grows gradually."
         )
+        facts: dict[str, FactValue] = {
+            "evidence": ev.kind.value,
+            "evidence_date": day.isoformat(),
+            "evidence_m": round(ev.distance_m),
+            "evidence_s": round(ev.time_s),
+            "evidence_pace_s_per_km": round(pace, 1),
+            "vdot_before": round(old, 2),
+            "vdot_after": round(new, 2),
+            "threshold_before_s_per_km": round(t_old, 1),
+            "threshold_after_s_per_km": round(t_new, 1),
+            "max_rise_points": RATE_CAP,
+            "rise_window_days": RATE_WINDOW_DAYS,
+        }
+        return reason, facts
 
     def run(self) -> None:
         self.rule_history_at_start()
@@ -787,8 +967,10 @@ class _Fold:
             shown = self.shown_week(w)
             planned_km = sum(x.distance_m for x in shown if x.is_run) / 1000
             done_km = sum(a.distance_m for a in self.week_runs(w)) / 1000
-            self.rule_break(w)
-            if done_km > 0:  # a week without runs is a break: the break rule set the way back
+            broke = self.rule_break(w)
+            # a week without runs is a break, and so is one whose runs after a break followed the plan: the
+            # break rule set the way back (docs/science.md#return-after-break)
+            if done_km > 0 and not (broke and self._back_as_planned(w, shown)):
                 self.rule_volume(w, planned_km, done_km)
             self.rule_run_spike(w)
             self.rule_speed(w, shown)

@@ -8,8 +8,8 @@ Rules (each documented with its source in docs/science.md and summarised in docs
   still starts with a tempo run.
 * Volume (docs/science.md#volume-progression): hold a level 3 weeks, then step by 1.6 km per weekly run
   (≤ 16 km, ≤ 10 % of the level); a new level starts with a shorter long run; no week more than 10 % above
-  the one before. Race plans grow towards the volume their long run needs (docs/science.md#long-run), at most 30 %
-  above the start unless the long run needs more.
+  the one before. Race plans grow towards the volume their long run needs (docs/science.md#long-run; the long
+  run at most 150 minutes), and a runner who already runs that much grows at most one 10 % step above it.
 * Long run (docs/science.md#long-run): 28 % of the week (38 % in marathon plans), ≤ 150 min, always the week's
   longest run, towards a race-specific goal length (32 km for the marathon). Easy runs last ≥ 30 minutes: small
   weeks get fewer, longer runs, unless the spike rule needs more, shorter ones (run/walk weeks exempt).
@@ -45,12 +45,14 @@ from planner.plan import (
     Goal,
     GoalKind,
     GoalVerdict,
+    Notice,
     Phase,
     Plan,
     Week,
     Workout,
     WorkoutType,
 )
+from planner.reasons import NoticeCode, checked, metres, share
 
 SPIKE_LIMIT = 1.10  # docs/science.md#spike-rule: no run > 110 % of the 30-day longest
 # docs/science.md#spike-rule: a run over the limit by less than GPS error (100 m or 1 %) is not worth a change
@@ -70,7 +72,9 @@ HOLD_WEEKS_MARATHON_BUILD = 2
 STEP_KM_PER_RUN = 1.6  # docs/science.md#volume-progression: +1 mile per weekly session
 STEP_MAX_KM = 16.0  # docs/science.md#volume-progression: at most 10 miles per step
 WEEKLY_GROWTH_MAX = 1.10  # docs/science.md#volume-progression: no week > 10 % above the one before
-GROWTH_CEILING = 1.30  # product choice: a plan grows volume ≤ 30 % unless its long run needs more
+# docs/science.md#volume-progression: a race plan builds towards the volume its long run needs; above that, at most
+# one step (10 %) above the athlete's current volume (product choice)
+GROWTH_ABOVE_NEED = 1.10
 # docs/science.md#volume-progression: a new level starts with an easier week, whose long run is 80 % of its
 # target (the rest is not moved elsewhere), so that no week grows more than 10 % over the one before
 CUTBACK_LONG = 0.80
@@ -187,7 +191,7 @@ class Blueprint:
     q_days: tuple[int, ...] = ()
     long_share: float = s.LONG_SHARE
     long_goal_m: float | None = None
-    notes: tuple[str, ...] = ()  # what the generator assumed, for the plan's warnings
+    notes: tuple[Notice, ...] = ()  # what the generator assumed, for the plan's warnings
 
 
 def is_marathon(goal: Goal) -> bool:
@@ -282,14 +286,27 @@ def plan_return(athlete: Athlete, goal: Goal) -> Return:
     return Return(fractions, run_walk, 120.0 if from_zero else 240.0)
 
 
-def _race_volumes(athlete: Athlete, goal: Goal, phases: Sequence[Phase], v0: float) -> list[float]:
-    step = min(STEP_KM_PER_RUN * max(1, athlete.runs_per_week), STEP_MAX_KM)
+def needed_km(goal: Goal, long_max_m: float) -> float | None:
+    """The weekly volume a race plan's long run needs (docs/science.md#long-run): the race's long-run goal, but
+    never longer than 150 minutes at easy pace (``long_max_m``), at its share of the week."""
     long_goal = long_goal_m(goal)
+    if long_goal is None:
+        return None
     share = s.MARATHON_LONG_SHARE if is_marathon(goal) else s.LONG_SHARE
-    needed = long_goal / 1000 / share if long_goal else v0
-    ceiling = min(max(v0 * GROWTH_CEILING, needed, v0), max(WEEKLY_KM_MAX, v0))
+    return min(long_goal, long_max_m) / 1000 / share
+
+
+def _race_volumes(
+    athlete: Athlete, goal: Goal, phases: Sequence[Phase], v0: float, long_max_m: float
+) -> list[float]:
+    """Build towards the volume the long run needs; a runner who already runs that much (or nearly) grows at most
+    one 10 % step above what they run now: more volume than history and the distance justify is injury risk
+    without a purpose (docs/science.md#volume-progression)."""
+    step = min(STEP_KM_PER_RUN * max(1, athlete.runs_per_week), STEP_MAX_KM)
+    needed = needed_km(goal, long_max_m) or v0
+    ceiling = min(max(needed, v0 * GROWTH_ABOVE_NEED), max(WEEKLY_KM_MAX, v0))
     level = v0
-    hold = _hold_weeks(goal, v0)
+    hold = _hold_weeks(goal, v0, long_max_m)
     vols: list[float] = []
     for i, phase in enumerate(phases):
         if phase is Phase.TAPER:
@@ -300,9 +317,9 @@ def _race_volumes(athlete: Athlete, goal: Goal, phases: Sequence[Phase], v0: flo
     return vols
 
 
-def _hold_weeks(goal: Goal, v0: float) -> int:
-    long_goal = long_goal_m(goal)
-    if is_marathon(goal) and long_goal and v0 < long_goal / 1000 / s.MARATHON_LONG_SHARE:
+def _hold_weeks(goal: Goal, v0: float, long_max_m: float) -> int:
+    needed = needed_km(goal, long_max_m)
+    if is_marathon(goal) and needed and v0 < needed:
         return HOLD_WEEKS_MARATHON_BUILD
     return HOLD_WEEKS
 
@@ -318,10 +335,12 @@ def _taper_volumes(goal: Goal, phases: Sequence[Phase], peak: float) -> list[flo
     return [peak * f for f in fractions]
 
 
-def _volumes(athlete: Athlete, goal: Goal, phases: Sequence[Phase], ret: Return) -> list[float]:
+def _volumes(
+    athlete: Athlete, goal: Goal, phases: Sequence[Phase], ret: Return, long_max_m: float
+) -> list[float]:
     v0 = ZERO_BASE_KM if athlete.weekly_km == 0 else athlete.weekly_km
     if goal.kind is GoalKind.RACE:
-        vols = _race_volumes(athlete, goal, phases, v0)
+        vols = _race_volumes(athlete, goal, phases, v0, long_max_m)
     else:
         vols = [v0 for p in phases if p is not Phase.TAPER]
     for k, f in enumerate(ret.fractions[: len(vols)]):
@@ -357,11 +376,14 @@ def _specs(
     return tuple(specs)
 
 
-def blueprint(athlete: Athlete, goal: Goal, start: date) -> Blueprint:
+def blueprint(athlete: Athlete, goal: Goal, start: date, offer: bool = False) -> Blueprint:
+    """The plan's shape. ``offer``: what an unsafe race goal offers instead (docs/science.md#spike-rule): the
+    same build of easy running with strides up to the goal date, without quality, taper or the race."""
     check_inputs(athlete, goal, start)
     vdot = working_vdot(athlete)
     paces = training_paces(vdot)
-    rt = race_time(vdot, goal.distance_m) if goal.kind is GoalKind.RACE and goal.distance_m else None
+    racing = goal.kind is GoalKind.RACE and not offer
+    rt = race_time(vdot, goal.distance_m) if racing and goal.distance_m else None
     rp = race_pace(vdot, goal.distance_m) if goal.distance_m else None
     marathon = is_marathon(goal)
     cap = s.MARATHON_LONG_SHARE_CAP if marathon else s.LONG_SHARE_CAP
@@ -372,12 +394,14 @@ def blueprint(athlete: Athlete, goal: Goal, start: date) -> Blueprint:
     race_monday = monday(goal.date)
     before = sum(1 for d in days if race_monday + timedelta(days=d) < goal.date)
     phases = _phases(goal, n, early_race=goal.kind is GoalKind.RACE and before < len(days) / 2)
+    if offer:
+        phases = [Phase.BASE] * n
     ret = plan_return(athlete, goal)
     phases = _after_return(phases, ret.weeks)
-    vols = _volumes(athlete, goal, phases, ret)
+    vols = _volumes(athlete, goal, phases, ret, ctx.long_max_m)
     vols += _taper_volumes(goal, phases, max(vols) if vols else athlete.weekly_km)
     v0 = ZERO_BASE_KM if athlete.weekly_km == 0 else athlete.weekly_km
-    hold = _hold_weeks(goal, v0)
+    hold = _hold_weeks(goal, v0, ctx.long_max_m)
     # a marathon build needs every week of long-run growth the spike rule allows: no cut-back long runs
     cutbacks = goal.kind is GoalKind.RACE and hold == HOLD_WEEKS
     specs = _specs(phases, vols, first, ret, cutbacks=cutbacks, hold=hold)
@@ -402,24 +426,42 @@ def blueprint(athlete: Athlete, goal: Goal, start: date) -> Blueprint:
     )
 
 
-def _notes(athlete: Athlete, goal: Goal, ret: Return) -> tuple[str, ...]:
+def notice(code: NoticeCode, text: str, facts: dict[str, float | int | str | bool]) -> Notice:
+    """A plan notice, its facts checked against those its code declares (planner/reasons.py)."""
+    return Notice(code, text, checked(code, facts))
+
+
+def _notes(athlete: Athlete, goal: Goal, ret: Return) -> tuple[Notice, ...]:
     notes = []
     if goal.kind is GoalKind.RECOVERY and athlete.break_days == 0 and athlete.weekly_km > 0:
-        notes.append(
+        text = (
             f"No break length given: the return assumes {ASSUMED_RECOVERY_BREAK_DAYS} days off; "
             "give the days off for a return that fits."
         )
+        notes.append(
+            notice(NoticeCode.BREAK_ASSUMED, text, {"assumed_break_days": ASSUMED_RECOVERY_BREAK_DAYS})
+        )
     if athlete.break_days > BREAK_FREE_DAYS:
         before, after = athlete_vdot(athlete), working_vdot(athlete)
-        notes.append(
+        text = (
             f"{athlete.break_days} days off{' with cross-training' if athlete.cross_training else ''}: "
             f"paces from VDOT {after:.1f} instead of {before:.1f}, and a {ret.weeks}-week return "
             f"starting at {ret.fractions[0]:.0%} of {athlete.weekly_km:g} km a week."
         )
+        facts: dict[str, float | int | str | bool] = {
+            "break_days": athlete.break_days,
+            "cross_training": athlete.cross_training,
+            "vdot_before": round(before, 2),
+            "vdot_after": round(after, 2),
+            "return_weeks": ret.weeks,
+            "return_share": share(ret.fractions[0]),
+            "weekly_m": metres(athlete.weekly_km),
+        }
+        notes.append(notice(NoticeCode.BREAK_BEFORE_PLAN, text, facts))
     elif ret.weeks:
-        notes.append(
-            f"Starting from zero: a {ret.weeks}-week return from run/walk to about {ZERO_BASE_KM:g} km a week."
-        )
+        text = f"Starting from zero: a {ret.weeks}-week return from run/walk to about {ZERO_BASE_KM:g} km a week."
+        facts = {"return_weeks": ret.weeks, "base_week_m": metres(ZERO_BASE_KM)}
+        notes.append(notice(NoticeCode.RETURN_FROM_ZERO, text, facts))
     return tuple(notes)
 
 
@@ -470,9 +512,11 @@ def _first_session(bp: Blueprint, spec: WeekSpec, day: date, vol: float, left: f
         if w is not None:
             return w
     offset = 1 if single_phase else 0
+    # a week too small for two I bouts keeps a short tempo instead, as the taper does: a quality week always
+    # holds its quality session (docs/science.md#phases)
     return s.intervals(
         ctx, day, vol, _i_rep(bp, spec, spec.phase_week - offset, spec.phase_len - offset), left
-    )
+    ) or s.threshold(ctx, day, vol, False, left)
 
 
 def _second_session(bp: Blueprint, spec: WeekSpec, day: date, vol: float, left: float) -> Workout | None:
@@ -546,12 +590,14 @@ def build_week(
         out[goal.date] = s.race(ctx, goal.date, goal.distance_m, bp.race_time_s)
         q_days = tuple(d for d in q_days[:1] if dates[d] <= goal.date - timedelta(days=3))
         long_day = -1
+    if is_race_week and long_day in dates and dates[long_day] > goal.date:
+        long_day = -1  # nothing after the race date (in a build offered instead of the race, no race either)
     q_days = tuple(d for d in q_days if dates[d] not in out)
     out.update(_quality_sessions(bp, spec, dates, q_days, vol))
     budget = vol * 1000 - sum(w.distance_m for w in out.values() if w.type is not WorkoutType.RACE)
     easy_days = [dates[d] for d in bp.days if dates[d] not in out and d != long_day]
     if is_race_week:
-        easy_days = [d for d in easy_days if d < goal.date]
+        easy_days = [d for d in easy_days if d <= goal.date]  # the race, if any, already holds its day
     long_m = 0.0
     if long_day in dates and dates[long_day] not in out:
         # small weeks drop easy runs before the long run (runs of 30 minutes, unless the spike rule asks for
@@ -785,16 +831,20 @@ def finish_week(
     return final
 
 
-def _race_safety(bp: Blueprint, weeks: Sequence[Week]) -> tuple[bool, str, list[str]]:
-    warnings: list[str] = []
+def _race_safety(bp: Blueprint, weeks: Sequence[Week]) -> tuple[Notice | None, list[Notice]]:
+    """The notice that makes the plan unsafe (or None), and the other race notices."""
+    warnings: list[Notice] = []
     goal = bp.goal
     if goal.kind is not GoalKind.RACE or not goal.distance_m:
-        return False, "", warnings
+        return None, warnings
     n = len(weeks)
     if n < 2 * MIN_PHASE_WEEKS:
-        warnings.append(
+        text = (
             f"Only {n} weeks to the race: fewer than the {2 * MIN_PHASE_WEEKS} that a base and a final-quality "
             "phase of 3 weeks each need; the plan is compressed."
+        )
+        warnings.append(
+            notice(NoticeCode.SHORT_PLAN, text, {"weeks": n, "weeks_needed": 2 * MIN_PHASE_WEEKS})
         )
     runs = [w for wk in weeks for w in wk.workouts if w.is_run and w.type is not WorkoutType.RACE]
     window = [
@@ -812,8 +862,28 @@ def _race_safety(bp: Blueprint, weeks: Sequence[Week]) -> tuple[bool, str, list[
             f"A safe plan needs a longest run of at least {goal.distance_m / LARGE_SPIKE / 1000:.1f} km in the "
             "last month: choose a shorter race or a later date."
         )
-        return True, reason, warnings
-    return False, "", warnings
+        facts: dict[str, float | int | str | bool] = {
+            "race_m": goal.distance_m,
+            "ratio": round(ratio, 3),
+            "longest_m": round(longest),
+            "weekly_m": metres(bp.athlete.weekly_km),
+            "needed_long_m": round(goal.distance_m / LARGE_SPIKE),
+        }
+        return notice(NoticeCode.RACE_TOO_LONG, reason, facts), warnings
+    return None, warnings
+
+
+def _unsafe_offer(weeks: Sequence[Week]) -> Notice:
+    """What an unsafe race plan offers instead, said plainly: the safe build it holds, not race preparation."""
+    peak = max((training_km(w.workouts) for w in weeks), default=0.0)
+    runs = [x.distance_m for w in weeks for x in w.workouts if x.is_run and x.type is not WorkoutType.RACE]
+    longest = max(runs, default=0.0)
+    text = (
+        f"What this plan offers instead: easy running with strides, building safely to {peak:.0f} km a week "
+        f"and a longest run of {longest / 1000:.1f} km by the race date. It holds no hard sessions, no taper and "
+        "no race: it does not prepare you to race this distance on that date."
+    )
+    return notice(NoticeCode.UNSAFE_OFFER, text, {"peak_week_m": metres(peak), "longest_m": round(longest)})
 
 
 def training_km(workouts: Iterable[Workout]) -> float:
@@ -874,11 +944,22 @@ def render_baseline(bp: Blueprint) -> tuple[Blueprint, list[Week]]:
 
 
 @lru_cache(maxsize=512)
-def baseline(athlete: Athlete, goal: Goal, start: date) -> tuple[Blueprint, tuple[Week, ...]]:
-    """The generated weeks and their blueprint; memoized, because adaptation re-derives from them every time
-    (a pure function of immutable values, so the cache can never serve a stale answer)."""
+def race_baseline(athlete: Athlete, goal: Goal, start: date) -> tuple[Blueprint, tuple[Week, ...]]:
+    """The weeks that would prepare the goal as asked, and their blueprint (judged for safety)."""
     bp, weeks = render_baseline(blueprint(athlete, goal, start))
     return bp, tuple(weeks)
+
+
+@lru_cache(maxsize=512)
+def baseline(athlete: Athlete, goal: Goal, start: date) -> tuple[Blueprint, tuple[Week, ...]]:
+    """The generated weeks and their blueprint: the race preparation, or, when that is unsafe, the safe build
+    offered instead. Memoized, because adaptation re-derives from them every time (a pure function of
+    immutable values, so the cache can never serve a stale answer)."""
+    bp, weeks = race_baseline(athlete, goal, start)
+    if _race_safety(bp, weeks)[0] is None:
+        return bp, weeks
+    offer, offered = render_baseline(blueprint(athlete, goal, start, offer=True))
+    return offer, tuple(offered)
 
 
 def _clock(seconds: float) -> str:
@@ -888,22 +969,36 @@ def _clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
-def goal_verdict(goal: Goal, vdot: float) -> tuple[GoalVerdict, float | None, str]:
+def goal_verdict(goal: Goal, vdot: float) -> tuple[GoalVerdict, float | None, Notice | None]:
     """Compare the goal time with the time current fitness predicts (docs/science.md#goal-times)."""
     if goal.kind is not GoalKind.RACE or not goal.distance_m:
-        return GoalVerdict.NONE, None, ""
+        return GoalVerdict.NONE, None, None
     predicted = race_time(vdot, goal.distance_m)
     if goal.time_s is None:
-        return GoalVerdict.NONE, predicted, ""
-    faster = (predicted - goal.time_s) / predicted
+        return GoalVerdict.NONE, predicted, None
+    verdict, text = _verdict_text(goal.distance_m, goal.time_s, vdot, predicted)
+    facts: dict[str, float | int | str | bool] = {
+        "verdict": verdict.value,
+        "distance_m": goal.distance_m,
+        "goal_s": goal.time_s,
+        "predicted_s": round(predicted, 1),
+        "vdot": round(vdot, 2),
+        "faster_share": share((predicted - goal.time_s) / predicted),
+    }
+    return verdict, predicted, notice(NoticeCode.GOAL_VERDICT, text, facts)
+
+
+def _verdict_text(distance_m: float, time_s: float, vdot: float, predicted: float) -> tuple[GoalVerdict, str]:
+    """The verdict on a goal time and its sentence (docs/science.md#goal-times)."""
+    faster = (predicted - time_s) / predicted
     if faster < 0:
         # slower than current fitness predicts: within reach with room to spare (docs/science.md#goal-times)
         text = (
-            f"Goal {_clock(goal.time_s)} for {goal.distance_m / 1000:g} km: comfortable. Current fitness "
+            f"Goal {_clock(time_s)} for {distance_m / 1000:g} km: comfortable. Current fitness "
             f"(VDOT {vdot:.1f}) predicts {_clock(predicted)}, faster than the goal. Training paces come from "
             "current fitness."
         )
-        return GoalVerdict.COMFORTABLE, predicted, text
+        return GoalVerdict.COMFORTABLE, text
     if faster <= REALISTIC_MARGIN:
         verdict, word = GoalVerdict.REALISTIC, "realistic"
     elif faster <= AMBITIOUS_MARGIN:
@@ -912,10 +1007,10 @@ def goal_verdict(goal: Goal, vdot: float) -> tuple[GoalVerdict, float | None, st
         verdict, word = GoalVerdict.OUT_OF_REACH, "out of reach for this plan"
     how = f"{faster:.1%} faster than" if faster > 0 else "the same as"
     text = (
-        f"Goal {_clock(goal.time_s)} for {goal.distance_m / 1000:g} km: {word}. Current fitness (VDOT {vdot:.1f}) "
+        f"Goal {_clock(time_s)} for {distance_m / 1000:g} km: {word}. Current fitness (VDOT {vdot:.1f}) "
         f"predicts {_clock(predicted)}; the goal is {how} that. Training paces come from current fitness."
     )
-    return verdict, predicted, text
+    return verdict, text
 
 
 def generate_plan(athlete: Athlete, goal: Goal, start: date) -> Plan:
@@ -924,19 +1019,24 @@ def generate_plan(athlete: Athlete, goal: Goal, start: date) -> Plan:
     Raises ValueError (one line) for implausible input (planner/inputs.py)."""
     bp, baseline_weeks = baseline(athlete, goal, start)
     weeks = list(baseline_weeks)
+    unsafe, more = _race_safety(*race_baseline(athlete, goal, start))
     vdot = bp.ctx.paces.vdot
-    verdict, predicted, verdict_text = goal_verdict(goal, vdot)
-    warnings: list[str] = [verdict_text] if verdict_text else []
-    warnings.extend(bp.notes)
+    verdict, predicted, verdict_notice = goal_verdict(goal, vdot)
+    notices: list[Notice] = [verdict_notice] if verdict_notice else []
+    notices.extend(bp.notes)
     if not athlete.long_run_km and athlete.weekly_km > 0:
-        warnings.append(
+        text = (
             f"No current long run given: assuming {bp.seed_long_m / 1000:.1f} km "
             "(a quarter of the weekly volume) as the longest recent run."
         )
-    unsafe, reason, more = _race_safety(bp, weeks)
-    warnings.extend(more)
-    if unsafe:
-        warnings.append(reason)
+        facts: dict[str, float | int | str | bool] = {
+            "long_run_m": round(bp.seed_long_m),
+            "share_of_week": LONG_RUN_ESTIMATE_SHARE,
+        }
+        notices.append(notice(NoticeCode.LONG_RUN_ASSUMED, text, facts))
+    notices.extend(more)
+    if unsafe is not None:
+        notices += [unsafe, _unsafe_offer(weeks)]
     return Plan(
         athlete=athlete,
         goal=goal,
@@ -944,11 +1044,12 @@ def generate_plan(athlete: Athlete, goal: Goal, start: date) -> Plan:
         base_vdot=vdot,
         vdot=vdot,
         weeks=tuple(weeks),
-        warnings=tuple(warnings),
-        unsafe=unsafe,
-        unsafe_reason=reason,
+        warnings=tuple(n.text for n in notices),
+        unsafe=unsafe is not None,
+        unsafe_reason=unsafe.text if unsafe else "",
         predicted_time_s=predicted,
         goal_verdict=verdict,
+        notices=tuple(notices),
     )
 
 

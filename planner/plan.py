@@ -5,6 +5,7 @@ Distances are metres, durations seconds, paces seconds per kilometre, dates loca
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -182,15 +183,74 @@ class WorkoutDiff:
     after: Workout
 
 
+FactValue = float | int | str | bool
+
+
+class Facts(Mapping[str, FactValue]):
+    """The numbers behind a reason, by plain name, in SI units (metres, seconds, seconds per km, fractions 0–1,
+    ISO dates as strings): enough to say the reason in any words and units without its English text
+    (planner/reasons.py declares which facts each code carries). Immutable and hashable, like every planner
+    value; equal to any mapping with the same items."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, FactValue] | None = None) -> None:
+        self._items: tuple[tuple[str, FactValue], ...] = tuple(sorted((items or {}).items()))
+
+    def __getitem__(self, key: str) -> FactValue:
+        for k, v in self._items:
+            if k == key:
+                return v
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __repr__(self) -> str:
+        return f"Facts({dict(self._items)!r})"
+
+    def __reduce__(self) -> tuple[type[Facts], tuple[dict[str, FactValue]]]:
+        return (Facts, (dict(self._items),))
+
+
+def _as_facts(value: Mapping[str, FactValue]) -> Facts:
+    return value if isinstance(value, Facts) else Facts(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One adaptation: a stable ``id`` (code@week), the workouts it touched, and why, with the numbers."""
+    """One adaptation: a stable ``id`` (code@week), the workouts it touched, and why: ``reason`` in the planner's
+    default English wording, ``facts`` the numbers behind it (planner/reasons.py names them per code)."""
 
     id: str
     code: str
     week_start: date
     reason: str
     workouts: tuple[WorkoutDiff, ...] = ()
+    facts: Mapping[str, FactValue] = field(default_factory=Facts)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "facts", _as_facts(self.facts))
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the athlete is told about the plan as a whole (a goal-time verdict, an assumption, why a goal is
+    unsafe): ``code`` (planner/reasons.py ``NoticeCode``), ``text`` in the planner's default English wording,
+    ``facts`` the numbers behind it."""
+
+    code: str
+    text: str
+    facts: Mapping[str, FactValue] = field(default_factory=Facts)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "facts", _as_facts(self.facts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +261,8 @@ class Plan:
     is always re-derived from that baseline (see planner/adapt.py). ``vdot`` is the current working VDOT
     (lowered after a break), ``base_vdot`` the one the plan was generated with (already lowered for a break
     given as ``athlete.break_days``). ``predicted_time_s`` is the race time current fitness predicts and
-    ``goal_verdict`` how the goal time compares with it (docs/science.md#goal-times).
+    ``goal_verdict`` how the goal time compares with it (docs/science.md#goal-times). ``warnings`` are the
+    texts of ``notices``; a plan stored before notices existed has warnings and no notices.
     """
 
     athlete: Athlete
@@ -218,6 +279,7 @@ class Plan:
     as_of: date | None = None
     predicted_time_s: float | None = None
     goal_verdict: GoalVerdict = GoalVerdict.NONE
+    notices: tuple[Notice, ...] = ()  # ``warnings`` with their codes and facts (the same texts, in order)
 
     def workouts(self) -> tuple[Workout, ...]:
         return tuple(w for week in self.weeks for w in week.workouts)

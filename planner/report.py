@@ -56,6 +56,7 @@ def change_brief(c: Change) -> dict[str, Any]:
         "code": c.code,
         "week_start": c.week_start.isoformat(),
         "reason": c.reason,
+        "facts": dict(c.facts),  # the numbers behind the reason, by code (planner/reasons.py)
         "workouts": [
             {
                 "id": d.after.id,
@@ -131,4 +132,5 @@ def plan_report(plan: Plan, activities: Iterable[Activity], as_of: date) -> dict
         "extra_activity_ids": list(result.extra),
         "ignored_activity_ids": list(result.ignored),
         "warnings": warnings,
+        "notices": [{"code": n.code, "text": n.text, "facts": dict(n.facts)} for n in plan.notices],
     }

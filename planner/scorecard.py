@@ -16,13 +16,23 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from planner.adapt import maintenance_floor_km
+from planner.activity import Activity
+from planner.adapt import maintenance_floor_km, with_estimated_distances
 from planner.fitness import evidence_in
-from planner.generate import MIN_EASY_M, generate_plan, spike_tolerance_m, training_km
+from planner.generate import (
+    MARATHON_M,
+    MIN_EASY_M,
+    generate_plan,
+    long_goal_m,
+    spike_tolerance_m,
+    training_km,
+)
 from planner.intensity import Zones
 from planner.load import SPIKE_LIMIT, SPIKE_WINDOW_DAYS, planned_speed_s, run_spikes
-from planner.paces import race_time, training_paces
-from planner.plan import Athlete, Goal, GoalKind, Plan, Workout, WorkoutType
+from planner.paces import Paces, fvdot, race_time, training_paces
+from planner.plan import Athlete, Goal, GoalKind, Phase, Plan, Workout, WorkoutType
+from planner.reasons import ChangeCode, NoticeCode
+from planner.sessions import LONG_MAX_S, LONG_SHARE, MARATHON_LONG_SHARE
 from planner.synthetic import Behaviour, Extra, Simulation, as_planned, simulate
 
 START = date(2026, 1, 5)  # a Monday
@@ -42,6 +52,7 @@ PATTERNS = (
 )
 FAST_WEEK_SHARE = 0.20  # a week whose easy runs were this share of its time clearly fast must be answered
 UNDER_DONE = 0.80  # a week below 80 % of its planned km is under-done (the green band starts at 80 %)
+BREAK_MIN_DAYS = 6  # docs/science.md#return-after-break: a run-free stretch of 6 days or more is a break
 BREAK_RETURN_MAX = 0.75  # the week after a week without runs: at most the second stage of a return
 NEXT_OVER_ACTUAL_MAX = 1.20  # after an under-done week, next week ≤ 120 % of what was run
 QUALITY_SHARE_MAX = 0.20  # planned time at marathon pace or faster ≤ 20 % of the week's planned time
@@ -83,6 +94,19 @@ RULES = (
     Rule("planned_spike", True, "both", "a planned run > 110 % of the longest run of the previous 30 days"),
     Rule("quality_share", True, "generation", "a week's quality > 20 % of its time or > 15 % of its volume"),
     Rule("quality_early", True, "generation", "a quality session more than 8 weeks before the race"),
+    Rule("quality_week_empty", True, "generation", "a threshold or intervals week without a quality session"),
+    Rule(
+        "volume_justified",
+        True,
+        "generation",
+        "a race plan builds above both its long run's need and one 10 % step above the stated volume",
+    ),
+    Rule(
+        "unsafe_offer",
+        True,
+        "generation",
+        "an unsafe plan holds quality, a taper or the race, or does not say what it offers instead",
+    ),
     Rule(
         "next_over_actual", True, "adaptation", "after an under-done week, next week > 120 % of what was run"
     ),
@@ -94,6 +118,18 @@ RULES = (
     ),
     Rule("spike_unanswered", True, "adaptation", "a run done > 110 % of the 30-day longest with no response"),
     Rule("speed_unanswered", True, "adaptation", "easy runs clearly at marathon pace or faster, no response"),
+    Rule(
+        "reason_matches_plan",
+        True,
+        "adaptation",
+        "a volume rebuild names a next week other than the one the athlete is shown",
+    ),
+    Rule(
+        "break_vdot",
+        True,
+        "adaptation",
+        "a return after a break lowers the VDOT from other than the working VDOT before the break",
+    ),
     Rule(
         "vdot_bounded",
         True,
@@ -303,8 +339,14 @@ def _fast_tuneup(pick: int) -> Extra:
 # --- rule checks ----------------------------------------------------------------------------------------------
 
 
+def _counted(sim: Simulation) -> Sequence[Activity]:
+    """The runs as the planner counts them: a run without a usable distance by its time at easy pace
+    (docs/science.md#runs-without-distance)."""
+    return with_estimated_distances(sim.activities, training_paces(sim.plan.base_vdot))
+
+
 def _history(sim: Simulation, as_of: date, seed: tuple[date, float]) -> list[tuple[date, float]]:
-    return [seed, *sorted((a.local_date, a.distance_m) for a in sim.activities if a.local_date < as_of)]
+    return [seed, *sorted((a.local_date, a.distance_m) for a in _counted(sim) if a.local_date < as_of)]
 
 
 def check_planned_spikes(
@@ -360,10 +402,70 @@ def check_generated(p: Profile, plan: Plan, t: Tally) -> None:
         t.check("quality_early", not early, p, ", ".join(f"{w.date} {w.type.value}" for w in early[:3]))
     if typical(p):
         t.check("unsafe_typical", not plan.unsafe, p, plan.unsafe_reason)
+    check_coherent(p, plan, t)
+
+
+def check_coherent(p: Profile, plan: Plan, t: Tally) -> None:
+    """Every week is what its phase says; a race plan builds no more than history and distance justify; an unsafe
+    plan is the plain build it offers instead (docs/science.md#phases, #volume-progression, #spike-rule)."""
+    if plan.goal.kind is not GoalKind.RACE:
+        return
+    if plan.unsafe:
+        bad = [w for w in plan.workouts() if w.is_quality or w.type is WorkoutType.RACE]
+        phases = {w.phase for w in plan.weeks}
+        offered = [n for n in plan.notices if n.code == NoticeCode.UNSAFE_OFFER]
+        detail = f"{len(bad)} quality or race workouts, phases {sorted(phases)}, {len(offered)} offers"
+        t.check("unsafe_offer", not bad and phases == {Phase.BASE} and len(offered) == 1, p, detail)
+        return
+    for week in plan.weeks:
+        if week.phase in (Phase.THRESHOLD, Phase.INTERVALS):
+            t.check(
+                "quality_week_empty",
+                any(w.is_quality for w in week.workouts),
+                p,
+                f"week {week.start} ({week.phase.value}): {[w.type.value for w in week.workouts]}",
+            )
+    need = needed_km(plan.goal, training_paces(plan.vdot), plan.goal.distance_m or 0.0)
+    peak = max(training_km(w.workouts) for w in plan.weeks)
+    allowed = max(need, 1.10 * p.athlete.weekly_km) + SLACK_KM
+    t.check("volume_justified", peak <= allowed, p, f"peak {peak:.1f} km against {allowed:.1f} km justified")
+
+
+def needed_km(goal: Goal, paces: Paces, distance_m: float) -> float:
+    """The week the race's long run needs (docs/science.md#long-run): its goal length, at most 150 minutes at mid
+    easy pace, at 28 % of the week (38 % for the marathon)."""
+    long_m = min(long_goal_m(goal) or 0.0, LONG_MAX_S / ((paces.easy[0] + paces.easy[1]) / 2) * 1000)
+    return long_m / 1000 / (MARATHON_LONG_SHARE if distance_m >= MARATHON_M - 1 else LONG_SHARE)
+
+
+def _break_in(sim: Simulation, start: date) -> date | None:
+    """The first day of a run-free stretch of 6 days or more that reaches into the week from ``start``, as known
+    when the plan was adapted after it (a break: the return after it is judged by the break rule,
+    docs/science.md#return-after-break); None without one."""
+    end = start + timedelta(days=6)
+    days = sorted({a.local_date for a in sim.activities if a.is_run and a.local_date <= end})
+    edges = [d for d in days if d < start][-1:] + [d for d in days if start <= d] + [end + timedelta(days=1)]
+    if edges[0] >= start:
+        edges = [START - timedelta(days=1), *edges]
+    found = None
+    for a, b in zip(edges, edges[1:], strict=False):
+        if (b - a).days - 1 >= BREAK_MIN_DAYS and b > start:
+            found = a + timedelta(days=1)
+    return found
+
+
+def _load_before(p: Profile, sim: Simulation, first_off: date) -> float:
+    """The most run in a week of the 4 weeks before the break began, or in its first week before it (the stated
+    weekly volume before the plan)."""
+    monday = first_off - timedelta(days=first_off.weekday())
+    weeks = [w.done_km for w in sim.weeks if monday - timedelta(weeks=4) <= w.start < monday]
+    head = sum(a.distance_m for a in sim.activities if a.is_run and monday <= a.local_date < first_off) / 1000
+    return max([*weeks, head] + ([p.athlete.weekly_km] if monday <= START else []))
 
 
 def check_volume(p: Profile, sim: Simulation, t: Tally) -> None:
-    """After each under-done week with running, next week's plan follows what was run."""
+    """After each under-done week with running, next week's plan follows what was run; after a week that holds a
+    break, next week is a return (at most the second stage of one)."""
     weeks = sim.weeks
     floor_km = maintenance_floor_km(training_paces(weeks[0].plan.vdot)) if weeks else 0.0
     for i in range(len(weeks) - 1):
@@ -371,15 +473,15 @@ def check_volume(p: Profile, sim: Simulation, t: Tally) -> None:
         if w.planned_km <= 0 or w.done_km >= UNDER_DONE * w.planned_km:
             continue
         nxt_km = training_km(nxt.plan.weeks[nxt.index].workouts)
-        before = max(
-            [x.done_km for x in weeks[max(0, i - 4) : i]] + ([p.athlete.weekly_km] if i == 0 else [])
-        )
-        if w.done_km <= 0:
+        first_off = _break_in(sim, w.start)
+        if w.done_km <= 0 or first_off is not None:
+            before = _load_before(p, sim, first_off or w.start)
             t.check(
                 "break_return",
                 nxt_km <= BREAK_RETURN_MAX * before + SLACK_KM,
                 p,
-                f"week {w.start}: no runs, next week {nxt_km:.1f} km against {before:.1f} km before",
+                f"week {w.start}: a break, {w.done_km:.1f} km run, next week {nxt_km:.1f} km against "
+                f"{before:.1f} km before",
             )
             continue
         # the plan never drops below the maintenance floor (docs/science.md#maintenance-floor)
@@ -398,6 +500,34 @@ def check_volume(p: Profile, sim: Simulation, t: Tally) -> None:
             p,
             f"week {w.start}: next week {nxt_km:.1f} km above the most ever run, {ever:.1f} km",
         )
+
+
+def check_reasons(p: Profile, sim: Simulation, t: Tally) -> None:
+    """The numbers of a reason are the plan's: a volume rebuild names the next week the athlete is shown (unless a
+    later rule of the same week changed it again, with its own reason); a return after a break lowers the working
+    VDOT the athlete had before it, as raised (docs/science.md#time-off)."""
+    for week in sim.weeks[1:]:
+        last = week.start - timedelta(days=7)
+        made = [c for c in week.plan.changes if c.week_start == last]
+        if [c.code for c in made] == [ChangeCode.VOLUME_REBUILD]:
+            shown = training_km(week.plan.weeks[week.index].workouts)
+            said = float(made[0].facts["next_week_m"]) / 1000
+            t.check(
+                "reason_matches_plan",
+                abs(said - shown) <= 0.05,
+                p,
+                f"{last}: said {said} km, shown {shown:.1f}",
+            )
+    shown_vdot = {w.start: w.plan.vdot for w in sim.weeks}
+    for c in sim.plan.changes:
+        if c.code != ChangeCode.RETURN_AFTER_BREAK:
+            continue
+        first_off = date.fromisoformat(str(c.facts["first_day_off_date"]))
+        monday = first_off - timedelta(days=first_off.weekday())
+        before, after = float(c.facts["vdot_before"]), float(c.facts["vdot_after"])
+        expected = before * fvdot(int(c.facts["days_off"]))
+        ok = before >= shown_vdot.get(monday, before) - 0.01 and abs(after - expected) <= 0.01
+        t.check("break_vdot", ok, p, f"{c.id}: {before} → {after}, shown {shown_vdot.get(monday)} before")
 
 
 def check_vdot(p: Profile, base: Plan, sim: Simulation, t: Tally) -> None:
@@ -422,7 +552,7 @@ def check_responses(p: Profile, sim: Simulation, t: Tally) -> None:
     seed = (plan.start - timedelta(days=1), (p.athlete.long_run_km or 0.25 * p.athlete.weekly_km) * 1000)
     as_of = plan.as_of or plan.start
     codes = {(c.code, c.week_start) for c in plan.changes}
-    for sp in run_spikes(sim.activities, seed):
+    for sp in run_spikes(_counted(sim), seed):
         day = sp.activity.local_date
         wk = day - timedelta(days=day.weekday())
         if day + timedelta(days=1) >= as_of or wk + timedelta(days=7) >= plan.goal.date:
@@ -479,6 +609,7 @@ def run_athlete(p: Profile, t: Tally) -> None:
             check_planned_spikes(p, week.plan, _history(sim, week.start, seed), week.start, t)
         check_volume(p, sim, t)
         check_vdot(p, plan, sim, t)
+        check_reasons(p, sim, t)
         check_responses(p, sim, t)
     except Exception as error:  # noqa: BLE001 - the scorecard counts every failure as a broken rule
         t.check("error", False, p, f"{type(error).__name__}: {error}")
@@ -553,9 +684,8 @@ def render_markdown(
     lines += [
         "",
         f"Athletes per goal: {_counts(t.kinds, KINDS)}; per pattern: {_counts(t.patterns, PATTERNS)}.",
-        "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n" + ABOUT  # the report says how it works "at the end of this file"
 
 
 ABOUT = """
@@ -589,11 +719,16 @@ limit worth watching, here whether a goal is "typical", so flagging it errs on t
 | `planned_spike` | after any weekly adaptation, a future planned run (not the race) is longer than 110 % of the longest run of the 30 days before it, counting the runs done, then the plan, and the athlete's stated long run before the start |
 | `quality_share` | a generated week plans more than 20 % of its running time at marathon pace or faster, or quality work (T, I, R and race-pace reps) above 15 % of its volume; the race itself excluded |
 | `quality_early` | a race plan has a quality session more than 8 weeks before the race |
-| `next_over_actual` | after a week run below 80 % of its plan (with some running), the next week's training km (the race excluded) are above 120 % of what was run |
+| `quality_week_empty` | a threshold or intervals week of a race plan holds no quality session (a week too small for its intervals keeps a short tempo) |
+| `volume_justified` | a race plan's biggest week (the race excluded) is above both the week its long run needs (the race's long-run goal, at most 150 minutes at mid easy pace, at 28 % of the week, 38 % for the marathon) and 110 % of the stated weekly volume |
+| `unsafe_offer` | a plan flagged unsafe holds a quality session, a phase other than base or the race, or does not say once what it offers instead |
+| `next_over_actual` | after a week run below 80 % of its plan (with some running, and no break in it), the next week's training km (the race excluded) are above 120 % of what was run (or the maintenance floor) |
 | `above_pre_miss` | after such a week, the next week is above the most ever run in one week (or the stated weekly volume) |
-| `break_return` | after a week without runs, the next week is above 75 % of the most run in a week of the 4 weeks before |
+| `break_return` | after a week without runs, or an under-done week that holds part of a run-free stretch of 6 days or more (as known when the plan was adapted after it), the next week is above 75 % of the most run in a week of the 4 weeks before the break began (or in its first week before it) |
 | `spike_unanswered` | a run done more than 110 % of the 30-day longest, with days left to protect, gets no `run_spike` change |
 | `speed_unanswered` | in the `easy_too_fast` and `mp_drift` patterns, a week (not the last) whose easy and long runs make up at least 20 % of its running time at an average pace clearly (2 s/km) faster than the marathon-effort edge gets no `intensity_reduced` change |
+| `reason_matches_plan` | a volume rebuild's next week (its `next_week_m` fact, the number its reason states) differs by more than 50 m from the next week's training km the athlete is shown, where no later rule of the same week changed that week again |
+| `break_vdot` | a return after a break lowers the VDOT from less than the working VDOT shown in the week the break began, or not by Daniels' time-off factor for its days off |
 | `vdot_bounded` | the working VDOT of any week's plan is above the best evidence (a race or a sustained hard stretch, before that week) or the generated plan's VDOT, or more than 2 points above its value in a plan of the 28 days before |
 | `athlete_text` | a change reason, workout note or plan warning names a file, a section sign or a code-like word |
 | `race_moved` | the race is not exactly once, on the goal date |

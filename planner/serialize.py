@@ -6,15 +6,19 @@ stored with a plan so that a database row written today can be read after the fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from planner.plan import (
     Athlete,
     Change,
+    Facts,
+    FactValue,
     Goal,
     GoalKind,
     GoalVerdict,
+    Notice,
     Phase,
     Plan,
     RaceResult,
@@ -26,7 +30,8 @@ from planner.plan import (
     WorkoutType,
 )
 
-SCHEMA_VERSION = 2  # 2: goal time and verdict, break length, run/walk steps (all optional when read)
+# 2: goal time and verdict, break length, run/walk steps; 3: facts on changes, plan notices (all optional when read)
+SCHEMA_VERSION = 3
 JSON = dict[str, Any]
 
 
@@ -102,12 +107,22 @@ def _run_walk(d: JSON | None) -> RunWalk | None:
     return RunWalk(count=int(d["count"]), run_s=float(d["run_s"]), walk_s=float(d["walk_s"]))
 
 
+def facts_to_dict(facts: Mapping[str, FactValue]) -> JSON:
+    return dict(facts)
+
+
+def facts_from_dict(d: JSON | None) -> Facts:
+    """Facts as stored; a change or notice stored before facts existed has none (an empty mapping)."""
+    return Facts({str(k): v for k, v in (d or {}).items() if isinstance(v, (bool, int, float, str))})
+
+
 def change_to_dict(c: Change) -> JSON:
     return {
         "id": c.id,
         "code": c.code,
         "week_start": c.week_start.isoformat(),
         "reason": c.reason,
+        "facts": facts_to_dict(c.facts),
         "workouts": [
             {"before": workout_to_dict(x.before), "after": workout_to_dict(x.after)} for x in c.workouts
         ],
@@ -124,7 +139,16 @@ def change_from_dict(d: JSON) -> Change:
             WorkoutDiff(workout_from_dict(x["before"]), workout_from_dict(x["after"]))
             for x in d.get("workouts", ())
         ),
+        facts=facts_from_dict(d.get("facts")),
     )
+
+
+def notice_to_dict(n: Notice) -> JSON:
+    return {"code": n.code, "text": n.text, "facts": facts_to_dict(n.facts)}
+
+
+def notice_from_dict(d: JSON) -> Notice:
+    return Notice(code=str(d["code"]), text=str(d["text"]), facts=facts_from_dict(d.get("facts")))
 
 
 def athlete_to_dict(a: Athlete) -> JSON:
@@ -211,6 +235,7 @@ def plan_to_dict(p: Plan) -> JSON:
         "as_of": p.as_of.isoformat() if p.as_of else None,
         "predicted_time_s": p.predicted_time_s,
         "goal_verdict": p.goal_verdict.value,
+        "notices": [notice_to_dict(n) for n in p.notices],
     }
 
 
@@ -232,4 +257,5 @@ def plan_from_dict(d: JSON) -> Plan:
         as_of=_d(d.get("as_of")),
         predicted_time_s=None if d.get("predicted_time_s") is None else float(d["predicted_time_s"]),
         goal_verdict=GoalVerdict(d.get("goal_verdict", "")),
+        notices=tuple(notice_from_dict(n) for n in d.get("notices", ())),
     )

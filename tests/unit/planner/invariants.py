@@ -197,6 +197,12 @@ def taper(plan: Plan) -> list[str]:
     """
     if plan.goal.kind is not GoalKind.RACE or len(plan.weeks) < 6:
         return []
+    if plan.unsafe:  # the safe build offered instead of the race: no taper (docs/science.md#spike-rule)
+        return [
+            f"the offered build has a {w.phase.value} week {w.start}"
+            for w in plan.weeks
+            if w.phase is not Phase.BASE
+        ]
     from planner.generate import run_days
 
     days = run_days(plan.athlete)
@@ -229,7 +235,9 @@ def race_on_goal_date(plan: Plan) -> list[str]:
     if plan.goal.kind is not GoalKind.RACE:
         return []
     races = [w for w in plan.workouts() if w.type is WorkoutType.RACE]
-    if len(races) != 1 or races[0].date != plan.goal.date:
+    if plan.unsafe and races:  # the safe build offered instead of an unsafe race holds no race
+        return [f"the offered build holds a race on {races[0].date}"]
+    if not plan.unsafe and (len(races) != 1 or races[0].date != plan.goal.date):
         return [f"race workouts {[(r.date, r.distance_m) for r in races]}"]
     after = [w for w in plan.workouts() if w.date > plan.goal.date]
     return [f"workout after the race on {w.date}" for w in after]

@@ -200,8 +200,9 @@ def test_volume_holds_three_weeks_then_steps_by_1_6_km_per_run_at_most_10_percen
 def test_step_is_capped_at_16_km() -> None:
     bp = blueprint(athlete(weekly_km=200, runs_per_week=7, run_days=tuple(range(7))), race_goal(16), START)
     levels = [s.volume_km for s in bp.specs if s.phase is not Phase.TAPER]
-    steps = {round(b - a, 6) for a, b in zip(levels, levels[1:], strict=False) if b != a}
-    assert steps == {11.2}  # 7 runs × 1.6 km
+    steps = [round(b - a, 6) for a, b in zip(levels, levels[1:], strict=False) if b != a]
+    assert steps[0] == 11.2  # 7 runs × 1.6 km
+    assert max(steps) == 11.2  # (later steps end at the plan's ceiling, docs/science.md#volume-progression)
 
     bp = blueprint(athlete(weekly_km=200, runs_per_week=14, run_days=tuple(range(7))), race_goal(16), START)
     levels = [s.volume_km for s in bp.specs if s.phase is not Phase.TAPER]

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner import Activity, Athlete, Goal, GoalKind, Lap, Plan, WorkoutType, adapt, generate_plan, match
-from planner.generate import blueprint, render_baseline
+from planner.generate import baseline
 
 from . import invariants as inv
 
@@ -212,7 +212,7 @@ def test_adapt_is_idempotent_keeps_the_past_and_never_crams(history, later_days:
         w.id: w for w in plan.workouts() if w.date < as_of
     }
     # never cram: no week above its generated target; the race stays on its date
-    bp, _ = render_baseline(blueprint(plan.athlete, plan.goal, plan.start))
+    bp, _ = baseline(plan.athlete, plan.goal, plan.start)  # the race plan, or the build offered instead
     for spec, week in zip(bp.specs, new.weeks, strict=True):
         training = sum(
             w.distance_m for w in week.workouts if w.date >= as_of and w.type is not WorkoutType.RACE

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from planner.plan import WorkoutType
+from planner.generate import generate_plan
+from planner.plan import Change, Phase, WorkoutType
 from planner.scorecard import (
     KINDS,
     PATTERNS,
@@ -16,7 +17,10 @@ from planner.scorecard import (
     START,
     Profile,
     Tally,
+    behaviour_for,
+    check_coherent,
     check_planned_spikes,
+    check_reasons,
     check_volume,
     chunks,
     hard_violations,
@@ -24,9 +28,9 @@ from planner.scorecard import (
     render_markdown,
     run_cohort,
 )
-from planner.synthetic import Simulation, SimWeek
+from planner.synthetic import Simulation, SimWeek, simulate
 
-from .helpers import plan16
+from .helpers import plan16, run
 
 COHORT = len(KINDS) * len(PATTERNS) * 2  # every goal with every deviation pattern, twice
 
@@ -72,9 +76,29 @@ def test_the_volume_check_catches_a_snap_back() -> None:
         SimWeek(4, START, plan, planned_km=47.0, done_km=23.0),
         SimWeek(5, START + timedelta(weeks=1), plan, planned_km=plan.weeks[5].planned_km, done_km=40.0),
     ]
+    every_other_day = [run(500 + d, START + timedelta(days=d), 4.6) for d in range(-20, 7, 2)]
     t = Tally()
-    check_volume(_profile(), Simulation(plan, weeks=weeks), t)
+    check_volume(_profile(), Simulation(plan, activities=every_other_day, weeks=weeks), t)
     assert t.violated["next_over_actual"] == 1  # the baseline's week 5 is far above 120 % of 23 km
+    assert t.checked["break_return"] == 0
+
+
+def test_the_volume_check_judges_a_week_that_ends_a_break_as_a_return() -> None:
+    # 40 km a week, then six days off and one run on the Sunday: next week must be a return (≤ 75 % of 40 km)
+    plan = plan16()
+    monday = START + timedelta(weeks=8)  # well after the cohort's start: the stated volume does not count
+    before = [run(600 + d, monday - timedelta(days=d), 8.0) for d in range(1, 30, 2)]
+    weeks = [
+        SimWeek(3, monday - timedelta(weeks=1), plan, planned_km=40.0, done_km=40.0),
+        SimWeek(4, monday, plan, planned_km=47.0, done_km=8.0),
+        SimWeek(5, monday + timedelta(weeks=1), plan, planned_km=plan.weeks[5].planned_km, done_km=8.0),
+    ]
+    back = [run(700, monday + timedelta(days=6), 8.0)]
+    t = Tally()
+    check_volume(_profile(), Simulation(plan, activities=before + back, weeks=weeks), t)
+    assert t.checked["break_return"] == 1
+    assert t.violated["break_return"] == 1  # the baseline's week 5 is far above 75 % of what was run before
+    assert t.checked["next_over_actual"] == 0
 
 
 def test_the_spike_check_catches_a_planned_spike() -> None:
@@ -104,3 +128,50 @@ def test_split_cohorts_merge_to_the_whole() -> None:
     for numbers in chunks(12, 3):
         parts.merge(run_cohort(numbers, seed=5))
     assert (parts.checked, parts.violated, parts.athletes) == (whole.checked, whole.violated, whole.athletes)
+
+
+def test_the_coherence_checks_catch_an_incoherent_plan() -> None:
+    plan = plan16()  # a half marathon from 40 km a week
+    t = Tally()
+    check_coherent(_profile(), plan, t)
+    assert hard_violations(t) == {}
+    assert t.checked["quality_week_empty"] > 0
+    # a quality week emptied of its sessions
+    i = next(k for k, w in enumerate(plan.weeks) if w.phase is Phase.INTERVALS)
+    emptied = tuple(w for w in plan.weeks[i].workouts if not w.is_quality)
+    weeks = (*plan.weeks[:i], replace(plan.weeks[i], workouts=emptied), *plan.weeks[i + 1 :])
+    t = Tally()
+    check_coherent(_profile(), replace(plan, weeks=weeks), t)
+    assert t.violated["quality_week_empty"] == 1
+    # the same build (to 58 km) for a 5K runner of 20 km a week: more than history and distance justify
+    t = Tally()
+    small = replace(_profile(), athlete=replace(plan.athlete, weekly_km=20.0))
+    check_coherent(small, replace(plan, athlete=small.athlete, goal=replace(plan.goal, distance_m=5000.0)), t)
+    assert t.violated["volume_justified"] == 1
+    # flagged unsafe, yet still a race plan with no word on what it offers
+    t = Tally()
+    check_coherent(_profile(), replace(plan, unsafe=True, unsafe_reason="too long"), t)
+    assert t.violated["unsafe_offer"] == 1
+
+
+def test_the_reason_check_catches_a_reason_that_names_another_week() -> None:
+    p = replace(profile(3, 1), pattern="partial_weeks")
+    plan = generate_plan(p.athlete, p.goal, START)
+    behaviour, extra = behaviour_for(p, plan)
+    sim = simulate(plan, plan.weeks[-1].end + timedelta(days=1), behaviour, extra)
+    t = Tally()
+    check_reasons(p, sim, t)
+    assert t.checked["reason_matches_plan"] > 0
+    assert t.violated["reason_matches_plan"] == 0
+
+    def inflated(c: Change) -> Change:
+        if c.code != "volume_rebuild":
+            return c
+        return replace(c, facts={**c.facts, "next_week_m": float(c.facts["next_week_m"]) + 3000})
+
+    weeks = [
+        replace(w, plan=replace(w.plan, changes=tuple(map(inflated, w.plan.changes)))) for w in sim.weeks
+    ]
+    t = Tally()
+    check_reasons(p, replace(sim, weeks=weeks), t)
+    assert t.violated["reason_matches_plan"] == t.checked["reason_matches_plan"] > 0
