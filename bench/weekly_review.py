@@ -4,7 +4,7 @@ plans in a fresh PostgreSQL database (issue 6 §1, goal ≥ 2,000/s), against th
 
 Data (not timed, loaded with COPY): N athletes spread over nine timezones from Los Angeles to Sydney, one active
 plan each with its 13 weeks in `plan_weeks`, 6 activities each (4 runs in the reviewed week, one the week before,
-one bike ride), 3 matched workouts each and a change reason for every tenth plan. "Now" is a Monday 06:00 UTC,
+one bike ride), 3 matched workouts each and a change reason for every tenth plan. "Now" is a Tuesday 05:00 UTC,
 when every one of those timezones is inside its review window.
 """
 
@@ -20,11 +20,14 @@ from sqlalchemy import text
 import planner
 from bench.economy import _fresh
 from jobs import review, service
+from messages import Audience, digest
 from store.db import UnitOfWork, engine_for, session_factory
 from store.plan_repository import week_rows
 
 WEEK = date(2026, 11, 16)  # the reviewed week (a Monday)
-NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday 06:00 UTC: Sunday 22:00 in LA, Monday 17:00 in Sydney
+NOW = datetime(
+    2026, 11, 24, 5, 0, tzinfo=UTC
+)  # Tuesday 05:00 UTC: Monday 21:00 in LA, Tuesday 16:00 in Sydney
 HOUR = 20
 PLAN_START = WEEK - timedelta(weeks=4)
 TIMEZONES = [
@@ -163,7 +166,8 @@ def run(athletes: int = 100_000, baseline_sample: int = 200) -> dict[str, Any]:
         "same_figures_as_per_athlete": (
             (bulk_sample["planned_km"], bulk_sample["done_km"]) == (sample["planned_km"], sample["done_km"])
         ),
-        "example_reason": bulk_sample["reasons"][0],
+        # The digest's words are rendered at delivery from these figures (messages/digest.py).
+        "example_headline": digest.from_payload(Audience(), bulk_sample).message.headline,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 

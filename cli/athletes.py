@@ -73,3 +73,28 @@ def ical_command(
         )
         raise typer.Exit(1)
     typer.echo(ical.feed_url(c.settings.public_base_url, token))
+
+
+@athletes_app.command("units")
+def units_command(
+    athlete_id: int = typer.Argument(..., help="the athlete's Strava id"),
+    units: str = typer.Argument(..., help="metric (km, min/km) or imperial (miles, min/mi)"),
+) -> None:
+    """Set what the athlete reads distances and paces in: their messages, plan page and calendar."""
+    from messages import Units
+    from store import repository
+    from store.db import UnitOfWork
+    from workers.runtime import container
+
+    if units not in {u.value for u in Units}:
+        typer.echo(f"error: units must be one of {', '.join(u.value for u in Units)}", err=True)
+        raise typer.Exit(2)
+    with UnitOfWork(container().sessions) as uow:
+        # A write about the athlete: under their row lock, like every other one.
+        athlete = repository.lock_athlete(uow.session, athlete_id)
+        if athlete is None:
+            typer.echo(f"error: athlete {athlete_id} not found", err=True)
+            raise typer.Exit(1)
+        athlete.units = units
+        uow.commit()
+    typer.echo(f"athlete {athlete_id} reads {units} units")

@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 from cli.athletes import athletes_app
 from cli.config import config_app
 from cli.errors import user_error_message
+from cli.import_files import import_command
 from cli.notifications import notifications_app
 from cli.plan import plan_app
 from cli.strava import backfill_command, reconcile_command, strava_app
@@ -81,6 +82,7 @@ app.command("simulator")(simulator_command)
 app.add_typer(strava_app, name="strava")
 app.command("backfill")(backfill_command)
 app.command("reconcile")(reconcile_command)
+app.command("import")(import_command)
 
 
 WORKER_POOLS = ("prefork", "threads", "solo")
@@ -186,7 +188,7 @@ def beat() -> None:
 
 @app.command("demo")
 def demo(
-    weeks: int = typer.Option(3, min=1, help="Weeks of simulated season to push."),
+    weeks: int = typer.Option(3, min=1, help="Weeks the athlete runs as planned before the missed week."),
     keep: bool = typer.Option(False, help="Keep the demo database and folders."),
 ) -> None:
     """Run the whole ingest path on an embedded SQLite database, a filesystem broker and the simulator."""

@@ -1,9 +1,11 @@
-"""`runsmart plan show`: a stored plan as a table of weeks, its changes with reasons, and an optional chart."""
+"""`runsmart plan show`: a stored plan as a table of weeks, its decisions with their revisions and reasons, and an
+optional chart."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -28,7 +30,7 @@ def show(c: Container, athlete_id: int, console: Console, chart_path: Path | Non
 
 
 def render(
-    console: Console, loaded: Loaded, weeks: list[views.WeekSummary], changes: list[dict[str, object]]
+    console: Console, loaded: Loaded, weeks: list[views.WeekSummary], changes: list[dict[str, Any]]
 ) -> None:
     row, plan = loaded.row, loaded.view
     goal = plan.goal
@@ -51,11 +53,19 @@ def render(
             ", ".join(w.changes),
         )
     console.print(table)
-    listed = Table("change", "version", "state", "reason", show_lines=True)
+    console.print(decision_table(changes) if changes else "[dim]no decisions yet[/]")
+
+
+def decision_table(changes: list[dict[str, Any]]) -> Table:
+    """One row per decision (docs/api.md#decisions): its state, its revisions by plan version, its reason."""
+    listed = Table("decision", "state", "revisions", "reason", show_lines=True)
     for c in changes:
-        state = "undone" if c["undone"] else ("active" if c["active"] else "superseded")
-        listed.add_row(str(c["id"]), str(c["version"]), state, str(c["reason"]))
-    console.print(listed if changes else "[dim]no changes yet[/]")
+        state = str(c["status"])
+        if state == "active" and not c["active"]:
+            state = "superseded"  # stored before decisions were kept: a later version replaced it
+        history = ", ".join(f"r{r['revision']} v{r['version']} {r['status']}" for r in c["revisions"])
+        listed.add_row(str(c["id"]), state, history, str(c["reason"]))
+    return listed
 
 
 def chart(path: Path, loaded: Loaded, weeks: list[views.WeekSummary]) -> None:

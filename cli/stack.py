@@ -74,6 +74,9 @@ class Stack:
             "RUNSMART_PUBLIC_BASE_URL": self.api_url,
             "RUNSMART_RETRY_BASE_S": "1",
             "RUNSMART_RETRY_MAX_S": "5",
+            # Each plan update is sent at once (docs/notifications.md, Coalescing); a stack that shows
+            # coalescing sets a window through `extra_env`.
+            "RUNSMART_NOTIFY_COALESCE_WINDOW_S": "0",
             "SILENCE_TOKEN_WARNINGS": "true",
             **self.extra_env,
         }

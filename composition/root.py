@@ -16,7 +16,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from notify.channels import AppWebhook
+from notify.connector_sync import CONNECTOR_SYNC, CalendarSync
 from notify.delivery import DeliveryPolicy, Notifier
+from notify.intervals_icu import IntervalsIcuClient
 from plans.pipeline import PlanPipeline
 from runsmart.settings import Settings
 from sources.ledger import Ledger
@@ -89,7 +91,19 @@ def make_notifier(settings: Settings, sessions: sessionmaker[Session]) -> Notifi
     # Channel URLs are encrypted with the token key(s), like OAuth tokens (docs/security.md).
     cipher = TokenCipher(settings.effective_token_key())
     allow_private = settings.notify_allow_private_targets
-    return Notifier(sessions, app=app, policy=policy, cipher=cipher, allow_private_targets=allow_private)
+    # The athletes' intervals.icu calendars: `connector.sync` rows go there (docs/connectors.md).
+    icu = IntervalsIcuClient(settings.intervals_icu_base_url, timeout_s=settings.connector_timeout_s)
+    calendar = CalendarSync(
+        icu, cipher, horizon_days=settings.connector_horizon_days, plan_now=plan_clock(settings)
+    )
+    return Notifier(
+        sessions,
+        app=app,
+        policy=policy,
+        cipher=cipher,
+        allow_private_targets=allow_private,
+        senders={CONNECTOR_SYNC: calendar.send},
+    )
 
 
 def build(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-SUNDAY = 6
+MONDAY, TUESDAY = 0, 1
+WEEK = timedelta(days=7)
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -19,14 +20,24 @@ def local_now(now: datetime, tz: str | None) -> datetime:
     return now.astimezone(zone(tz))
 
 
-def review_week(now: datetime, tz: str | None, hour: int) -> date | None:
-    """The Monday of the week to review, when it is Sunday `hour`:00 or later in `tz` (until Monday that
-    hour, so a tick missed while beat was down is caught up); None otherwise."""
+def week_closing(now: datetime, tz: str | None) -> date | None:
+    """The Monday of the week that ended at the last midnight in `tz`, during the first hour of Monday there
+    (when the plan judges that week: the weekly review's first step); None otherwise."""
     local = local_now(now, tz)
-    if local.weekday() == SUNDAY and local.hour >= hour:
-        return local.date() - timedelta(days=6)
-    if local.weekday() == 0 and local.hour < hour:
-        return local.date() - timedelta(days=7)
+    if local.weekday() == MONDAY and local.hour == 0:
+        return local.date() - WEEK
+    return None
+
+
+def review_week(now: datetime, tz: str | None, hour: int) -> date | None:
+    """The Monday of the week to review, from Monday `hour`:00 in `tz` (the week ended at midnight and the plan
+    has judged it since) until Tuesday that hour, so a tick missed while beat was down is caught up; None
+    otherwise."""
+    local = local_now(now, tz)
+    if local.weekday() == MONDAY and local.hour >= hour:
+        return local.date() - WEEK
+    if local.weekday() == TUESDAY and local.hour < hour:
+        return local.date() - WEEK - timedelta(days=1)
     return None
 
 

@@ -1,16 +1,22 @@
-"""The weekly review, set-based: one INSERT … SELECT per chunk of plans writes every due `week.reviewed` row.
+"""The weekly review, set-based: one INSERT … SELECT per chunk of plans writes every due `week.reviewed` row,
+the figures of each athlete's weekly digest.
 
-Which athletes are due depends only on their timezone, and there are few distinct timezones: for each one
-`clock.review_week` says whether its Sunday review hour has come and which week it reviews. One statement per
-chunk of (by default) 5,000 active plans in those timezones then joins `plan_weeks` (planned km and runs of the
-current plan version) with the athlete's run activities summed over that week, the plan's matched workouts of
-the week and the reasons of the changes made during it, and inserts the outbox rows ON CONFLICT
-(idempotency_key) DO NOTHING — keys as `jobs.service.review_key`, so re-running (the hourly tick until Monday,
+Which athletes are due depends only on their timezone, and there are few distinct timezones. A week ends at
+midnight where the athlete is; in the first hour of their Monday the plan judges it (`closing_athletes`, one
+`jobs.service.close_week` each: the planner decides about a week only once it is over), and from the review
+hour on Monday `clock.review_week` says which week each timezone reviews. One statement per chunk of (by
+default) 5,000 active plans in those timezones then joins `plan_weeks` (planned km and runs of the current plan
+version, this week and next) with the athlete's run activities summed over the week, the plan's matched
+workouts of the week and the decisions that change next week, and inserts the outbox rows ON CONFLICT
+(idempotency_key) DO NOTHING — keys as `jobs.service.review_key`, so re-running (the hourly tick until Tuesday,
 a redelivered task) writes nothing twice. One transaction per chunk: none grows with the number of athletes.
+The digest's words are rendered from those figures when each row is first delivered (messages/digest.py,
+notify/delivery.py), one message at a time beside the request that sends it, so the review itself stays a few
+statements.
 
 The statement is `store.review_repository.write_review_chunk`'s. PostgreSQL only (jsonb, to_char, unnest); on
 another database (the SQLite demo) the per-athlete path `jobs.service.weekly_review` runs for each due athlete
-instead.
+instead and writes the same payload.
 """
 
 from __future__ import annotations
@@ -39,6 +45,16 @@ def due_timezones(session: Session, *, now: datetime, hour: int) -> dict[str, da
     """Per distinct timezone of the active plans: the Monday of the week to review, if its review hour has come."""
     zones = review_repository.active_plan_timezones(session)
     return {tz: week for tz in zones if (week := clock.review_week(now, tz, hour)) is not None}
+
+
+def closing_athletes(session: Session, *, now: datetime) -> Sequence[int]:
+    """The athletes whose week ended at the last midnight where they are, in the first hour of their Monday:
+    each gets the plan judged as of the new week (`jobs.service.close_week`) before the digest reads its
+    decisions, at the review hour."""
+    zones = review_repository.active_plan_timezones(session)
+    return review_repository.active_plan_athletes(
+        session, [tz for tz in zones if clock.week_closing(now, tz) is not None]
+    )
 
 
 def review_all(

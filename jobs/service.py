@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,7 +16,7 @@ import planner
 from jobs import clock
 from plans import notify
 from plans import service as plan_service
-from store import outbox_repository, plan_repository, repository
+from store import outbox_repository, plan_repository, repository, review_repository
 from store.db import as_utc
 from store.models import ConnectionStatus
 from store.plan_models import Plan as PlanRow
@@ -23,6 +24,7 @@ from sync.errors import StravaAuthError, StravaRateLimited
 from sync.tokens import TokenService
 
 WEEK_REVIEWED = notify.WEEK_REVIEWED
+WEEK_ENDED = "week_ended"  # the cause of the plan version a week's end makes (close_week)
 WORKOUT_MISSED = notify.WORKOUT_MISSED
 review_key = notify.week_reviewed_key
 missed_key = notify.workout_missed_key
@@ -67,6 +69,23 @@ class WeekReview:
     done_km: float
     workouts: list[dict[str, Any]]
 
+    @property
+    def done_runs(self) -> int:
+        return sum(1 for w in self.workouts if w["status"] == "completed")
+
+
+def round_km(km: float | Decimal) -> float:
+    """Kilometres to one decimal as the set-based review's SQL rounds them (store/review_repository.py): a
+    double becomes a numeric of 15 significant digits, rounded half away from zero; so both paths write the
+    same figures."""
+    exact = km if isinstance(km, Decimal) else Decimal(f"{km:.15g}")
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def metres_as_km(metres: float) -> float:
+    """A sum of metres in kilometres to one decimal, as the SQL's `round(sum::numeric / 1000, 1)`."""
+    return round_km(Decimal(f"{metres:.15g}") / 1000)
+
 
 def summarize_week(
     plan: planner.Plan, runs: Sequence[planner.Activity], week_start: date
@@ -92,8 +111,45 @@ def summarize_week(
                 "colour": c.colour if c else None,
             }
         )
-    done = sum(a.distance_m for a in runs if a.is_run and week.start <= a.local_date <= week.end) / 1000
-    return WeekReview(round(week.planned_km, 1), round(done, 1), rows)
+    done_m = sum(a.distance_m for a in runs if a.is_run and week.start <= a.local_date <= week.end)
+    return WeekReview(round_km(week.planned_km), metres_as_km(done_m), rows)
+
+
+def next_week_figures(
+    session: Session, row: PlanRow, plan: planner.Plan, week_start: date
+) -> dict[str, Any] | None:
+    """The week after `week_start` as the digest says it: its planned distance and runs, and the decisions
+    that change it; None when the plan ends before it."""
+    start = week_start + timedelta(days=7)
+    week = plan.week_of(start)
+    if week is None:
+        return None
+    return {
+        "week_start": start.isoformat(),
+        "planned_km": round_km(week.planned_km),
+        "planned_runs": sum(1 for w in week.workouts if w.is_run),
+        "decisions": review_repository.decisions_changing_week(session, row.id, start),
+    }
+
+
+def week_reviewed_payload(
+    row: PlanRow, week_start: date, review: WeekReview, next_week: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The figures of the weekly digest, as the set-based review writes them (docs/notifications.md), plus the
+    per-workout rows. Its `message` and `reasons` are rendered when it is first delivered
+    (messages/digest.py)."""
+    return {
+        "athlete_id": row.athlete_id,
+        "plan_id": row.id,
+        "version": row.version,
+        "week_start": week_start.isoformat(),
+        "planned_km": review.planned_km,
+        "done_km": review.done_km,
+        "planned_runs": len(review.workouts),
+        "done_runs": review.done_runs,
+        "next_week": next_week,
+        "workouts": review.workouts,
+    }
 
 
 def weekly_review(session: Session, athlete_id: int, week_start: date, *, now: datetime) -> str:
@@ -105,28 +161,29 @@ def weekly_review(session: Session, athlete_id: int, week_start: date, *, now: d
     review = summarize_week(loaded.view, runs, week_start)
     if review is None:
         return "week not in plan"
-    changed = [
-        c.reason
-        for c in plan_repository.changes(session, row.id)
-        if not c.undone and week_start <= c.created_at.date() <= week_start + timedelta(days=6)
-    ]
-    payload = notify.week_reviewed_payload(
-        row,
-        week_start,
-        planned_km=review.planned_km,
-        done_km=review.done_km,
-        workouts=review.workouts,
-        changed=changed,
-    )
+    next_week = next_week_figures(session, row, loaded.view, week_start)
     written = _write_once(
         session,
         athlete_id=athlete_id,
         event_type=WEEK_REVIEWED,
-        payload=payload,
+        payload=week_reviewed_payload(row, week_start, review, next_week),
         key=review_key(row.id, week_start),
         now=now,
     )
     return "reviewed" if written else "already reviewed"
+
+
+def close_week(session: Session, athlete_id: int, *, now: datetime) -> str:
+    """Judge the week that just ended: adapt the plan as of the athlete's new week, so the decisions about the
+    week ahead are stored before the weekly digest reads them (the planner judges a week once it is over).
+    A refresh that changes nothing stores nothing, so running it twice is harmless."""
+    loaded = plan_service.load(session, athlete_id, now=now)  # takes the athlete's row lock
+    if loaded is None:
+        return "no plan"
+    if plan_service.is_paused(loaded.athlete, loaded.today):
+        return "paused"
+    outcome = plan_service.refresh(session, loaded, cause=WEEK_ENDED, now=now)
+    return "adapted" if outcome.stored else "unchanged"
 
 
 # --- missed workouts -----------------------------------------------------------------------------------
@@ -175,13 +232,12 @@ def sweep_missed(session: Session, athlete_id: int, *, now: datetime, lookback_d
     matched = {w for w, _ in plan_repository.match_pairs(session, row.id)}
     candidates = _missed(_view(session, row), matched, first, last, created)
     written = []
-    changed = [c.reason for c in outcome.changes]
     for w in candidates:
         if _write_once(
             session,
             athlete_id=athlete_id,
             event_type=WORKOUT_MISSED,
-            payload=notify.workout_missed_payload(row, w, changed),
+            payload=notify.workout_missed_payload(row, w, outcome.changes, units=loaded.athlete.units),
             key=missed_key(row.id, w.id),
             now=now,
         ):

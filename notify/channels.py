@@ -227,8 +227,14 @@ def render_text(event_type: str, payload: dict[str, Any]) -> tuple[str, str]:
     """Title and plain text for a person, from the same reasons the app receives."""
     title = str(payload.get("title") or DEFAULT_TITLES.get(event_type, event_type))
     lines: list[str] = []
-    if payload.get("message"):
-        lines.append(str(payload["message"]))
+    message = payload.get("message")
+    if isinstance(message, dict):
+        # The catalogue's message (messages/): it says everything, in the athlete's units.
+        title = str(message.get("headline") or title)
+        body = [str(message.get("body") or ""), "\n".join(str(d) for d in message.get("details") or ())]
+        return title, "\n\n".join(part for part in body if part) or title
+    if message:
+        lines.append(str(message))
     for reason in payload.get("reasons") or ():
         text = reason.get("reason") if isinstance(reason, dict) else reason
         if text and str(text) not in lines:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,9 @@ from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 import planner
-from store import athlete_repository, repository
+from messages import Audience, Message, catalogue, reasons, workouts
+from notify import fit_workouts
+from store import athlete_repository, plan_repository, repository
 from store.models import ConnectionStatus
 
 PRODID = "-//RunSmart//Training plan//EN"
@@ -56,47 +59,49 @@ def feed_url(public_base_url: str, token: str) -> str:
     return f"{public_base_url.rstrip('/')}/ical/{token}.ics"
 
 
-def _pace(seconds_per_km: float) -> str:
-    s = round(seconds_per_km)
-    return f"{s // 60}:{s % 60:02d}/km"
+def audience(session: Session, athlete_id: int, timezone: str | None) -> Audience:
+    """The feed's reader: the athlete's units preference and their plan's timezone."""
+    athlete = plan_repository.get_athlete(session, athlete_id)
+    return Audience.of(athlete.units if athlete else None, timezone)
 
 
-def _range(pace: tuple[float, float]) -> str:
-    fast, slow = pace
-    return _pace(fast) if abs(slow - fast) < 1 else f"{_pace(fast)}–{_pace(slow)}"
+def describe(w: planner.Workout, audience: Audience | None = None) -> str:
+    """The event's description: the workout in the athlete's words and units (messages/)."""
+    return event_text(w, audience or Audience(), ()).body
 
 
-def describe(w: planner.Workout) -> str:
-    lines = [
-        f"{w.type.value.replace('_', ' ').capitalize()} run: {w.distance_m / 1000:.1f} km, "
-        f"about {round(w.duration_s / 60)} min",
-        f"Pace: {_range(w.pace)}",
-    ]
-    if w.warmup_m:
-        lines.append(f"Warm-up: {w.warmup_m / 1000:.1f} km easy")
-    for rep in w.reps:
-        rest = f", {round(rep.recovery_s)} s jog between" if rep.recovery_s else ""
-        lines.append(f"{rep.count} × {rep.distance_m:g} m at {_range(rep.pace)} ({rep.label}){rest}")
-    if w.strides:
-        lines.append(f"{w.strides} strides")
-    if w.cooldown_m:
-        lines.append(f"Cool-down: {w.cooldown_m / 1000:.1f} km easy")
-    if w.note:
-        lines.append(w.note)
-    return "\n".join(lines)
+def event_text(
+    w: planner.Workout, audience: Audience, changes: Sequence[planner.Change], link: str = ""
+) -> Message:
+    """Title (headline) and description (body) of one workout's event, with why it changed."""
+    said = list({m.body: m for m in (reasons.change_message(audience, c) for c in changes)}.values())
+    return catalogue.render(
+        "calendar_event", audience, workout=w, text=workouts.describe(audience, w), reasons=said, link=link
+    )
 
 
-def render(plan_json: dict[str, Any], *, plan_id: int, version: int, updated: datetime) -> bytes:
+def render(
+    plan_json: dict[str, Any],
+    *,
+    plan_id: int,
+    version: int,
+    updated: datetime,
+    workout_files: str | None = None,
+    audience: Audience | None = None,
+) -> bytes:
+    """``workout_files``: the URL the workouts' FIT files are served under (notify/fit_workouts.py); each
+    event then links its file. ``audience``: the athlete's units (metric when not given)."""
+    reader = audience or Audience()
     plan = planner.plan_from_dict(plan_json)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", "RunSmart training plan")
-    changes_by_week: dict[date, list[str]] = {}
+    changes_by_day: dict[date, list[planner.Change]] = {}
     for change in plan.changes:
         for diff in change.workouts:
-            changes_by_week.setdefault(diff.after.date, []).append(change.reason)
+            changes_by_day.setdefault(diff.after.date, []).append(change)
     for w in plan.workouts():
         if not w.is_run:
             continue
@@ -108,10 +113,12 @@ def render(plan_json: dict[str, Any], *, plan_id: int, version: int, updated: da
         event.add("last-modified", updated)
         event.add("dtstart", w.date)
         event.add("dtend", w.date + timedelta(days=1))
-        event.add("summary", f"{w.type.value.replace('_', ' ').capitalize()} {w.distance_m / 1000:.1f} km")
-        reasons = changes_by_week.get(w.date, [])
-        text = describe(w) + ("\n\nChanged: " + " ".join(dict.fromkeys(reasons)) if reasons else "")
-        event.add("description", text)
+        link = f"{workout_files.rstrip('/')}/{fit_workouts.file_name(w.id)}" if workout_files else ""
+        if link:
+            event.add("url", link)
+        text = event_text(w, reader, changes_by_day.get(w.date, []), link)
+        event.add("summary", text.headline)
+        event.add("description", text.body)
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
     return cal.to_ical()

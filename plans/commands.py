@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import planner
-from plans import notify, service
+from plans import decisions, notify, service
 from plans.errors import Conflict, Invalid, NotFound
 from plans.service import Loaded, Outcome
 from store import plan_repository, repository
 from store.models import Activity as ActivityRow
-from store.plan_models import OverrideKind, PlanSource
+from store.plan_models import DecisionStatus, OverrideKind, PlanSource
 
 PAUSE_REASONS = frozenset({"sick", "injured", "vacation", "other"})
 
@@ -108,11 +108,11 @@ def _install(
     plan_repository.add_first_version(
         session, row, plan_json=planner.plan_to_dict(plan), as_of=plan.as_of, cause=source, now=now
     )
-    plan_repository.add_changes(
-        session, row.id, 1, (planner.change_to_dict(c) for c in plan.changes), now=now
-    )
+    made = decisions.revisions({}, plan.changes, plan.suppressed)
+    plan_repository.record_revisions(session, row.id, row.version, made, now=now)
     goal = plan.goal
     what = f"{goal.distance_m / 1000:g} km race" if goal.distance_m else f"{goal.kind.value} block"
+    # A new plan is announced once, by its own version (its key names no decision: it has no predecessor).
     notify.plan_updated(
         session,
         row,
@@ -122,6 +122,7 @@ def _install(
             f"A new plan: {what} on {goal.date.isoformat()}, starting {plan.start.isoformat()}.",
             *plan.warnings,
         ],
+        decisions=made,
         now=now,
     )
     # Runs already stored (a plan started in the past) are matched and adapted to at once.
@@ -133,25 +134,26 @@ def _install(
 
 
 def undo(session: Session, athlete_id: int, change_id: str, *, now: datetime) -> Outcome:
+    """Undo a decision: the plan is re-derived without it and stays so; the decision is marked undone (its
+    history kept). The version is stored even when no future workout changes: the undo must stick."""
     loaded = loaded_or_404(session, athlete_id, now)
     row = loaded.row
-    if not plan_repository.has_change(session, row.id, change_id):
+    decision = plan_repository.decision(session, row.id, change_id)
+    if decision is None:
         raise NotFound(f"change {change_id} not found in this plan")
-    if change_id in row.suppressed:
+    if decision.status == DecisionStatus.UNDONE or change_id in row.suppressed:
         raise Conflict(f"change {change_id} is already undone")
     if change_id not in {c.id for c in loaded.view.changes}:
         raise Conflict(f"change {change_id} no longer applies to the current plan")
-    outcome = service.refresh(
+    return service.refresh(
         session,
         loaded,
         cause="undo",
         now=now,
         suppress=frozenset({change_id}),
-        reasons=[f"You undid {change_id}: the plan is re-derived without it."],
+        reasons=["You undid a change to your plan: the plan is re-derived without it."],
         force=True,
     )
-    plan_repository.mark_undone(session, row.id, change_id, now=now)
-    return outcome
 
 
 def move(session: Session, athlete_id: int, workout_id: str, to: date, *, now: datetime) -> Outcome:
@@ -191,7 +193,7 @@ def move(session: Session, athlete_id: int, workout_id: str, to: date, *, now: d
 
 
 def _run(session: Session, loaded: Loaded, activity_id: int) -> ActivityRow:
-    run = session.get(ActivityRow, activity_id)
+    run = plan_repository.get_activity(session, activity_id)
     if run is None or run.athlete_id != loaded.row.athlete_id:
         raise NotFound(f"activity {activity_id} not found for this athlete")
     if not run.is_run:
@@ -256,7 +258,7 @@ def _refresh_after_edit(
 ) -> Outcome:
     # Reload: the overrides just written are part of the inputs.
     loaded = loaded_or_404(session, athlete_id, now)
-    return service.refresh(session, loaded, cause=cause, now=now, reasons=[reason], force=cause == "move")
+    return service.refresh(session, loaded, cause=cause, now=now, reasons=[reason])
 
 
 # --- pause and resume ---------------------------------------------------------------------------------

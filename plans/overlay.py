@@ -53,7 +53,7 @@ def without_moves(plan: planner.Plan, overrides: Iterable[PlanOverride]) -> plan
 
 def matches(
     plan: planner.Plan, activities: Sequence[planner.Activity], overrides: Iterable[PlanOverride]
-) -> dict[str, list[tuple[int, str]]]:
+) -> dict[str, list[tuple[int, MatchSource]]]:
     """workout id → [(activity id, "auto" | "manual")], hand edits applied on top of planner.match."""
     runs = {a.id for a in activities if a.is_run}
     workouts = {w.id for w in plan.workouts()}
@@ -62,7 +62,7 @@ def matches(
     unpairs = {(o.workout_id, o.activity_id) for o in edits if o.kind == OverrideKind.UNPAIR}
     manual_workouts = {w for w, _ in pairs}
     manual_runs = {a for _, a in pairs}
-    out: dict[str, list[tuple[int, str]]] = {}
+    out: dict[str, list[tuple[int, MatchSource]]] = {}
     for m in planner.match(plan, activities).matches:
         if m.workout_id in manual_workouts:
             continue

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from plans import notify, service
 from store import repository
+from store.outcomes import EventOutcome
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +23,10 @@ class PlanPipeline:
     def __init__(self, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._now = now
 
-    def __call__(self, session: Session, athlete_id: int, outcome: str) -> None:
+    # `outcome`: the event's, or the name of another cause (jobs/retention.py's purge of a dead grant).
+    def __call__(self, session: Session, athlete_id: int, outcome: EventOutcome | str) -> None:
         now = self._now()
-        if outcome == "deauthorized":
+        if outcome == EventOutcome.DEAUTHORIZED:
             connection = repository.get_connection(session, athlete_id)
             revoked_at = connection.updated_at if connection is not None else now
             notify.connection_revoked(session, athlete_id, revoked_at=revoked_at, now=now)
@@ -42,6 +44,7 @@ class PlanPipeline:
                 "version": result.version,
                 "stored": result.stored,
                 "changes": len(result.changes),
+                "decisions": len(result.decisions),
                 "matched": len(result.newly_matched),
             },
         )

@@ -10,18 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
 import planner
-from plans import notify, overlay
+from plans import decisions, notify, overlay
 from plans.convert import to_planner
+from plans.decisions import WorkoutChange
 from store import plan_repository, repository
 from store.models import Athlete
+from store.plan_models import DecisionStatus, PlanOverride, PlanVersion
 from store.plan_models import Plan as PlanRow
-from store.plan_models import PlanOverride, PlanVersion
+from store.plan_repository import DecisionRevision
 
 # Adaptation looks back 30 days (the 110 % rule) and 28 days (chronic load) from the plan's first weeks.
 LOOKBACK_DAYS = 60
@@ -69,8 +70,11 @@ class Loaded:
 class Outcome:
     version: int
     stored: bool  # whether a new version was stored
-    changes: tuple[planner.Change, ...]  # new (or different) changes of that version
+    changes: tuple[planner.Change, ...]  # the changes of the decisions this version created or revised
     newly_matched: tuple[tuple[str, int], ...]
+    # Every decision the version created, revised, withdrew or undid, at its new revision.
+    decisions: tuple[DecisionRevision, ...] = ()
+    workouts: tuple[WorkoutChange, ...] = ()  # the future workouts that changed
 
 
 def load(session: Session, athlete_id: int, *, now: datetime) -> Loaded | None:
@@ -94,11 +98,6 @@ def load(session: Session, athlete_id: int, *, now: datetime) -> Loaded | None:
     )
 
 
-def _comparable(plan_json: dict[str, Any]) -> dict[str, Any]:
-    # `as_of` moves every day; a version is only worth storing when the plan itself differs.
-    return {k: v for k, v in plan_json.items() if k != "as_of"}
-
-
 def refresh(
     session: Session,
     loaded: Loaded,
@@ -109,31 +108,43 @@ def refresh(
     reasons: Iterable[str] = (),
     force: bool = False,
 ) -> Outcome:
-    """Adapt, store a version if anything changed, re-match, and write the notifications."""
+    """Adapt; when the future workouts change (or `force`: an undo), store the version, revise its decisions
+    and write the one `plan.updated` about them; then re-match (docs/api.md#decisions)."""
     row = loaded.row
     raw = overlay.without_moves(loaded.view, loaded.overrides)
     result = planner.adapt(raw, loaded.runs_until(loaded.today), as_of=loaded.as_of, suppressed=suppress)
     view = overlay.with_moves(result.plan, loaded.overrides)
-    plan_json = planner.plan_to_dict(view)
-    stored = force or _comparable(plan_json) != _comparable(loaded.version.plan)
+    # Nothing the athlete will run differs: nothing is stored and nothing is said, whatever the planner's
+    # bookkeeping (as_of, a reason's latest figures) made of the new runs.
+    workouts = decisions.future_workout_changes(loaded.view, view, loaded.today)
+    stored = bool(workouts) or force
+    revised: tuple[DecisionRevision, ...] = ()
     if stored:
         plan_repository.bump_version(
-            session, row, plan_json=plan_json, as_of=loaded.as_of, cause=cause, now=now
-        )
-        plan_repository.add_changes(
-            session, row.id, row.version, (planner.change_to_dict(c) for c in result.changes), now=now
+            session, row, plan_json=planner.plan_to_dict(view), as_of=loaded.as_of, cause=cause, now=now
         )
         row.suppressed = sorted(result.plan.suppressed)
+        known = {d.change_id: d for d in plan_repository.decisions(session, row.id)}
+        revised = tuple(decisions.revisions(known, result.plan.changes, result.plan.suppressed))
+        plan_repository.record_revisions(session, row.id, row.version, revised, now=now)
+    produced = {c.id: c for c in result.plan.changes}
+    changes = tuple(produced[r.change_id] for r in revised if r.status is DecisionStatus.ACTIVE)
+    # One message per version that changes what the athlete will run, naming the decisions behind it; a
+    # version no decision explains (a workout the athlete moved) is their own doing: nothing to tell them.
+    if workouts and revised:
         notify.plan_updated(
             session,
             row,
             cause=cause,
-            changes=result.changes,
-            reasons=[*(c.reason for c in result.changes), *reasons],
+            changes=changes,
+            reasons=[*(c.reason for c in changes), *reasons],
+            decisions=revised,
+            workouts=workouts,
+            idempotency_key=decisions.announcement_key(notify.PLAN_UPDATED, row.id, revised),
             now=now,
         )
     newly = rematch(session, loaded, view, now=now)
-    return Outcome(row.version, stored, result.changes if stored else (), newly)
+    return Outcome(row.version, stored, changes, newly, revised, workouts)
 
 
 def rematch(
@@ -149,11 +160,13 @@ def rematch(
     workouts = {w.id: w for w in view.workouts()}
     by_id = {a.id: a for a in runs}
     newly = tuple((w, a) for w, a, _ in rows if (w, a) not in before)
+    # Recoveries between reps are judged against the plan's own easy range (docs/workouts.md#rep-scoring).
+    easy = planner.training_paces(view.vdot).easy
     for workout_id, activity_id in newly:
         pairs = by_workout[workout_id]
         ids = tuple(a for a, _ in pairs)
         compliance = planner.workout_compliance(
-            workouts[workout_id], [by_id[i] for i in ids], loaded.today, ids
+            workouts[workout_id], [by_id[i] for i in ids], loaded.today, ids, easy_pace=easy
         )
         notify.workout_matched(
             session,

@@ -9,9 +9,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import planner
+from messages import Audience
+from messages import reps as rep_words
+from planner.rep_scoring import RepScore
+from plans import decisions
 from plans.service import Loaded
 from store import plan_repository
-from store.plan_models import MatchSource, OverrideKind
+from store.db import as_utc
+from store.plan_models import DecisionStatus, MatchSource, OverrideKind
 
 
 @dataclass(frozen=True)
@@ -59,19 +64,32 @@ def weeks(loaded: Loaded) -> list[WeekSummary]:
     return out
 
 
+def rep_score(reader: Audience, score: RepScore | None) -> dict[str, Any] | None:
+    """A matched structured session's rep score: the machine fields (as `workout.matched` carries them) and
+    `text`, the sentence in the athlete's units; None for other workouts and those not run yet."""
+    if score is None:
+        return None
+    fields = rep_words.fields(score)
+    return {**fields, "text": rep_words.describe(reader, fields).text()}
+
+
 def plan_detail(session: Session, loaded: Loaded) -> dict[str, Any]:
     plan, row = loaded.view, loaded.row
     matched = _matched(session, loaded)
     runs = {a.id: a for a in loaded.runs_until(loaded.today)}
     moves = {o.workout_id: o.moved_from for o in loaded.overrides if o.kind == OverrideKind.MOVE}
     summaries = {s.start: s for s in weeks(loaded)}
+    easy = planner.training_paces(plan.vdot).easy  # judges the recoveries (docs/workouts.md#rep-scoring)
+    reader = Audience.of(loaded.athlete.units, row.timezone or loaded.athlete.timezone)
     out_weeks = []
     for week in plan.weeks:
         workouts = []
         for w in week.workouts:
             pairs = matched.get(w.id, [])
             ids = tuple(a for a, _ in pairs)
-            c = planner.workout_compliance(w, [runs[i] for i in ids if i in runs], loaded.today, ids)
+            c = planner.workout_compliance(
+                w, [runs[i] for i in ids if i in runs], loaded.today, ids, easy_pace=easy
+            )
             moved_from = moves.get(w.id)
             workouts.append(
                 {
@@ -82,6 +100,7 @@ def plan_detail(session: Session, loaded: Loaded) -> dict[str, Any]:
                     "colour": c.colour,
                     "activity_ids": list(ids),
                     "manual": any(source == MatchSource.MANUAL for _, source in pairs),
+                    "rep_score": rep_score(reader, c.reps),
                 }
             )
         summary = summaries[week.start.isoformat()]
@@ -106,19 +125,37 @@ def plan_detail(session: Session, loaded: Loaded) -> dict[str, Any]:
 
 
 def change_list(session: Session, loaded: Loaded) -> list[dict[str, Any]]:
-    """Every change ever stored for the plan, newest version first; `active` if the current plan has it."""
+    """Every decision ever made for the plan with its revisions (docs/api.md#decisions), newest decision first
+    (by the version that first made it, then by id: an order a later revision never changes)."""
     current = {c.id: c for c in loaded.view.changes}
-    rows = sorted(plan_repository.changes(session, loaded.row.id), key=lambda c: (-c.version, c.id))
+    history: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in plan_repository.revisions(session, loaded.row.id):
+        history[r.change_id].append(
+            {
+                "revision": r.revision,
+                "version": r.version,
+                "status": r.status,
+                "reason": r.reason,
+                "workouts": r.change.get("workouts", []),
+                "at": as_utc(r.created_at).isoformat(),
+            }
+        )
     return [
         {
-            "id": c.change_id,
-            "code": c.code,
-            "week_start": c.week_start.isoformat(),
-            "reason": c.reason,
-            "version": c.version,
-            "undone": c.undone,
-            "active": current.get(c.change_id) == planner.change_from_dict(c.change),
-            "workouts": c.change.get("workouts", []),
+            "id": d.change_id,
+            "code": d.code,
+            "week_start": d.week_start.isoformat(),
+            "reason": d.reason,
+            "workouts": d.change.get("workouts", []),
+            "status": d.status,
+            "revision": d.revision,
+            "version": d.version,
+            "first_version": d.first_version,
+            "undone": d.status == DecisionStatus.UNDONE,
+            "active": d.status == DecisionStatus.ACTIVE
+            and d.change_id in current
+            and decisions.same_evaluation(d.change, current[d.change_id]),
+            "revisions": history[d.change_id],
         }
-        for c in rows
+        for d in plan_repository.decisions(session, loaded.row.id)
     ]

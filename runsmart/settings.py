@@ -27,6 +27,8 @@ DEV_TOKEN_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="  # Fernet key, de
 DEV_DATABASE_URL = "sqlite:///./runsmart.db"
 # Redis (RUNSMART_REDIS_URL; redis-py's schemes), and the demo's and tests' kombu transports (RUNSMART_BROKER_URL).
 BROKER_SCHEMES = ("redis", "rediss", "unix", "filesystem", "memory")
+# Activity sources, for RUNSMART_SOURCE_PRIORITY (store.models.ActivitySource).
+SOURCES = ("strava", "file_fit", "file_gpx", "file_tcx")
 
 
 class Settings(BaseSettings):
@@ -156,19 +158,49 @@ class Settings(BaseSettings):
     """How often the outbox sweeper re-enqueues due notifications, in seconds."""
     outbox_redrive_after_s: int = Field(60, ge=1)
     """The outbox sweeper picks up due rows older than this many seconds."""
+    notify_coalesce_window_s: float = Field(120.0, ge=0, le=600)
+    """An athlete's plan updates written within this many seconds of each other are sent as one message, once
+    the newest is this old (docs/notifications.md, Coalescing); 0: each update is sent at once on its own."""
     notify_allow_private_targets: bool = False
     """Let athletes' notification URLs reach loopback, private, link-local or reserved addresses. Off: such
     URLs are refused when set and again at delivery (SSRF). Only for a local receiver (the demo, tests)."""
-    weekly_review_hour: int = Field(20, ge=0, le=23)
-    """Local hour (athlete's timezone) of the weekly review on Sunday."""
+    weekly_review_hour: int = Field(7, ge=1, le=23)
+    """Local hour (athlete's timezone) on Monday of the weekly digest of the week that ended at midnight; the
+    plan judges that week in Monday's first hour, before (docs/notifications.md)."""
     missed_lookback_days: int = Field(3, ge=1, le=14)
     """Missed workouts are looked for this many days back."""
     token_prefresh_hour: int = Field(21, ge=0, le=23)
     """Local hour, on the evening before a workout day, at which access tokens are refreshed."""
 
+    import_files_dir: str = "./runsmart-files"
+    """Folder where imported activity files (FIT, GPX, TCX) are kept, named by their sha256, so they can be parsed
+    again (docs/sources.md). Holds GPS tracks: keep it private and backed up like the database."""
+    import_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    """Largest activity file accepted, in bytes, also once a .gz is unpacked; a larger one is refused (413)."""
+    source_priority: str = "strava,file_fit,file_tcx,file_gpx"
+    """Whose fields a run shows when several sources hold it, first wins (docs/sources.md#source-priority);
+    sources left out follow in this default order."""
+
+    intervals_icu_base_url: str = "https://intervals.icu"
+    """intervals.icu's origin, where athletes' upcoming workouts are sent when they connect it (docs/connectors.md);
+    point it at the local stand-in (simulator/intervals_icu.py) in development and tests. https in production."""
+    connector_timeout_s: float = Field(10.0, gt=0, le=60)
+    """Timeout of every request to a workout connector (intervals.icu), in seconds."""
+    connector_horizon_days: int = Field(14, ge=1, le=60)
+    """Days ahead, from today in the plan's timezone, whose planned workouts are kept in a connected calendar."""
+    connector_resync_every_s: int = Field(6 * 3600, ge=60, le=86_400)
+    """Each connection is synced again after this many seconds even when its plan did not change, so workouts
+    entering the horizon arrive and a lost sync is repaired."""
+    connector_tick_every_s: float = Field(60.0, gt=0, le=3600)
+    """How often beat looks for connections whose plan changed (or are due a resync), in seconds."""
+
     api_keys: SecretStr = SecretStr("")
     """Keys of the internal API (/api/v1) the RunSmart app sends as "Authorization: Bearer <key>", comma-separated
     to rotate; empty: every request is refused (401). Generate: python -c 'import secrets; print(secrets.token_urlsafe(32))'"""
+
+    demo_clock_file: str | None = None
+    """Development only (`make demo`): a file holding the seconds to add to the time plans are judged at, read at
+    every use, so the demo tells a season of weeks in a minute. Ignored unless RUNSMART_ENV is development."""
 
     def api_key_list(self) -> list[str]:
         return [key.strip() for key in self.api_keys.get_secret_value().split(",") if key.strip()]
@@ -184,6 +216,17 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env == "development"
+
+    @field_validator("source_priority")
+    @classmethod
+    def _known_sources(cls, value: str) -> str:
+        """Every name one of store.models.ActivitySource (this module imports nothing of ours; a test keeps the
+        two lists equal)."""
+        names = (part.strip() for part in value.split(","))
+        unknown = [name for name in names if name and name not in SOURCES]
+        if unknown:
+            raise ValueError(f"names unknown sources {unknown}; known: {', '.join(SOURCES)}")
+        return value
 
     @field_validator("redis_url", "broker_url")
     @classmethod
@@ -237,6 +280,10 @@ class Settings(BaseSettings):
             problems.append(("RUNSMART_API_KEYS", weak[0] if weak else "is empty"))
         if self.app_webhook_url and not _valid_webhook_secret(self.app_webhook_secret.get_secret_value()):
             problems.append(("RUNSMART_APP_WEBHOOK_SECRET", "is not whsec_ + base64 of 24-64 random bytes"))
+        if not self.intervals_icu_base_url.startswith(
+            "https://"
+        ):  # athletes' API keys travel in its requests
+            problems.append(("RUNSMART_INTERVALS_ICU_BASE_URL", "is not an https:// URL"))
         return problems
 
     def effective_token_key(self) -> str:

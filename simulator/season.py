@@ -263,6 +263,28 @@ def _walk(segments: list[Segment], traits: KindTraits, easy_pace: float, rng: ra
     return Effort(segments, seg_times, pauses, climb, easy_pace)
 
 
+def _at_distance(segments: list[Segment], overrides: JsonObject | None) -> list[Segment]:
+    """The segments stretched to a requested ``distance``, so laps and splits add up to it."""
+    wanted = (overrides or {}).get("distance")
+    total = sum(s.distance for s in segments)
+    if not isinstance(wanted, int | float) or wanted <= 0 or total <= 0:
+        return segments
+    k = wanted / total
+    return [Segment(s.distance * k, s.pace, s.hr, s.lap) for s in segments]
+
+
+def _as_recorded(effort: Effort, overrides: JsonObject | None) -> Effort:
+    """The effort at a requested ``moving_time``: every segment's pace scaled alike, so the laps, splits and
+    average speed describe the run that was asked for (an easy run done too fast has fast laps too)."""
+    wanted = (overrides or {}).get("moving_time")
+    total = sum(effort.seg_times)
+    if not isinstance(wanted, int | float) or wanted <= 0 or total <= 0:
+        return effort
+    k = wanted / total
+    effort.seg_times = [t * k for t in effort.seg_times]
+    return effort
+
+
 def _cadence(rng: random.Random, is_run: bool) -> float:
     return round(rng.uniform(84, 90) if is_run else rng.uniform(75, 90), 1)
 
@@ -500,14 +522,15 @@ def build_activity(
     """A DetailedActivity dict (resource_state 3) with laps, splits_metric and heart rate.
 
     The random draws happen in one fixed order (effort, laps, splits, peak heart rate, route, then the
-    activity's own counts), so a seed always gives the same activity.
+    activity's own counts), so a seed always gives the same activity. A ``distance`` or ``moving_time`` among
+    the overrides is what the device recorded: the laps, splits and speeds are derived from it.
     """
     aid = activity_id if activity_id is not None else world.allocate_activity_id()
     segments, default_name, workout_type = _segments(kind, athlete, rng)  # refuses an unknown kind
     known = ActivityKind(kind)
     traits = kind_traits(known)
     start_utc, offset = _utc_start(start_local, athlete.timezone)
-    effort = _walk(segments, traits, athlete.easy_pace, rng)
+    effort = _as_recorded(_walk(_at_distance(segments, overrides), traits, athlete.easy_pace, rng), overrides)
     draft = Draft(
         aid, known, traits, athlete, effort, default_name, workout_type, start_local, start_utc, offset
     )

@@ -56,6 +56,8 @@ class Athlete(Base):
     notification_urls: Mapped[list[str]] = mapped_column(Json, default=list, server_default="[]")
     ical_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     paused_until: Mapped[date | None] = mapped_column(Date)
+    # What the athlete reads distances and paces in: "metric" (km) or "imperial" (miles); messages.Units.
+    units: Mapped[str] = mapped_column(String(8), default="metric", server_default="metric")
 
 
 class ConnectionStatus(StrEnum):
@@ -241,3 +243,74 @@ class ReconciliationRun(Base):
     found_changed: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ActivitySource(StrEnum):
+    """Where a copy of a run came from (docs/sources.md). Strava's copies are purged on their own."""
+
+    STRAVA = "strava"
+    FILE_FIT = "file_fit"
+    FILE_GPX = "file_gpx"
+    FILE_TCX = "file_tcx"
+
+
+class CopyRole(StrEnum):
+    """How a copy relates to the run it is filed under (docs/sources.md#one-run-one-activity)."""
+
+    WHOLE = "whole"  # the same run: its fields may win (source priority)
+    PART = "part"  # a piece of the run (a run split in two files): never supplies the run's fields
+    COVER = "cover"  # spans this run and the next (Strava holds the pieces): counted through them
+
+
+def is_strava_id(activity_id: int) -> bool:
+    """Activities keyed by Strava's id (positive, as Strava issues them) against runs first seen in a file,
+    keyed by the negated id of their first copy: the two ranges never meet (docs/sources.md#canonical-ids)."""
+    return activity_id > 0
+
+
+class ActivityCopy(Base):
+    """One source's copy of a run, kept apart from the `activities` row the planner reads, so that one source's
+    data can be withdrawn or purged alone (docs/strava.md, "The API agreement: deletion and caching")."""
+
+    __tablename__ = "activity_copies"
+    __table_args__ = (
+        UniqueConstraint("athlete_id", "source", "external_id", name="uq_activity_copies_source_key"),
+        Index("ix_activity_copies_activity", "activity_id"),
+        Index("ix_activity_copies_athlete_start", "athlete_id", "start_date"),
+        # Copy ids name file-first runs (negated): SQLite must never hand out a deleted copy's id again.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    athlete_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("athletes.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))  # ActivitySource
+    external_id: Mapped[str] = mapped_column(String(64))  # Strava's activity id; a file's sha256
+    # The run it is filed under; NULL once that row is gone (a Strava delete or purge): re-filed at once.
+    activity_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("activities.id", ondelete="SET NULL")
+    )
+    role: Mapped[str] = mapped_column(String(8))  # CopyRole
+    name: Mapped[str] = mapped_column(Text, default="")
+    sport_type: Mapped[str] = mapped_column(String(40))
+    is_run: Mapped[bool] = mapped_column(Boolean)
+    start_date: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    start_date_local: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    local_date: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    distance_m: Mapped[float] = mapped_column(Float)
+    moving_time_s: Mapped[int] = mapped_column(Integer)
+    elapsed_time_s: Mapped[int] = mapped_column(Integer)
+    elevation_gain_m: Mapped[float] = mapped_column(Float, default=0.0)
+    average_heartrate: Mapped[float | None] = mapped_column(Float)
+    max_heartrate: Mapped[float | None] = mapped_column(Float)
+    workout_type: Mapped[int | None] = mapped_column(Integer)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    trainer: Mapped[bool] = mapped_column(Boolean, default=False)
+    private: Mapped[bool | None] = mapped_column(Boolean)  # None: the source has no such notion
+    laps: Mapped[list[Any]] = mapped_column(Json, default=list)
+    splits_metric: Mapped[list[Any]] = mapped_column(Json, default=list)
+    device: Mapped[str | None] = mapped_column(String(120))
+    file_digest: Mapped[str | None] = mapped_column(String(64))  # sha256 of the stored original
+    file_bytes: Mapped[int | None] = mapped_column(Integer)
+    # When the copy was read (for Strava: the `fetched_at` of the read it holds).
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

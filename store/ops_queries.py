@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session
 
 from store import athlete_repository
 from store.models import BackfillJob, EventStatus, JobStatus, StravaEvent
+from store.outcomes import PARKED_OUTCOMES
 from store.plan_models import NotificationOutbox, OutboxStatus
 
 OPEN_EVENT_STATUSES = (EventStatus.PENDING, EventStatus.FAILED, EventStatus.AWAITING_REAUTH)
-# `sync/events.py` marks a wait too long to hold as a task countdown with this suffix (a spent rate window).
-PARKED_SUFFIX = "_parked"
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ def inbox_counts(session: Session, now: datetime) -> InboxCounts:
     parked = sum(
         n
         for (status, name), n in by_status_outcome.items()
-        if status == EventStatus.PENDING and name.endswith(PARKED_SUFFIX)
+        if status == EventStatus.PENDING and name in PARKED_OUTCOMES
     )
     return InboxCounts(by_status_outcome, parked, _age(now, oldest_received), _age(now, oldest_due))
 

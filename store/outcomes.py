@@ -78,3 +78,6 @@ PLAN_INPUT_CHANGES = frozenset(
         EventOutcome.DEAUTHORIZED,
     }
 )
+
+# The waits parked as rows for the sweeper (what `parked` returns), counted apart in the ops metrics.
+PARKED_OUTCOMES = frozenset(o for o in EventOutcome if o.value.endswith("_parked"))

@@ -1,4 +1,4 @@
-"""All SQL about plans, their versions, changes, matches, hand edits and the notification outbox.
+"""All SQL about plans, their versions, decisions, matches, hand edits and the notification outbox.
 
 Functions take the session first and never commit. Callers hold `repository.lock_athlete` for every write
 about an athlete's plan; `bump_version` is the optimistic second line of defence.
@@ -7,6 +7,7 @@ about an athlete's plan; `bump_version` is the optimistic second line of defence
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -16,9 +17,11 @@ from sqlalchemy.orm import Session, defer
 
 from store.models import Activity, Athlete, StravaConnection
 from store.plan_models import (
+    DecisionStatus,
     NotificationOutbox,
     Plan,
     PlanChange,
+    PlanDecision,
     PlanMatch,
     PlanOverride,
     PlanVersion,
@@ -150,43 +153,100 @@ def versions(session: Session, plan_id: int) -> Sequence[PlanVersion]:
     ).all()
 
 
-# --- changes ------------------------------------------------------------------------------------------
+# --- decisions and their revisions ---------------------------------------------------------------------
 
 
-def add_changes(
-    session: Session, plan_id: int, version: int, changes: Iterable[dict[str, Any]], *, now: datetime
-) -> None:
-    for change in changes:
-        session.add(
-            PlanChange(
-                plan_id=plan_id,
-                change_id=change["id"],
-                version=version,
-                code=change["code"],
-                week_start=date.fromisoformat(change["week_start"]),
-                reason=change["reason"],
-                change=change,
-                created_at=now,
-            )
-        )
-    session.flush()
+@dataclass(frozen=True)
+class DecisionRevision:
+    """The next revision of one decision, as the plan service worked it out (plans/decisions.py)."""
+
+    change_id: str
+    code: str
+    week_start: date
+    revision: int  # 1 for a new decision, else the stored revision + 1
+    status: DecisionStatus
+    reason: str
+    change: dict[str, Any]  # planner.change_to_dict
 
 
-def changes(session: Session, plan_id: int) -> Sequence[PlanChange]:
+def decisions(session: Session, plan_id: int) -> Sequence[PlanDecision]:
+    """The plan's decisions, newest first (by the version that first made them), then by change id."""
     return session.scalars(
-        select(PlanChange).where(PlanChange.plan_id == plan_id).order_by(PlanChange.version, PlanChange.id)
+        select(PlanDecision)
+        .where(PlanDecision.plan_id == plan_id)
+        .order_by(PlanDecision.first_version.desc(), PlanDecision.change_id)
     ).all()
 
 
-def has_change(session: Session, plan_id: int, change_id: str) -> bool:
-    stmt = select(func.count()).where(PlanChange.plan_id == plan_id, PlanChange.change_id == change_id)
-    return bool(session.scalar(stmt))
+def decision(session: Session, plan_id: int, change_id: str) -> PlanDecision | None:
+    return session.scalars(
+        select(PlanDecision).where(PlanDecision.plan_id == plan_id, PlanDecision.change_id == change_id)
+    ).first()
 
 
-def mark_undone(session: Session, plan_id: int, change_id: str, *, now: datetime) -> None:
+def revisions(session: Session, plan_id: int) -> Sequence[PlanChange]:
+    """Every revision of every decision of the plan, by decision, oldest revision first."""
+    return session.scalars(
+        select(PlanChange)
+        .where(PlanChange.plan_id == plan_id)
+        .order_by(PlanChange.change_id, PlanChange.revision, PlanChange.id)
+    ).all()
+
+
+def record_revisions(
+    session: Session, plan_id: int, version: int, revised: Iterable[DecisionRevision], *, now: datetime
+) -> None:
+    """Revise each decision in place (a new one is created at revision 1) and keep the revision as history.
+
+    Raises StaleVersion when a revision does not follow the stored one: the caller read the decisions
+    without the athlete's lock, or another writer got in between."""
+    known = {d.change_id: d for d in decisions(session, plan_id)}
+    for r in revised:
+        row = known.get(r.change_id)
+        if (row.revision if row is not None else 0) + 1 != r.revision:
+            raise StaleVersion(
+                f"decision {r.change_id} of plan {plan_id} is not at revision {r.revision - 1}"
+            )
+        if row is None:
+            row = PlanDecision(
+                plan_id=plan_id,
+                change_id=r.change_id,
+                code=r.code,
+                week_start=r.week_start,
+                first_version=version,
+                created_at=now,
+            )
+            session.add(row)
+            known[r.change_id] = row
+        row.revision, row.status, row.reason, row.change = r.revision, r.status.value, r.reason, r.change
+        row.version, row.updated_at = version, now
+        undone = r.status is DecisionStatus.UNDONE
+        session.add(
+            PlanChange(
+                plan_id=plan_id,
+                change_id=r.change_id,
+                version=version,
+                revision=r.revision,
+                status=r.status.value,
+                code=r.code,
+                week_start=r.week_start,
+                reason=r.reason,
+                change=r.change,
+                undone=undone,
+                undone_at=now if undone else None,
+                created_at=now,
+            )
+        )
+        if undone:
+            _mark_undone(session, plan_id, r.change_id, now=now)
+    session.flush()
+
+
+def _mark_undone(session: Session, plan_id: int, change_id: str, *, now: datetime) -> None:
+    # Every revision of an undone decision is marked: the weekly review leaves their reasons out.
     session.execute(
         update(PlanChange)
-        .where(PlanChange.plan_id == plan_id, PlanChange.change_id == change_id)
+        .where(PlanChange.plan_id == plan_id, PlanChange.change_id == change_id, PlanChange.undone.is_(False))
         .values(undone=True, undone_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -288,6 +348,10 @@ def activities_since(session: Session, athlete_id: int, since: date) -> Sequence
     ).all()
 
 
+def get_activity(session: Session, activity_id: int) -> Activity | None:
+    return session.get(Activity, activity_id)
+
+
 def get_athlete(session: Session, athlete_id: int) -> Athlete | None:
     return session.get(Athlete, athlete_id)
 
@@ -365,7 +429,7 @@ def notifications(session: Session, athlete_id: int) -> Sequence[NotificationOut
 def purge_strava_derived(session: Session, athlete_id: int, *, now: datetime) -> dict[str, int]:
     """Delete the plan rows derived from the athlete's Strava data (docs/operations.md, Retention).
 
-    Change reasons quote runs (dates, distances, paces), matches and pairings name them, every adapted version
+    Decisions and their revisions quote runs in their reasons (dates, distances, paces), matches and pairings name them, every adapted version
     is computed from them and the outbox payloads repeat all of it. What the athlete gave us (goal, profile, the
     first version made from them, moves) stays; each plan's current version is reset to its first version's
     content under the same number, so the version count never goes backwards and the plan pipeline, run after
@@ -374,6 +438,7 @@ def purge_strava_derived(session: Session, athlete_id: int, *, now: datetime) ->
     plan_ids = select(Plan.id).where(Plan.athlete_id == athlete_id).scalar_subquery()
     counts = {
         "changes": _affected(session, delete(PlanChange).where(PlanChange.plan_id.in_(plan_ids))),
+        "decisions": _affected(session, delete(PlanDecision).where(PlanDecision.plan_id.in_(plan_ids))),
         "matches": _affected(session, delete(PlanMatch).where(PlanMatch.plan_id.in_(plan_ids))),
         "pairings": _affected(
             session,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from composition.root import Container
+from composition.root import Container, plan_clock
 from store.db import UnitOfWork
 from webhooks.errors import ApiError
 
@@ -27,11 +27,13 @@ def container(request: Request) -> Container:
     return get_container()
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 Deps = Annotated[Container, Depends(container)]
+
+
+def now(c: Deps) -> datetime:
+    return plan_clock(c.settings)()  # real time, but for the demo's story (composition.root.plan_clock)
+
+
 Now = Annotated[datetime, Depends(now)]
 
 

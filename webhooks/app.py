@@ -17,7 +17,18 @@ from starlette.routing import Mount, Route
 
 from composition.root import Container
 from runsmart.gc_tuning import freeze_startup_objects
-from webhooks import errors, ical, oauth, plan_page, plans_api, strava
+from webhooks import (
+    activities_api,
+    connectors_api,
+    errors,
+    ical,
+    oauth,
+    plan_page,
+    plans_api,
+    preferences_api,
+    strava,
+    workout_files,
+)
 from webhooks.health import Probe, readiness
 from webhooks.metrics import caller_allowed as metrics_caller_allowed
 from webhooks.metrics import render as render_metrics
@@ -92,10 +103,17 @@ def create_app(
     app.include_router(oauth.router)
     # The internal API for the RunSmart app (docs/api.md); OpenAPI docs at /docs where enabled.
     app.include_router(plans_api.router)
+    # Activity files (FIT, GPX, TCX) from any watch, merged with the same runs from Strava (docs/sources.md).
+    app.include_router(activities_api.router)
+    app.include_router(preferences_api.router)  # the athlete's units (messages/)
     # The athlete's training calendar feed (docs/notifications.md).
     app.include_router(ical.router)
     # The athlete's read-only plan page at a secret link, and its link's API (docs/api.md).
     app.include_router(plan_page.router)
+    # Planned workouts as FIT files for the watch, linked from the calendar (docs/workouts.md).
+    app.include_router(workout_files.router)
+    # The athlete's intervals.icu calendar, kept in step with their upcoming workouts (docs/connectors.md).
+    app.include_router(connectors_api.router)
 
     _add_health_routes(app, get_container, broker_check)
 

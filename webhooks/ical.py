@@ -41,9 +41,18 @@ def feed(token: str, request: Request, c: Deps) -> Response:
             # Same answer for an unknown token and for a known athlete without a plan.
             return PlainTextResponse("not found", status_code=404)
         version = plan_repository.current_version(session, plan)
+        reader = ical.audience(session, plan.athlete_id, plan.timezone)
     updated = version.created_at
     updated = as_utc(updated).astimezone(UTC)
-    body = ical.render(version.plan, plan_id=plan.id, version=version.version, updated=updated)
+    files = f"{c.settings.public_base_url.rstrip('/')}/ical/{token}/workouts"  # webhooks/workout_files.py
+    body = ical.render(
+        version.plan,
+        plan_id=plan.id,
+        version=version.version,
+        updated=updated,
+        workout_files=files,
+        audience=reader,
+    )
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {
         "etag": etag,

@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from messages import Audience
 from notify import ical
 from plans import service, views
 from store import plan_page_repository, plan_repository, repository
@@ -160,7 +161,8 @@ def plan_page(token: str, c: Deps, now: Now) -> HTMLResponse:
         loaded = service.load(session, athlete_id, now=now)
         if loaded is None:
             return html_page("plan_page_no_plan.html")
-        page = plan_page_view.page(views.plan_detail(session, loaded), loaded.activities)
+        reader = Audience.of(loaded.athlete.units, loaded.row.timezone)
+        page = plan_page_view.page(views.plan_detail(session, loaded), loaded.activities, reader)
     return html_page("plan_page.html", page=page, calendar_path=f"{token}/calendar.ics")
 
 
@@ -173,9 +175,18 @@ def calendar(token: str, c: Deps) -> Response:
         if found is None:
             return not_found()
         row, version = found
+        reader = ical.audience(session, row.athlete_id, row.timezone)
     updated = version.created_at
     updated = as_utc(updated).astimezone(UTC)
-    body = ical.render(version.plan, plan_id=row.id, version=version.version, updated=updated)
+    files = f"{c.settings.public_base_url.rstrip('/')}/p/{token}/workouts"  # webhooks/workout_files.py
+    body = ical.render(
+        version.plan,
+        plan_id=row.id,
+        version=version.version,
+        updated=updated,
+        workout_files=files,
+        audience=reader,
+    )
     headers = {"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 

@@ -1,9 +1,10 @@
 """What the athlete's plan page shows, built from the plan API's own read model (`plans.views.plan_detail`, the
 body of `GET /api/v1/athletes/{id}/plan`) so the page and the API can never disagree.
 
-Everything here is text and geometry for the templates (webhooks/templates/plan_page*.html): plain words for
-the athlete, never a change's internal code, a file or a section name. Distances and paces are metric: the
-athlete has no units preference stored yet.
+Everything here is text and geometry for the templates (webhooks/templates/plan_page*.html). Every phrase comes
+from the message catalogue (messages/: the workout texts, the reasons of the changes rendered from their facts,
+and messages/templates/plan_page.txt for the page's own phrases), in the athlete's units and timezone; never a
+change's internal code, a file or a section name.
 """
 
 from __future__ import annotations
@@ -14,42 +15,20 @@ from datetime import date, timedelta
 from typing import Any
 
 import planner
+from messages import Audience, catalogue, reasons, vocabulary, workouts
+from messages import reps as rep_words
 
-WORKOUT_NAMES = {
-    "rest": "Rest day",
-    "easy": "Easy run",
-    "recovery": "Recovery run",
-    "long": "Long run",
-    "threshold": "Tempo run",
-    "intervals": "Intervals",
-    "repetitions": "Fast repetitions",
-    "race_pace": "Race-pace run",
-    "race": "Race",
-}
-PHASE_NAMES = {
-    "base": "Base building",
-    "threshold": "Tempo block",
-    "intervals": "Speed block",
-    "taper": "Taper",
-    "recovery": "Recovery",
-    "maintenance": "Keeping fit",
-}
-# The planner labels a rep set with its pace zone; the athlete reads the zone's name.
-REP_PACE_NAMES = {"T": "tempo pace", "I": "interval pace", "R": "repetition pace", "M": "race pace"}
-# Compliance colours (docs/science.md#compliance-colours) in words, so colour is never the only signal.
-DONE_WORDS = {
-    "green": "Done, on target",
-    "yellow": "Done, a little off target",
-    "red": "Done, well off target",
-}
+PAGE = "plan_page"  # messages/templates/plan_page.txt
+
+
+def phrase(audience: Audience, block: str, **context: Any) -> str:
+    """One of the page's phrases, on one line."""
+    return " ".join(catalogue.render_blocks(PAGE, audience, (block,), **context)[block].split())
 
 
 @dataclass(frozen=True)
 class RunShown:
-    day: str
-    distance: str
-    duration: str
-    pace: str
+    text: str  # "Tue 24 Nov: 8.1 km in 45 min, 5:30/km"
 
 
 @dataclass(frozen=True)
@@ -58,24 +37,35 @@ class WorkoutShown:
     date: str  # ISO, for the markup
     day: str  # "Mon 7 Dec"
     name: str
-    target: str  # "8.0 km · about 48 min"
-    pace: str  # "5:30–6:00 /km"
+    target: str  # "8 km · about 48 min"
+    pace: str  # "5:30–6:00/km"
     details: tuple[str, ...]
     moved_from: str | None
     status: str  # planned | completed | missed | rest
     status_text: str
     colour: str | None
     runs: tuple[RunShown, ...]
+    # A structured session's reps as read from the laps (docs/workouts.md#rep-scoring).
+    reps: str | None = None
+
+
+@dataclass(frozen=True)
+class MiniBars:
+    """One week's planned and done distance as two horizontal bars on a 0..100 scale."""
+
+    planned_w: float
+    done_w: float
 
 
 @dataclass(frozen=True)
 class WeekShown:
     index: int
     start: str  # ISO Monday
-    title: str  # "Week 3 · 7–13 Dec"
+    title: str  # "Week 3 · 7 – 13 Dec"
     phase: str
-    planned_km: float
-    done_km: float
+    volume: str  # "Planned 40 km, done 31.2 km"
+    planned: str  # "40 km"
+    done: str
     current: bool
     workouts: tuple[WorkoutShown, ...]
     reasons: tuple[str, ...]
@@ -85,6 +75,7 @@ class WeekShown:
 @dataclass(frozen=True)
 class ChangeShown:
     week: str
+    headline: str
     reason: str
     state: str
 
@@ -106,17 +97,11 @@ class Chart:
     height: float
     baseline: float
     bar_width: float
-    top_km: int
+    top: str  # the scale's label: "40 km"
+    title: str
+    unit: str  # "km" or "mi"
     bars: tuple[Bar, ...]
     summary: str  # the chart in words, for screen readers
-
-
-@dataclass(frozen=True)
-class MiniBars:
-    """One week's planned and done km as two horizontal bars on a 0..100 scale."""
-
-    planned_w: float
-    done_w: float
 
 
 @dataclass(frozen=True)
@@ -127,113 +112,46 @@ class Page:
     paused: str | None
     soon: tuple[WeekShown, ...]  # this week and the next
     later: tuple[WeekShown, ...]  # the weeks after those, collapsed on the page
+    later_summary: str
     past: tuple[WeekShown, ...]  # most recent first, collapsed
+    past_summary: str
     changes: tuple[ChangeShown, ...]
     chart: Chart
-
-
-# --- formatting -----------------------------------------------------------------------------------------
-
-
-def day_label(d: date) -> str:
-    return f"{d:%a} {d.day} {d:%b}"
-
-
-def long_day_label(d: date) -> str:
-    return f"{d:%A} {d.day} {d:%B} {d.year}"
-
-
-def pace_text(seconds_per_km: float) -> str:
-    s = round(seconds_per_km)
-    return f"{s // 60}:{s % 60:02d}"
-
-
-def pace_range(pace: Sequence[float]) -> str:
-    fast, slow = float(pace[0]), float(pace[1])
-    if abs(slow - fast) < 1:
-        return f"{pace_text(fast)} /km"
-    return f"{pace_text(fast)}–{pace_text(slow)} /km"
-
-
-def km(metres: float) -> str:
-    return f"{metres / 1000:.1f} km"
-
-
-def minutes(seconds: float) -> str:
-    total = round(seconds / 60)
-    return f"{total} min" if total < 60 else f"{total // 60} h {total % 60:02d} min"
-
-
-def week_title(index: int, start: date) -> str:
-    end = start + timedelta(days=6)
-    span = (
-        f"{start.day}–{end.day} {end:%b}"
-        if start.month == end.month
-        else f"{day_short(start)}–{day_short(end)}"
-    )
-    return f"Week {index + 1} · {span}"
-
-
-def day_short(d: date) -> str:
-    return f"{d.day} {d:%b}"
 
 
 # --- workouts -------------------------------------------------------------------------------------------
 
 
-def workout_details(w: Mapping[str, Any]) -> tuple[str, ...]:
-    lines = []
-    if w.get("warmup_m"):
-        lines.append(f"Warm-up: {km(w['warmup_m'])} easy")
-    for rep in w.get("reps", ()):
-        zone = REP_PACE_NAMES.get(rep.get("label", ""), "")
-        rest = f", {round(rep['recovery_s'])} s easy jog between" if rep.get("recovery_s") else ""
-        at = f" at {pace_range(rep['pace'])}" + (f" ({zone})" if zone else "")
-        lines.append(f"{rep['count']} × {rep['distance_m']:g} m{at}{rest}")
-    if w.get("strides") and "strides" not in str(w.get("note", "")):
-        lines.append(f"{w['strides']} strides (short relaxed sprints)")
-    if w.get("run_walk"):
-        rw = w["run_walk"]
-        lines.append(f"{rw['count']} × run {round(rw['run_s'])} s, walk {round(rw['walk_s'])} s")
-    if w.get("cooldown_m"):
-        lines.append(f"Cool-down: {km(w['cooldown_m'])} easy")
-    if w.get("note"):
-        lines.append(str(w["note"]))
-    return tuple(lines)
-
-
-def run_shown(run: planner.Activity) -> RunShown:
+def run_shown(audience: Audience, run: planner.Activity) -> RunShown:
     pace = run.moving_time_s / (run.distance_m / 1000) if run.distance_m > 0 else None
-    return RunShown(
-        day=day_label(run.local_date),
-        distance=km(run.distance_m),
-        duration=minutes(run.moving_time_s),
-        pace=f"{pace_text(pace)} /km" if pace else "no distance recorded",
-    )
+    return RunShown(phrase(audience, "run", run=run, run_pace=pace))
 
 
 def status_text(w: Mapping[str, Any]) -> str:
     if w["status"] == "completed":
-        return DONE_WORDS.get(w.get("colour") or "", "Done")
-    return {"missed": "Missed", "planned": "Coming up", "rest": "Rest"}.get(w["status"], "Coming up")
+        return vocabulary.DONE_WORDS.get(w.get("colour") or "", "Done")
+    return vocabulary.STATUS_WORDS.get(w["status"], "Coming up")
 
 
-def workout_shown(w: Mapping[str, Any], runs: Mapping[int, planner.Activity]) -> WorkoutShown:
-    rest = w["type"] == "rest"
+def workout_shown(
+    audience: Audience, w: Mapping[str, Any], runs: Mapping[int, planner.Activity]
+) -> WorkoutShown:
+    text = workouts.describe(audience, w)
     moved = w.get("moved_from")
     return WorkoutShown(
         id=w["id"],
         date=w["date"],
-        day=day_label(date.fromisoformat(w["date"])),
-        name=WORKOUT_NAMES.get(w["type"], "Run"),
-        target="" if rest else f"{km(w['distance_m'])} · about {minutes(w['duration_s'])}",
-        pace="" if rest else pace_range(w["pace"]),
-        details=() if rest else workout_details(w),
-        moved_from=day_label(date.fromisoformat(moved)) if moved else None,
+        day=audience.day(w["date"]),
+        name=text.name,
+        target=text.target,
+        pace=text.pace,
+        details=text.lines,
+        moved_from=audience.day(moved) if moved else None,
         status=w["status"],
         status_text=status_text(w),
         colour=w.get("colour"),
-        runs=tuple(run_shown(runs[i]) for i in w.get("activity_ids", ()) if i in runs),
+        runs=tuple(run_shown(audience, runs[i]) for i in w.get("activity_ids", ()) if i in runs),
+        reps=rep_words.describe(audience, w["rep_score"]).text() if w.get("rep_score") else None,
     )
 
 
@@ -241,23 +159,28 @@ def workout_shown(w: Mapping[str, Any], runs: Mapping[int, planner.Activity]) ->
 
 
 def week_shown(
+    audience: Audience,
     week: Mapping[str, Any],
     today: date,
     runs: Mapping[int, planner.Activity],
-    reasons: Mapping[str, str],
+    reasons_by_id: Mapping[str, str],
     top: float,
 ) -> WeekShown:
     start = date.fromisoformat(week["start"])
+    planned_m, done_m = week["planned_km"] * 1000, week["done_km"] * 1000
     return WeekShown(
         index=week["index"],
         start=week["start"],
-        title=week_title(week["index"], start),
-        phase=PHASE_NAMES.get(week["phase"], ""),
-        planned_km=week["planned_km"],
-        done_km=week["done_km"],
+        title=phrase(
+            audience, "week_title", week_index=week["index"], week_start=start, week_end=start + timedelta(6)
+        ),
+        phase=vocabulary.PHASE_NAMES.get(week["phase"], ""),
+        volume=phrase(audience, "week_volume", planned_m=planned_m, done_m=done_m),
+        planned=audience.distance(planned_m),
+        done=audience.distance(done_m),
         current=start <= today <= start + timedelta(days=6),
-        workouts=tuple(workout_shown(w, runs) for w in week["workouts"]),
-        reasons=tuple(dict.fromkeys(reasons[c] for c in week["changes"] if c in reasons)),
+        workouts=tuple(workout_shown(audience, w, runs) for w in week["workouts"]),
+        reasons=tuple(dict.fromkeys(reasons_by_id[c] for c in week["changes"] if c in reasons_by_id)),
         bar=MiniBars(
             planned_w=round(100 * week["planned_km"] / top, 1) if top else 0.0,
             done_w=round(100 * min(week["done_km"], top) / top, 1) if top else 0.0,
@@ -265,15 +188,23 @@ def week_shown(
     )
 
 
-def change_shown(change: Mapping[str, Any]) -> ChangeShown:
-    if change["undone"]:
-        state = "You undid this change"
-    elif change["active"]:
-        state = "In effect"
-    else:
-        state = "Replaced by a later change"
-    week = date.fromisoformat(change["week_start"])
-    return ChangeShown(week=f"Week of {day_short(week)}", reason=change["reason"], state=state)
+def as_change(change: Mapping[str, Any], facts: Mapping[str, Any]) -> planner.Change:
+    """The planner's change behind a decision of the API, with the facts its reason is rendered from (those of
+    the decision itself when the API gives them, else those of the current plan's change with that id)."""
+    return planner.Change(
+        id=change["id"],
+        code=change["code"],
+        week_start=date.fromisoformat(change["week_start"]),
+        reason=change["reason"],
+        facts=change.get("facts") or facts.get(change["id"], {}),
+    )
+
+
+def change_shown(audience: Audience, change: planner.Change, row: Mapping[str, Any]) -> ChangeShown:
+    said = reasons.change_message(audience, change)
+    state = phrase(audience, "change_state", status=row.get("status", ""), active=bool(row.get("active")))
+    week = phrase(audience, "change_week", week_start=change.week_start)
+    return ChangeShown(week=week, headline=said.headline, reason=said.body, state=state)
 
 
 CHART_HEIGHT = 170.0
@@ -284,16 +215,17 @@ MAX_BAR_STEP = 60.0
 CHART_MIN_WIDTH = 360.0  # a short plan keeps the text at its size instead of being scaled up to the width
 
 
-def chart(weeks: Sequence[Mapping[str, Any]], today: date) -> Chart:
-    top_km = max([1.0, *(max(w["planned_km"], w["done_km"]) for w in weeks)])
-    nice_top = int(-(-top_km // 10) * 10)  # up to the next 10 km
+def chart(audience: Audience, weeks: Sequence[Mapping[str, Any]], today: date) -> Chart:
+    unit_km = audience.unit_metres / 1000  # the scale runs in the athlete's unit
+    top_units = max([1.0, *(max(w["planned_km"], w["done_km"]) / unit_km for w in weeks)])
+    nice_top = int(-(-top_units // 10) * 10)  # up to the next 10 km (or miles)
     baseline = CHART_HEIGHT - CHART_BOTTOM
     scale = (baseline - CHART_TOP) / nice_top
     step = min(MAX_BAR_STEP, max(BAR_STEP, (CHART_MIN_WIDTH - 8) / max(len(weeks), 1)))
     bars = []
     for i, w in enumerate(weeks):
         start = date.fromisoformat(w["start"])
-        planned_h, done_h = w["planned_km"] * scale, w["done_km"] * scale
+        planned_h, done_h = w["planned_km"] / unit_km * scale, w["done_km"] / unit_km * scale
         bars.append(
             Bar(
                 label=str(w["index"] + 1),
@@ -305,48 +237,46 @@ def chart(weeks: Sequence[Mapping[str, Any]], today: date) -> Chart:
                 current=start <= today <= start + timedelta(days=6),
             )
         )
+    top_m = nice_top * audience.unit_metres
     done_weeks = [w for w in weeks if date.fromisoformat(w["start"]) <= today]
-    summary = f"{len(weeks)} weeks, up to {nice_top} km a week. " + " ".join(
-        f"Week {w['index'] + 1}: {w['planned_km']:g} km planned, {w['done_km']:g} km run." for w in done_weeks
-    )
     return Chart(
         width=max(CHART_MIN_WIDTH, round(8 + len(weeks) * step, 1)),
         height=CHART_HEIGHT,
         baseline=baseline,
         bar_width=min(40.0, step - 10),
-        top_km=nice_top,
+        top=phrase(audience, "chart_top", top_m=top_m),
+        title=phrase(audience, "chart_title"),
+        unit=audience.unit,
         bars=tuple(bars),
-        summary=summary.strip(),
+        summary=phrase(audience, "chart_summary", weeks=weeks, top_m=top_m, done_weeks=done_weeks),
     )
 
 
-def goal_text(goal: Mapping[str, Any]) -> str:
-    on = long_day_label(date.fromisoformat(goal["date"]))
-    if goal["kind"] == "race":
-        distance = f"{goal['distance_m'] / 1000:g} km race" if goal.get("distance_m") else "Race"
-        return f"{distance} on {on}"
-    if goal["kind"] == "recovery":
-        return f"Recovering, until {on}"
-    return f"Keeping fit, until {on}"
-
-
-def page(detail: Mapping[str, Any], activities: Iterable[planner.Activity]) -> Page:
-    """The page from `plans.views.plan_detail` (the plan API's body) and the runs the plan was judged on."""
+def page(detail: Mapping[str, Any], activities: Iterable[planner.Activity], audience: Audience) -> Page:
+    """The page from `plans.views.plan_detail` (the plan API's body) and the runs the plan was judged on, in the
+    athlete's units (`audience`)."""
     today = date.fromisoformat(detail["today"])
     runs = {a.id: a for a in activities}
-    reasons = {c["id"]: c["reason"] for c in detail["changes"] if c["active"]}
+    facts = {c["id"]: c.get("facts", {}) for c in detail.get("plan", {}).get("changes", ())}
+    changes = [(as_change(c, facts), c) for c in detail["changes"]]
+    reasons_by_id = {c.id: reasons.change_message(audience, c).body for c, row in changes if row["active"]}
     top = max([1.0, *(max(w["planned_km"], w["done_km"]) for w in detail["weeks"])])
-    weeks = [week_shown(w, today, runs, reasons, top) for w in detail["weeks"]]
+    weeks = [week_shown(audience, w, today, runs, reasons_by_id, top) for w in detail["weeks"]]
     paused = detail.get("paused_until")
     coming = [w for w in weeks if date.fromisoformat(w.start) + timedelta(days=6) >= today]
+    past = tuple(reversed([w for w in weeks if date.fromisoformat(w.start) + timedelta(days=6) < today]))
     return Page(
-        title="Your training plan",
-        goal=goal_text(detail["goal"]),
-        today=long_day_label(today),
-        paused=f"Paused until {long_day_label(date.fromisoformat(paused))}" if paused else None,
+        title=phrase(audience, "title"),
+        goal=phrase(
+            audience, "goal", goal={**detail["goal"], "date": date.fromisoformat(detail["goal"]["date"])}
+        ),
+        today=audience.long_day(today),
+        paused=phrase(audience, "paused", paused_until=paused) if paused else None,
         soon=tuple(coming[:2]),
         later=tuple(coming[2:]),
-        past=tuple(reversed([w for w in weeks if date.fromisoformat(w.start) + timedelta(days=6) < today])),
-        changes=tuple(change_shown(c) for c in detail["changes"]),
-        chart=chart(detail["weeks"], today),
+        later_summary=phrase(audience, "later_weeks", count=len(coming[2:])),
+        past=past,
+        past_summary=phrase(audience, "past_weeks", count=len(past)),
+        changes=tuple(change_shown(audience, c, row) for c, row in changes),
+        chart=chart(audience, detail["weeks"], today),
     )

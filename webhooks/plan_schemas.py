@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 import planner
 from planner import inputs as bounds
-from webhooks.schemas import StravaId
+from webhooks.schemas import ActivityId
 
 # Plausibility bounds are the planner's (docs/science.md#plausible-inputs); NaN and ±Infinity are refused.
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -139,7 +139,7 @@ class MoveIn(BaseModel):
 
 class PairIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    activity_id: StravaId
+    activity_id: ActivityId
 
 
 class PauseIn(BaseModel):
@@ -169,12 +169,36 @@ class ChangeOut(_Open):
     workouts: list[WorkoutDiffOut]
 
 
-class StoredChangeOut(ChangeOut):
-    """A change as stored with the plan's history."""
+DecisionStatusOut = Literal["active", "withdrawn", "undone"]
 
-    version: int = Field(description="the plan version that introduced it")
+
+class RevisionOut(_Open):
+    """One revision of a decision: how a stored plan version judged it, or its withdrawal or undoing."""
+
+    revision: int = Field(description="1 when the decision was made, then one more per revision")
+    version: int = Field(description="the plan version that stored this revision")
+    status: DecisionStatusOut = Field(description="what this revision left the decision as")
+    reason: str = Field(
+        description="the reason as of this revision (a withdrawal or undo keeps the last one)"
+    )
+    workouts: list[WorkoutDiffOut]
+    at: datetime = Field(description="when the revision was stored")
+
+
+class StoredChangeOut(ChangeOut):
+    """A decision about the plan's future (docs/api.md, Decisions): identified by `id` (the week and the cause),
+    revised in place; `reason` and `workouts` are its latest revision's, `revisions` its whole history. (The
+    schema keeps the name the change log's items always had, so generated clients keep their type.)"""
+
+    status: DecisionStatusOut = Field(
+        description="active; withdrawn (the runs since took its cause away); undone (by the athlete)"
+    )
+    revision: int = Field(description="the latest revision's number")
+    version: int = Field(description="the plan version of the latest revision")
+    first_version: int = Field(description="the plan version that first made it")
     undone: bool
     active: bool = Field(description="whether the current plan has it")
+    revisions: list[RevisionOut] = Field(description="oldest first")
 
 
 class MatchOut(BaseModel):
@@ -182,12 +206,33 @@ class MatchOut(BaseModel):
     activity_id: int
 
 
+class DecisionRevisedOut(BaseModel):
+    """A decision a write created, revised, withdrew or undid, at its new revision."""
+
+    id: str
+    code: str
+    week_start: date
+    revision: int
+    status: DecisionStatusOut
+
+
+class WorkoutChangeOut(BaseModel):
+    """A workout from today on that the write changed: `before` null for a new one, `after` null for one no
+    longer planned."""
+
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
 class PlanChanged(BaseModel):
-    """What a write did: the plan's version afterwards and the changes that version introduced."""
+    """What a write did: the plan's version afterwards, the decisions it made or revised (`changes` holds the
+    planner's changes of those still in effect) and the future workouts that changed."""
 
     version: int
     stored_new_version: bool
     changes: list[ChangeOut]
+    decisions: list[DecisionRevisedOut]
+    workouts: list[WorkoutChangeOut] = Field(description="future workouts, before and after, in date order")
     newly_matched: list[MatchOut]
 
 
@@ -238,7 +283,9 @@ class PlanOut(_Open):
     vdot: float
     warnings: list[str]
     weeks: list[WeekOut]
-    changes: list[StoredChangeOut] = Field(description="every change ever stored, newest first")
+    changes: list[StoredChangeOut] = Field(
+        description="every decision ever made, newest first, with its revisions"
+    )
     plan: dict[str, Any] = Field(description="the whole plan as planner.plan_to_dict writes it")
 
 

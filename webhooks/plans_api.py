@@ -20,6 +20,7 @@ import planner
 from notify.channels import ChannelCipher, ChannelRefused, check_channel_url
 from plans import commands, views
 from plans.service import Loaded, Outcome
+from store import plan_repository
 from store.db import UnitOfWork
 from store.models import Athlete
 from webhooks import change_pages
@@ -38,7 +39,7 @@ from webhooks.plan_schemas import (
     PlanUpload,
     StoredChangeOut,
 )
-from webhooks.schemas import StravaId
+from webhooks.schemas import ActivityId, StravaId
 
 ERRORS = responses(
     {
@@ -54,12 +55,29 @@ router = APIRouter(
 )
 
 
+def _workout(workout: planner.Workout | None) -> dict[str, Any] | None:
+    return planner.workout_to_dict(workout) if workout is not None else None
+
+
 def _changed(outcome: Outcome) -> PlanChanged:
     return PlanChanged.model_validate(
         {
             "version": outcome.version,
             "stored_new_version": outcome.stored,
             "changes": [planner.change_to_dict(c) for c in outcome.changes],
+            "decisions": [
+                {
+                    "id": d.change_id,
+                    "code": d.code,
+                    "week_start": d.week_start,
+                    "revision": d.revision,
+                    "status": d.status.value,
+                }
+                for d in outcome.decisions
+            ],
+            "workouts": [
+                {"before": _workout(w.before), "after": _workout(w.after)} for w in outcome.workouts
+            ],
             "newly_matched": [{"workout_id": w, "activity_id": a} for w, a in outcome.newly_matched],
         }
     )
@@ -120,8 +138,8 @@ def get_plan(athlete_id: StravaId, uow: Uow, now: Now) -> dict[str, Any]:
     "/plan/changes",
     response_model=list[StoredChangeOut],
     operation_id="list_plan_changes",
-    summary="Every change with its reason, newest first, a page at a time (next page: the Link header)",
-    response_description='a page of changes; `Link: <…>; rel="next"` names the next page while there is one',
+    summary="Every decision with its reason and revisions, newest first, a page at a time (next page: Link)",
+    response_description='a page of decisions; `Link: <…>; rel="next"` names the next page while there is one',
 )
 def list_changes(
     athlete_id: StravaId,
@@ -147,7 +165,7 @@ def list_changes(
     "/plan/changes/{change_id}/undo",
     response_model=PlanChanged,
     operation_id="undo_plan_change",
-    summary="Undo a change",
+    summary="Undo a decision",
 )
 def undo_change(athlete_id: StravaId, change_id: str, uow: Uow, now: Now) -> PlanChanged:
     return _write(uow, lambda s: commands.undo(s, athlete_id, change_id, now=now))
@@ -183,7 +201,7 @@ def pair_run(athlete_id: StravaId, workout_id: str, body: PairIn, uow: Uow, now:
     summary="Unpair a run",
 )
 def unpair_run(
-    athlete_id: StravaId, workout_id: str, activity_id: StravaId, uow: Uow, now: Now
+    athlete_id: StravaId, workout_id: str, activity_id: ActivityId, uow: Uow, now: Now
 ) -> PlanChanged:
     return _write(uow, lambda s: commands.unpair(s, athlete_id, workout_id, activity_id, now=now))
 
@@ -258,7 +276,7 @@ def get_notifications(athlete_id: StravaId, uow: Uow, c: Deps) -> NotificationsO
 
 
 def _athlete_or_404(uow: UnitOfWork, athlete_id: int) -> Athlete:
-    athlete = uow.session.get(Athlete, athlete_id)
+    athlete = plan_repository.get_athlete(uow.session, athlete_id)
     if athlete is None:
         raise ApiError(404, "unknown athlete")
     return athlete

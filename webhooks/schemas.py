@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 BIGINT_MAX = 2**63 - 1
 # A Strava id as our tables hold it (BIGINT): anything larger is a 422, never a database error.
 StravaId = Annotated[int, Field(gt=0, le=BIGINT_MAX)]
+# A run's id: Strava's, or negative for a run first seen in an activity file (docs/sources.md#canonical-ids).
+ActivityId = Annotated[int, Field(ge=-BIGINT_MAX, le=BIGINT_MAX)]
 # Characters PostgreSQL's text and jsonb refuse: NUL, and the UTF-16 surrogates (a JSON body can carry a lone
 # one as "\ud800"; Python keeps it, PostgreSQL rejects the whole statement, so the group commit's other rows
 # with it). Every other Unicode scalar value is storable.

@@ -68,6 +68,8 @@ app.conf.update(
         "missed-sweep": {"task": "jobs.missed_tick", "schedule": crontab(minute=5)},
         "token-prefresh": {"task": "jobs.token_prefresh_tick", "schedule": crontab(minute=10)},
         "retention": {"task": "jobs.retention_tick", "schedule": crontab(minute=20, hour=2)},
+        # Athletes' intervals.icu calendars whose plan changed (docs/connectors.md).
+        "connectors": {"task": "jobs.connectors_tick", "schedule": settings.connector_tick_every_s},
     },
 )
 
@@ -174,4 +176,7 @@ elif settings.celery_broker_url.startswith("filesystem"):
         "data_folder_in": folder,
         "data_folder_out": folder,
         "control_folder": os.path.join(folder, "control"),
+        # kombu looks into an empty folder once a second; the demo's worker, alone on it, looks ten times as
+        # often, so an event it pushes is picked up at once (listing a folder costs next to nothing).
+        "polling_interval": 0.1,
     }

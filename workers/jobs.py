@@ -10,6 +10,7 @@ from celery import Task
 from sqlalchemy.orm import Session
 
 from jobs import retention, review, service
+from notify import connector_sync
 from store.db import UnitOfWork
 from sync.events import MAX_HELD_WAIT_S
 from workers.celery_app import app
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 @app.task(name="notify.deliver", bind=True, acks_late=True, max_retries=None)
 def deliver(self: Task, outbox_id: int) -> str:
     result = container().notifier.deliver(outbox_id)
+    if result.recheck_in_s is not None:
+        # The end of the athlete's coalescing window (notify/coalesce.py): held as a countdown however long, as
+        # only the task of the athlete's newest row holds one (next_attempt_at is stored too, for the sweeper).
+        raise self.retry(countdown=result.recheck_in_s, max_retries=None)
     if result.retry_in_s is not None and result.retry_in_s <= MAX_HELD_WAIT_S:
         # next_attempt_at is stored too: a longer wait, or a lost countdown, is picked up by notify.redrive.
         # Only short waits are countdowns: a worker holds each one in memory until it is due, and an endpoint
@@ -57,17 +62,31 @@ def _now() -> datetime:
 
 @app.task(name="jobs.weekly_review_tick", acks_late=True)
 def weekly_review_tick() -> int:
-    """Every due review in set-based chunks (jobs.review); each chunk's rows are enqueued once it committed."""
+    """Where a week just ended (the first hour of Monday there), one `jobs.week_close` per athlete; where the
+    review hour has come, every due review in set-based chunks (jobs.review), each chunk's rows enqueued once
+    it committed."""
     c = container()
+    now = _now()
+    closing = _fan_out("jobs.week_close", lambda session: review.closing_athletes(session, now=now))
+    if closing:
+        log.info("jobs.weeks_closing", extra={"athletes": closing})
     run = review.review_all(
         c.sessions,
-        now=_now(),
+        now=now,
         hour=c.settings.weekly_review_hour,
         after_commit=lambda ids: enqueue_outbox(ids, kick=not ids),
     )
     if run.written:
         log.info("jobs.weekly_reviews", extra={"written": run.written, "plans": run.scanned})
     return run.written
+
+
+@app.task(name="jobs.week_close", acks_late=True)
+def week_close(athlete_id: int) -> str:
+    with UnitOfWork(container().sessions) as uow:
+        outcome = service.close_week(uow.session, athlete_id, now=_now())
+        uow.commit()
+    return outcome
 
 
 @app.task(name="jobs.weekly_review", acks_late=True)
@@ -152,3 +171,21 @@ def retention_purge(athlete_id: int) -> str:
         )
         uow.commit()
     return outcome
+
+
+# --- calendar connectors (docs/connectors.md) -------------------------------------------------------------
+
+
+@app.task(name="jobs.connectors_tick", acks_late=True)
+def connectors_tick() -> int:
+    """A `connector.sync` outbox row for every connection whose plan changed or whose resync is due; each is
+    delivered (and retried, then dead-lettered) as `notify.deliver`, once this transaction committed."""
+    c = container()
+    with UnitOfWork(c.sessions) as uow:
+        written = connector_sync.request_due_syncs(
+            uow.session, now=_now(), resync_every_s=c.settings.connector_resync_every_s
+        )
+        uow.commit()
+    if written:
+        log.info("jobs.connector_syncs", extra={"written": written})
+    return written

@@ -1,5 +1,6 @@
 """The loop across real processes: a plan made through the API, a run pushed by "Strava", synced by the worker,
-matched to its workout, and the plan version moves on — with the outbox rows written beside it."""
+matched to its workout, and the plan version moves on — with the outbox rows written beside it, the plan.updated
+named by the decisions the run revised."""
 
 from __future__ import annotations
 
@@ -61,4 +62,12 @@ def test_a_pushed_run_is_synced_matched_and_the_plan_version_increases(
     with session_factory(engine_for(e2e_db))() as session:
         keys = set(session.scalars(select(NotificationOutbox.idempotency_key)))
     assert any(k.startswith("workout.matched:") and k.endswith(f":{workout['id']}:{run}") for k in keys)
-    assert f"plan.updated:{after['plan_id']}:v{after['version']}" in keys
+    # The new version's plan.updated names the decisions it made or revised, each at its revision.
+    revised = sorted(
+        f"{d['id']}#r{r['revision']}"
+        for d in after["changes"]
+        for r in d["revisions"]
+        if r["version"] == after["version"]
+    )
+    assert revised
+    assert f"plan.updated:{after['plan_id']}:{','.join(revised)}" in keys

@@ -29,6 +29,7 @@ import responses
 import uvicorn
 
 from composition.root import Container, build
+from messages import Audience
 from runsmart.logs import ReadableFormatter, RedactingFilter
 from runsmart.settings import Settings
 from sync.budget import RedisBudget
@@ -196,12 +197,13 @@ def test_the_plan_page_in_a_browser_shows_the_plan_as_the_api_returns_it(
     coming = [w["start"] for w in plan["weeks"] if w["start"] >= plan["weeks"][1]["start"]]
     assert dom.weeks[: len(coming)] == coming
     rows = {r["id"]: r["text"] for r in dom.rows}
+    reader = Audience.of(None, plan["timezone"])  # the athlete's units: metric unless they chose miles
     for week in plan["weeks"]:
         for w in week["workouts"]:
             if w["type"] != "rest":
-                assert f"{w['distance_m'] / 1000:.1f} km" in rows[w["id"]]
+                assert reader.distance(w["distance_m"]) in rows[w["id"]]
     matched = plan["weeks"][0]["workouts"][0]
-    assert f"{matched['distance_m'] / 1000:.1f} km in" in rows[matched["id"]]  # the run matched to it
+    assert f"{reader.distance(matched['distance_m'])} in" in rows[matched["id"]]  # the run matched to it
 
     log = server_log.getvalue()
     assert "GET /p/[redacted]" in log  # the access log saw the page's requests...

@@ -67,13 +67,18 @@ def first_run_day(plan: planner.Plan) -> date:
 
 def test_clock_windows() -> None:
     sunday = date(2026, 7, 12)
-    assert clock.review_week(local(sunday, 19, 59, TOKYO), "Asia/Tokyo", 20) is None
-    assert clock.review_week(local(sunday, 20, 0, TOKYO), "Asia/Tokyo", 20) == date(2026, 7, 6)
-    # Caught up on Monday morning if beat was down on Sunday evening; not after that.
-    assert clock.review_week(local(sunday + timedelta(days=1), 7, 0, TOKYO), "Asia/Tokyo", 20) == date(
+    monday = sunday + timedelta(days=1)
+    # The week ends at midnight where the athlete is: judged in Monday's first hour, reviewed from the hour.
+    assert clock.week_closing(local(sunday, 23, 59, TOKYO), "Asia/Tokyo") is None
+    assert clock.week_closing(local(monday, 0, 5, TOKYO), "Asia/Tokyo") == date(2026, 7, 6)
+    assert clock.week_closing(local(monday, 1, 0, TOKYO), "Asia/Tokyo") is None
+    assert clock.review_week(local(monday, 19, 59, TOKYO), "Asia/Tokyo", 20) is None
+    assert clock.review_week(local(monday, 20, 0, TOKYO), "Asia/Tokyo", 20) == date(2026, 7, 6)
+    # Caught up on Tuesday morning if beat was down on Monday evening; not after that.
+    assert clock.review_week(local(monday + timedelta(days=1), 7, 0, TOKYO), "Asia/Tokyo", 20) == date(
         2026, 7, 6
     )
-    assert clock.review_week(local(sunday + timedelta(days=1), 20, 0, TOKYO), "Asia/Tokyo", 20) is None
+    assert clock.review_week(local(monday + timedelta(days=1), 20, 0, TOKYO), "Asia/Tokyo", 20) is None
     assert clock.ended_days(local(sunday, 0, 30, LA), "America/Los_Angeles", 3) == (
         date(2026, 7, 9),
         date(2026, 7, 11),
@@ -123,11 +128,11 @@ def test_a_paused_athlete_misses_nothing(container: Container, plans: dict[int, 
         assert service.missed_due(session, now=now, lookback_days=3) == []
 
 
-def test_weekly_review_at_sunday_evening_in_each_timezone(
+def test_weekly_review_on_monday_in_each_timezone(
     container: Container, plans: dict[int, planner.Plan]
 ) -> None:
-    sunday = START + timedelta(days=6)
-    now = local(sunday, 20, 5, TOKYO)  # Sunday 04:05 in Los Angeles
+    monday = START + timedelta(days=7)
+    now = local(monday, 20, 5, TOKYO)  # Monday 04:05 in Los Angeles
     with container.sessions() as session:
         assert service.reviews_due(session, now=now, hour=20) == [(TOKYO, START)]
     with UnitOfWork(container.sessions) as uow:
@@ -140,10 +145,10 @@ def test_weekly_review_at_sunday_evening_in_each_timezone(
     assert row.payload["week_start"] == START.isoformat()
     assert row.payload["done_km"] == 0.0
     assert row.payload["planned_km"] == pytest.approx(plans[TOKYO].weeks[0].planned_km, abs=0.1)
-    assert row.payload["reasons"][0].startswith("Week of Mon 06 Jul: 0.0 of")
+    assert row.payload["done_runs"] == 0
     with container.sessions() as session:
         assert service.reviews_due(session, now=now, hour=20) == []
-        assert service.reviews_due(session, now=local(sunday, 20, 5, LA), hour=20) == [(LA, START)]
+        assert service.reviews_due(session, now=local(monday, 20, 5, LA), hour=20) == [(LA, START)]
 
 
 def test_token_refresh_ahead_of_a_workout_day_skips_recent_refreshes(

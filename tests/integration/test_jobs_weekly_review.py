@@ -1,5 +1,6 @@
-"""The set-based weekly review (jobs.review) on the real PostgreSQL with an injected clock: due per timezone,
-idempotent on re-run, the same figures and first reason as the per-athlete path, chunked."""
+"""The set-based weekly review (jobs.review) on the real PostgreSQL with an injected clock: due per timezone
+(Monday, once the week has ended there), idempotent on re-run, the same figures as the per-athlete path,
+chunked."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.integration
 TOKYO, LA = 601, 602
 START = date(2026, 7, 6)  # a Monday
 SUNDAY = START + timedelta(days=6)
+MONDAY = START + timedelta(days=7)  # the reviewed week has ended: the review hour is on Monday
 CREATED = datetime(2026, 7, 5, 12, 0, tzinfo=UTC)
 TZ = {TOKYO: "Asia/Tokyo", LA: "America/Los_Angeles"}
 PROFILE = planner.Athlete(weekly_km=40, runs_per_week=5, vdot=45)
@@ -120,7 +122,7 @@ def test_bulk_review_in_two_timezones_is_idempotent_and_right(container: Contain
     add_run(container, TOKYO, 5, START + timedelta(days=7), 5.0)
     adapt(container, TOKYO, local(SUNDAY, 12, 0, TOKYO))
 
-    now = local(SUNDAY, 20, 5, TOKYO)  # Sunday 04:05 in Los Angeles
+    now = local(MONDAY, 20, 5, TOKYO)  # Monday 04:05 in Los Angeles
     with container.sessions() as session:
         assert review.due_timezones(session, now=now, hour=20) == {"Asia/Tokyo": START}
         assert service.reviews_due(session, now=now, hour=20) == [(TOKYO, START)]
@@ -138,11 +140,10 @@ def test_bulk_review_in_two_timezones_is_idempotent_and_right(container: Contain
     assert p["done_km"] == 20.3
     assert p["planned_runs"] == len(run_days)
     assert p["done_runs"] == 2
-    share = f"{20.3 / round(plan.weeks[0].planned_km, 1):.0%}"
-    assert p["reasons"][0] == (
-        f"Week of Mon 06 Jul: 20.3 of {plan.weeks[0].planned_km:.1f} km ({share}), "
-        f"2 of {len(run_days)} planned runs done."
-    )
+    assert p["next_week"]["week_start"] == (START + timedelta(days=7)).isoformat()
+    assert p["next_week"]["planned_km"] == pytest.approx(plan.weeks[1].planned_km, abs=0.05)
+    assert p["next_week"]["planned_runs"] == sum(1 for w in plan.weeks[1].workouts if w.is_run)
+    assert "message" not in p  # figures only: the digest's words are rendered at delivery
 
     # The per-athlete path agrees on the figures and on what it tells the athlete.
     with UnitOfWork(container.sessions) as uow:
@@ -162,16 +163,16 @@ def test_bulk_review_in_two_timezones_is_idempotent_and_right(container: Contain
         assert service.reviews_due(session, now=now, hour=20) == []
     assert len(reviews(container)) == 1
 
-    # Once it is Sunday evening in Los Angeles, LA's week is reviewed (nothing run there); it is Monday noon in
+    # Once it is Monday evening in Los Angeles, LA's week is reviewed (nothing run there); it is Tuesday noon in
     # Tokyo, still inside Tokyo's catch-up window, and Tokyo's review is not written twice.
-    la = review.review_all(container.sessions, now=local(SUNDAY, 20, 5, LA), hour=20)
+    la = review.review_all(container.sessions, now=local(MONDAY, 20, 5, LA), hour=20)
     assert la.due_timezones == {"America/Los_Angeles": START, "Asia/Tokyo": START}
     assert (la.scanned, la.written) == (2, 1)
     tokyo_row, la_row = reviews(container)
     assert la_row.athlete_id == LA
     assert la_row.payload["done_km"] == 0.0
     assert la_row.payload["done_runs"] == 0
-    assert la_row.payload["reasons"][0].startswith("Week of Mon 06 Jul: 0.0 of")
+    assert la_row.payload["planned_km"] == p["planned_km"]
     assert tokyo_row.id == row.id
 
 
@@ -185,15 +186,13 @@ def test_bulk_review_writes_in_chunks_and_skips_inactive_plans_and_weeks_outside
     with UnitOfWork(container.sessions) as uow:
         plan_repository.deactivate_plans(uow.session, athletes[0], now=CREATED)
         uow.commit()
-    # The Sunday before the plan starts: no week to review, nothing written.
-    early = review.review_all(
-        container.sessions, now=local(START - timedelta(days=1), 20, 5, TOKYO), hour=20, chunk=3
-    )
+    # The Monday the plan starts: the week before is no week of the plan, nothing written.
+    early = review.review_all(container.sessions, now=local(START, 20, 5, TOKYO), hour=20, chunk=3)
     assert (early.scanned, early.written) == (6, 0)
 
     ids: list[list[int]] = []
     run = review.review_all(
-        container.sessions, now=local(SUNDAY, 21, 0, TOKYO), hour=20, chunk=3, after_commit=ids.append
+        container.sessions, now=local(MONDAY, 21, 0, TOKYO), hour=20, chunk=3, after_commit=ids.append
     )
     assert (run.scanned, run.written, run.chunks) == (6, 6, 3)  # 3 + 3, then an empty chunk
     assert [len(chunk) for chunk in ids] == [3, 3]

@@ -1,9 +1,11 @@
-"""`GET …/plan/changes` a page at a time (docs/api.md, "Pagination"): walking every page gives the whole list,
-in order, with no duplicates and no gaps, also when a new change is stored between two pages; the default page
-still holds the whole list; bad and stale cursors are problems."""
+"""`GET …/plan/changes` a page at a time (docs/api.md, "Pagination"): walking every page gives the whole list of
+decisions, in order, with no duplicates and no gaps, also when a decision is made or revised between two pages;
+the default page still holds the whole list; bad and stale cursors are problems."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +18,8 @@ from pydantic import SecretStr
 from composition.root import Container
 from store import plan_repository
 from store.db import UnitOfWork
+from store.plan_models import DecisionStatus
+from store.plan_repository import DecisionRevision
 from tests.integration.conftest import ATHLETE_ID, connect_athlete
 from tests.integration.test_plans_api import AUTH, BASE, KEY, goal_body
 from webhooks.app import create_app
@@ -33,18 +37,36 @@ def client(container: Container) -> Iterator[TestClient]:
         yield c
 
 
-def store_changes(container: Container, version: int, count: int) -> None:
-    """`count` changes stored with the plan at `version`, as the pipeline stores a version's changes."""
+def store_changes(container: Container, version: int, count: int, revise: str | None = None) -> None:
+    """`count` decisions first made by the plan at `version`, as the plan service records a version's decisions;
+    `revise`: the id of a stored decision that this version revises too."""
     week = date(2026, 11, 23)
-    changes = [
-        {"id": f"rule{version}x{n}@{week + timedelta(weeks=n)}", "code": f"rule{version}x{n}",
-         "week_start": (week + timedelta(weeks=n)).isoformat(), "reason": f"reason {version}.{n}", "workouts": []}
+    made = [
+        DecisionRevision(
+            change_id=f"rule{version}x{n}@{week + timedelta(weeks=n)}",
+            code=f"rule{version}x{n}",
+            week_start=week + timedelta(weeks=n),
+            revision=1,
+            status=DecisionStatus.ACTIVE,
+            reason=f"reason {version}.{n}",
+            change={"id": f"rule{version}x{n}@{week + timedelta(weeks=n)}", "code": f"rule{version}x{n}",
+                    "week_start": (week + timedelta(weeks=n)).isoformat(), "reason": f"reason {version}.{n}",
+                    "workouts": []},
+        )
         for n in range(count)
     ]  # fmt: skip
     with UnitOfWork(container.sessions) as uow:
         found = plan_repository.active_plan(uow.session, ATHLETE_ID)
         assert found is not None
-        plan_repository.add_changes(uow.session, found.id, version, changes, now=datetime.now(UTC))
+        if revise is not None:
+            stored = plan_repository.decision(uow.session, found.id, revise)
+            assert stored is not None
+            reason = f"revised at {version}"
+            made.append(
+                DecisionRevision(revise, stored.code, stored.week_start, stored.revision + 1,
+                                 DecisionStatus.ACTIVE, reason, {**stored.change, "reason": reason})
+            )  # fmt: skip
+        plan_repository.record_revisions(uow.session, found.id, version, made, now=datetime.now(UTC))
         uow.commit()
 
 
@@ -104,6 +126,28 @@ def test_a_change_stored_between_pages_shifts_nothing(
     fresh = [c["id"] for c in client.get(CHANGES, headers=AUTH).json()]
     assert fresh[2:] == many_changes  # the new version's two changes come first, newest first
     assert {"rule14x0@2026-11-23", "rule14x1@2026-11-30"} == set(fresh[:2])
+
+
+def test_a_decision_revised_between_pages_keeps_its_place(
+    client: TestClient, container: Container, many_changes: list[str]
+) -> None:
+    later = many_changes[-1]  # on the walk's last page
+    ids, _ = walk(client, 3, between_pages=lambda: store_changes(container, 14, 0, revise=later))
+    assert ids == many_changes
+    fresh = {c["id"]: c for c in client.get(CHANGES, headers=AUTH).json()}
+    assert list(fresh) == many_changes  # revised in place: no new item, no move
+    assert fresh[later]["reason"] == "revised at 14"
+    assert [r["revision"] for r in fresh[later]["revisions"]] == list(range(1, fresh[later]["revision"] + 1))
+
+
+def test_a_cursor_from_before_decisions_is_a_422_problem(client: TestClient, many_changes: list[str]) -> None:
+    first = client.get(f"{CHANGES}?limit=1", headers=AUTH).json()[0]
+    plan_id = client.get(f"{BASE}/plan", headers=AUTH).json()["plan_id"]
+    raw = json.dumps([1, plan_id, first["version"], first["id"]], separators=(",", ":")).encode()
+    old = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    response = client.get(CHANGES, params={"cursor": old}, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["code"] == "cursor_invalid"
 
 
 def test_the_next_link_keeps_the_limit_and_its_cursor_is_opaque(

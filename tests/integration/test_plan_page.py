@@ -9,6 +9,7 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import date
+from html import escape as html_escape
 from typing import Any
 
 import pytest
@@ -17,7 +18,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 
+import planner
 from composition.root import Container
+from messages import Audience, reasons
 from store.db import UnitOfWork
 from store.models import ConnectionStatus, StravaConnection
 from store.plan_models import PlanPageLink
@@ -152,13 +155,16 @@ def test_the_page_shows_the_plan_as_the_api_returns_it(
     shown = re.findall(r'data-workout-id="([^"]+)" data-date="([^"]+)"', html)
     expected = [(w["id"], w["date"]) for week in plan["weeks"] for w in week["workouts"]]
     assert sorted(shown) == sorted(expected)
-    assert f"{first['distance_m'] / 1000:.1f} km in" in html  # the matched run
+    reader = Audience.of(None, plan["timezone"])
+    assert f"{reader.distance(first['distance_m'])} in" in html  # the matched run
     active = [c for c in plan["changes"] if c["active"]]
     assert active
     for change in plan["changes"]:
         assert change["code"] not in html  # the athlete reads the reason, never the internal code
-    for change in active:
-        assert change["reason"].replace("'", "&#39;").replace('"', "&#34;") in html
+    current = {c["id"]: planner.change_from_dict(c) for c in plan["plan"]["changes"]}
+    for change in active:  # said by the catalogue from the change's facts, in the athlete's units
+        said = reasons.change_message(reader, current[change["id"]])
+        assert html_escape(said.body) in html
     assert "<script" not in html
 
 

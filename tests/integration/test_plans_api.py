@@ -146,8 +146,13 @@ def test_undo_a_change_and_it_stays_undone(client: TestClient, container: Contai
     after = plan(client)
     assert target not in {c["id"] for c in after["plan"]["changes"]}
     assert target in after["plan"]["suppressed"]
+    assert {"id": target, "revision": active[0]["revision"] + 1, "status": "undone"}.items() <= next(
+        d for d in response.json()["decisions"] if d["id"] == target
+    ).items()
     listed = {c["id"]: c for c in client.get(f"{BASE}/plan/changes", headers=AUTH).json()}
     assert listed[target]["undone"] is True
+    assert listed[target]["status"] == "undone"
+    assert [r["status"] for r in listed[target]["revisions"]][-1] == "undone"  # the history is kept
     before = snapshot(container)
     assert client.post(f"{BASE}/plan/changes/{target}/undo", headers=AUTH).status_code == 409
     assert snapshot(container) == before

@@ -124,14 +124,16 @@ def test_a_synced_run_matches_adapts_the_plan_and_writes_the_outbox(
         row = plan_row(session)
         assert row.version > before
         assert plan_repository.match_pairs(session, row.id) == {(workout.id, 501)}
-        new_changes = session.scalars(select(PlanChange).where(PlanChange.version == row.version)).all()
-        assert new_changes
-        assert all(c.reason for c in new_changes)
+        revised = session.scalars(select(PlanChange).where(PlanChange.version == row.version)).all()
+        assert revised
+        assert all(c.reason for c in revised)
         version = plan_repository.current_version(session, row)
         assert version.cause == "synced"
     updated = outbox(container, "plan.updated")[-1]
-    assert updated.idempotency_key == f"plan.updated:{row.id}:v{row.version}"
-    assert updated.payload["reasons"] == [c.reason for c in new_changes]
+    # Named by the decisions it revised (docs/api.md#decisions), not by the version.
+    names = ",".join(sorted(f"{c.change_id}#r{c.revision}" for c in revised))
+    assert updated.idempotency_key == f"plan.updated:{row.id}:{names}"
+    assert updated.payload["reasons"] == [c.reason for c in revised if c.status == "active"]
     matched = outbox(container, "workout.matched")
     assert [m.idempotency_key for m in matched] == [f"workout.matched:{row.id}:{workout.id}:501"]
     assert "501" in matched[0].payload["reasons"][0]

@@ -1,5 +1,5 @@
 """`week.reviewed` is one payload (docs/notifications.md): the set-based review (PostgreSQL) and the per-athlete
-path (the SQLite demo, built by plans.notify.week_reviewed_payload) write the same fields and values; the
+path (the SQLite demo, built by jobs.service.week_reviewed_payload) write the same fields and values; the
 per-athlete path adds only its per-workout rows."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def test_both_review_paths_write_the_same_week_reviewed_payload(container: Conta
     add_run(container, TOKYO, 2, run_days[1], 12.3)
     add_run(container, TOKYO, 3, run_days[1] + timedelta(days=1), 30.0, run=False)
     adapt(container, TOKYO, local(SUNDAY, 12, 0, TOKYO))
-    now = local(SUNDAY, 20, 5, TOKYO)
+    now = local(SUNDAY + timedelta(days=1), 20, 5, TOKYO)  # Monday evening: the week has ended
 
     assert review.review_all(container.sessions, now=now, hour=20).written == 1
     [set_based] = reviews(container)

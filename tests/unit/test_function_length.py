@@ -21,6 +21,7 @@ PACKAGES = (
     "notify",
     "jobs",
     "plans",
+    "sources",
 )
 MAX_LINES = 80
 # Alembic revisions are left out: each is one declarative list of schema operations, and a revision that has

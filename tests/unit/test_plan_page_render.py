@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import planner
+from messages import Audience, Units
 from webhooks import plan_page, plan_page_view
 
 TODAY = date(2026, 12, 5)  # a Saturday
@@ -111,8 +112,11 @@ RUN = planner.Activity(
 )
 
 
-def rendered(d: dict[str, Any] | None = None) -> str:
-    page = plan_page_view.page(d or detail(), [RUN])
+METRIC, IMPERIAL = Audience(Units.METRIC, "Europe/Paris"), Audience(Units.IMPERIAL, "America/New_York")
+
+
+def rendered(d: dict[str, Any] | None = None, audience: Audience = METRIC) -> str:
+    page = plan_page_view.page(d or detail(), [RUN], audience)
     return plan_page.render("plan_page.html", page=page, calendar_path="tok/calendar.ics")
 
 
@@ -149,10 +153,9 @@ def test_the_page_shows_weeks_workouts_runs_and_reasons_but_never_a_code() -> No
     html = rendered()
     for w in (wk for wk in detail()["weeks"] for wk in wk["workouts"]):
         assert f'data-workout-id="{w["id"]}" data-date="{w["date"]}"' in html
-    assert "8.1 km in 45 min, 5:30 /km" in html  # the matched run: date, distance, pace
-    assert "Tue 24 Nov" in html
-    assert "5:21–6:03 /km" in html  # the target pace range
-    assert "3 × 1600 m at 4:30–4:36 /km (tempo pace), 60 s easy jog between" in html
+    assert "Tue 24 Nov: 8.1 km in 45 min, 5:30/km" in html  # the matched run: date, distance, pace
+    assert "5:21–6:03/km" in html  # the target pace range
+    assert "3 × 1600 m at 4:30–4:36/km (tempo pace), 1 min easy jog between" in html
     assert "You ran less last week, so this week is shorter." in html
     assert "volume_cut_after_missed_week" not in html
     assert "cut@w1" not in html
@@ -184,6 +187,16 @@ def test_the_chart_draws_planned_and_done_per_week() -> None:
     assert chart.count('class="bar-done"') == 4
     assert 'role="img"' in chart
     assert "Week 1: 16 km planned, 8.1 km run." in chart
+
+
+def test_an_imperial_reader_sees_miles_and_minutes_per_mile_everywhere() -> None:
+    html = rendered(audience=IMPERIAL)
+    assert "Tue 24 Nov: 5 mi in 45 min, 8:51/mi" in html
+    assert "8:37–9:44/mi" in html
+    assert "3 × 1600 m at 7:15–7:24/mi (tempo pace)" in html
+    assert "Week 1: 9.9 mi planned, 5 mi run." in html
+    text = re.sub(r"<[^>]+>", " ", html[html.index("<body>") :])
+    assert not re.search(r"\bkm\b|/km", text)
 
 
 def test_the_csp_allows_exactly_the_pages_own_style() -> None:
@@ -239,9 +252,12 @@ def test_the_colours_meet_wcag_aa(scheme: int) -> None:
         assert contrast(colours[fg], colours[bg]) >= 3.0, (fg, bg)
 
 
-def test_paces_and_labels_read_plainly() -> None:
-    assert plan_page_view.pace_range([321.0, 363.0]) == "5:21–6:03 /km"
-    assert plan_page_view.pace_range([300.0, 300.4]) == "5:00 /km"
-    assert plan_page_view.minutes(5400) == "1 h 30 min"
-    assert plan_page_view.week_title(0, date(2026, 11, 30)) == "Week 1 · 30 Nov–6 Dec"
-    assert plan_page_view.week_title(1, date(2026, 12, 7)) == "Week 2 · 7–13 Dec"
+def test_week_titles_and_counts_read_plainly() -> None:
+    def title(index: int, start: date) -> str:
+        end = start + timedelta(days=6)
+        return plan_page_view.phrase(METRIC, "week_title", week_index=index, week_start=start, week_end=end)
+
+    assert title(0, date(2026, 11, 30)) == "Week 1 · 30 Nov – 6 Dec"
+    assert title(1, date(2026, 12, 7)) == "Week 2 · 7 – 13 Dec"
+    assert plan_page_view.phrase(METRIC, "later_weeks", count=1) == "Show the 1 later week"
+    assert plan_page_view.phrase(METRIC, "past_weeks", count=3) == "Show 3 past weeks"

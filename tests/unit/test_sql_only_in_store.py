@@ -12,7 +12,18 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("jobs", "notify", "sync", "workers", "webhooks", "plans", "runsmart", "composition", "cli")
+PACKAGES = (
+    "jobs",
+    "notify",
+    "sync",
+    "workers",
+    "webhooks",
+    "plans",
+    "runsmart",
+    "composition",
+    "cli",
+    "sources",
+)
 
 # Names whose import from sqlalchemy means building a statement (the ORM's Session, events and exceptions are fine).
 QUERY_CONSTRUCTS = frozenset(
