@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from plans.pipeline import PlanPipeline
+from sources.ledger import Ledger
+from sources.strava import StravaSource
 from store import repository
 from store.models import ConnectionStatus
 from sync.purge import purge_athlete
@@ -45,6 +47,8 @@ def purge_dead_grant(session: Session, athlete_id: int, *, now: datetime, days: 
     if connection.data_purged_at is not None and connection.data_purged_at >= connection.updated_at:
         return "skipped: already purged"
     counts = purge_athlete(session, athlete_id, now=now)
+    # Other sources' copies of the purged runs are filed again, as after a deauthorization (docs/sources.md).
+    StravaSource(Ledger())(session, athlete_id, "retention_purge")
     # The plan is adapted again without the purged runs, as after a deauthorization.
     PlanPipeline(now=lambda: now)(session, athlete_id, "retention_purge")
     return "purged: " + ", ".join(f"{k}={v}" for k, v in counts.items())

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.security, pytest.mark.integration]
 API_KEY = "sec-test-key-" + secrets.token_hex(16)
 ATHLETES = (134815, 134816, 134817)
 PARAMS = {"athlete_id": str(ATHLETES[0]), "change_id": "volume_rebuild@2026-11-30", "workout_id": "w20261208",
-          "activity_id": "1360128428"}  # fmt: skip
+          "activity_id": "1360128428", "sha256": "ab" * 32}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
