@@ -2,12 +2,16 @@
 
 The athlete connects through OAuth, their app asks for a plan, and then they run: weeks as planned, a week
 missed and the rebuild, easy runs too fast and the speed guard, a long-run spike, an edit, a re-type and a
-deletion. Every step is a real Strava push event from the simulator, handled by the real API process and a real
-Celery worker; each is printed beside the decision it caused and the message the athlete's app received (a
-signed webhook, verified by a local receiver). Then the plan week by week, and the athlete's plan page.
+deletion; a week on a new watch, whose FIT file of the long run merges with the phone's copy on Strava; then the
+coming week goes to the watch through intervals.icu (a local stand-in) and its structured session is downloaded
+as a FIT workout file. Every run is a real Strava push event from the simulator (or the watch's file through the
+API), handled by the real API process and a real Celery worker; each is printed beside the decision it caused
+and the message the athlete's app received (a signed webhook, verified by a local receiver). Then the plan week
+by week, and the athlete's plan page.
 
 Embedded SQLite instead of PostgreSQL, kombu's filesystem transport instead of Redis, the Strava simulator instead
-of strava.com; but the same API process, the same Celery tasks in a real worker process, the same migrations.
+of strava.com, the intervals.icu stand-in (served from this process) instead of intervals.icu; but the same API
+process, the same Celery tasks in a real worker process, the same migrations.
 The season lies in the past: the processes judge the plan by the story's clock (RUNSMART_DEMO_CLOCK_FILE, read
 by composition.root.plan_clock), which the demo moves from one event to the next.
 """
@@ -27,10 +31,12 @@ import requests
 from rich.console import Console
 
 from cli.demo_output import day_text, plan_table, show_step, summary
-from cli.demo_steps import Stepper, StoryClock, Told
+from cli.demo_steps import Stepper, StoryClock, Told, Via
 from cli.demo_story import Story
+from cli.demo_watch import ICU_KEY, Devices
 from cli.stack import Stack
 from notify.receiver import Receiver
+from simulator.intervals_icu_serve import StandIn
 from store.migrate import upgrade
 
 WORKDIR = Path(".demo")
@@ -38,8 +44,10 @@ DEMO_SECRET = "whsec_" + base64.b64encode(b"demo-only-webhook-secret-32bytes").d
 DEMO_API_KEY = "demo-api-key-not-for-production"
 # Short, so the demo does not wait long for each plan update; the demo waits for the message itself.
 COALESCE_WINDOW_S = 1.0
-STORY_WEEKS_AFTER_PLANNED = 5  # missed, back, too fast, spike, edits
+STORY_WEEKS_AFTER_PLANNED = 6  # missed, back, too fast, spike, edits, the new watch
 RACE_WEEKS_AFTER_STORY = 5
+# The calendar gets the coming week: the sync sends the runs from "today" over this many days.
+CALENDAR_HORIZON_DAYS = 7
 
 
 def _plan_request(start: date, timezone: str, weeks: int) -> dict[str, Any]:
@@ -83,7 +91,14 @@ def _timezone(stack: Stack, athlete_id: int) -> str:
     return "UTC"
 
 
-def _stack(workdir: Path, url: str, receiver: Receiver, clock_file: Path) -> Stack:
+def _icu_athlete(icu: StandIn, athlete_id: int) -> str:
+    """The athlete's account at the intervals.icu stand-in ("i" and digits, as intervals.icu's ids)."""
+    icu_athlete = f"i{athlete_id}"
+    icu.add_athlete(icu_athlete, ICU_KEY)
+    return icu_athlete
+
+
+def _stack(workdir: Path, url: str, receiver: Receiver, clock_file: Path, icu: StandIn) -> Stack:
     return Stack(
         database_url=url,
         broker_url="filesystem://",
@@ -97,6 +112,10 @@ def _stack(workdir: Path, url: str, receiver: Receiver, clock_file: Path) -> Sta
             "RUNSMART_API_KEYS": DEMO_API_KEY,
             "RUNSMART_DEMO_CLOCK_FILE": str(clock_file.resolve()),
             "RUNSMART_NOTIFY_COALESCE_WINDOW_S": str(COALESCE_WINDOW_S),
+            # The watch's file is kept with the demo's database, not in the folder the demo runs from.
+            "RUNSMART_IMPORT_FILES_DIR": str((workdir / "activity-files").resolve()),
+            "RUNSMART_INTERVALS_ICU_BASE_URL": icu.base_url,
+            "RUNSMART_CONNECTOR_HORIZON_DAYS": str(CALENDAR_HORIZON_DAYS),
         },
     )
 
@@ -109,17 +128,19 @@ def _tell(story: Story, weeks: int) -> None:
     story.too_fast(weeks + 2)
     story.spike(weeks + 3)
     story.edits(weeks + 4)
+    story.new_watch(weeks + 5)
+    story.coming_week(weeks + 6)  # this week: the story's last Monday is this Monday
 
 
 def _season(
-    console: Console, stack: Stack, athlete_id: int, receiver: Receiver, url: str, weeks: int
+    console: Console, stack: Stack, athlete_id: int, receiver: Receiver, devices: Devices, weeks: int
 ) -> Story:
     """The plan, then the season on it; every step printed as it happens."""
     api = f"{stack.api_url}/api/v1/athletes/{athlete_id}"
     auth = {"Authorization": f"Bearer {DEMO_API_KEY}"}
     timezone = _timezone(stack, athlete_id)
     this_monday = datetime.now(UTC).date() - timedelta(days=datetime.now(UTC).weekday())
-    start = this_monday - timedelta(weeks=weeks + STORY_WEEKS_AFTER_PLANNED)  # the story ends last week
+    start = this_monday - timedelta(weeks=weeks + STORY_WEEKS_AFTER_PLANNED)  # the runs end last week
     clock = StoryClock(Path(stack.env["RUNSMART_DEMO_CLOCK_FILE"]), timezone)
     eve = start - timedelta(days=1)
     clock.set(eve, clock_time(18, 0))
@@ -128,7 +149,7 @@ def _season(
     stepper = Stepper(
         api=api,
         auth=auth,
-        database_url=url,
+        database_url=stack.database_url,
         athlete_id=athlete_id,
         receiver=receiver,
         clock=clock,
@@ -139,8 +160,10 @@ def _season(
         f"the athlete's app asks for a plan (PUT /plan): a 10 km race on {day_text(date.fromisoformat(body['goal']['date']))}, "
         f"from {day_text(start)}, 4 runs a week"
     )
-    created: Told = stepper.settle("The plan", eve, asked, from_strava=False)
-    story = Story(stepper, stack.simulator.admin, athlete_id, api, auth, start, console, told=[created])
+    created: Told = stepper.settle("The plan", eve, asked, Via.PLAN)
+    story = Story(
+        stepper, stack.simulator.admin, athlete_id, api, auth, start, console, devices, told=[created]
+    )
     show_step(console, created)
     _tell(story, weeks)
     console.print(plan_table(_plan(api, auth), story.weeks))
@@ -165,10 +188,12 @@ def run_demo(
     workdir: Path = WORKDIR,
     receiver: Receiver | None = None,
     console: Console | None = None,
+    icu: StandIn | None = None,
 ) -> int:
     """`weeks`: the weeks the athlete runs as planned before the story's missed week. `receiver`: a started
     receiver that verifies with DEMO_SECRET (a test's, to count what arrived); else the demo starts its own.
-    `console`: where it prints (a test's, to read it back); else standard output."""
+    `console`: where it prints (a test's, to read it back); else standard output. `icu`: a started
+    intervals.icu stand-in (a test's, to read the calendar back); else the demo starts its own."""
     console = console or Console(width=None if sys.stdout.isatty() else 120)
     if workdir.exists() and not keep:
         shutil.rmtree(workdir)
@@ -176,11 +201,10 @@ def run_demo(
     url = f"sqlite:///{(workdir / 'runsmart.db').resolve()}"
     upgrade(url)
     console.print(f"[bold]RunSmart Sync demo[/] — database {url}, broker filesystem://{workdir}/broker")
-    own = receiver is None
-    listening = receiver if receiver is not None else Receiver(secret=DEMO_SECRET).start()
-    stack = _stack(workdir, url, listening, workdir / "story-clock")
-    try:
-        with stack:
+    with contextlib.ExitStack() as started:  # what the demo starts itself, it stops
+        listening = receiver if receiver is not None else started.enter_context(Receiver(secret=DEMO_SECRET))
+        calendar = icu if icu is not None else started.enter_context(StandIn())
+        with _stack(workdir, url, listening, workdir / "story-clock", calendar) as stack:
             console.print(
                 f"simulator {stack.simulator.base_url} · API {stack.api_url} · worker pid {stack.processes['worker0'].pid}"
             )
@@ -189,12 +213,10 @@ def run_demo(
                 f"connected athlete {athlete_id} through OAuth (/strava/connect → simulator → /strava/callback)"
             )
             console.print(
-                "RunSmart reads each run the morning after: a day's runs count once the day is over.\n"
+                "RunSmart reads each run a couple of hours after it; a run counts the day it is done.\n"
             )
-            _season(console, stack, athlete_id, listening, url, weeks)
+            devices = Devices(calendar, _icu_athlete(calendar, athlete_id), workdir)
+            _season(console, stack, athlete_id, listening, devices, weeks)
             _serve_plan_page(console, stack, athlete_id)
-    finally:
-        if own:
-            listening.stop()
     console.print(f"logs and database in {workdir}/ (run again with --keep to keep them between runs)")
     return 0

@@ -13,15 +13,28 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cli.demo_steps import PLAN_UPDATED, Decision, Seen, Told
+from cli.demo_steps import PLAN_UPDATED, Decision, Seen, Told, Via
 
 NO_CHANGE = "no change to your plan"
+# What a step that decided nothing shows, by how it arrived (a run, by default: no change to the plan).
+NO_DECISION = {Via.PLAN: "a new plan", Via.CONNECTOR: "the plan is unchanged: it is only sent on"}
 LABEL_WIDTH = 9
 DAY_WIDTH = 10
 
 
 def day_text(day: date) -> str:
     return f"{day:%a %d %b}"
+
+
+def pace_text(seconds_per_km: float) -> str:
+    whole = round(seconds_per_km)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def duration_text(seconds: float) -> str:
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def _decision_text(d: Decision) -> str:
@@ -49,7 +62,7 @@ def show_step(console: Console, told: Told) -> None:
     for d in told.decisions:
         grid.add_row("", "decision", _decision_text(d))
     if not told.decisions:
-        grid.add_row("", "decision", NO_CHANGE if told.from_strava else "a new plan")
+        grid.add_row("", "decision", NO_DECISION.get(told.via, NO_CHANGE))
     for m in told.messages:
         grid.add_row("", "message", _message_text(m))
     if not told.messages:
@@ -94,11 +107,14 @@ def plan_table(plan: Mapping[str, Any], story: Sequence[WeekStory], upcoming: in
 
 
 def summary(console: Console, told: Sequence[Told]) -> None:
-    """The story's Strava events, the decisions they made or revised, the plan updates the athlete got."""
-    strava = [t for t in told if t.from_strava]
-    decided = sum(len(t.decisions) for t in strava)
-    updates = sum(1 for t in strava for m in t.messages if m.type == PLAN_UPDATED)
+    """The story's runs (Strava events and files), the decisions they made or revised, the plan updates the
+    athlete got."""
+    runs = [t for t in told if t.via in (Via.STRAVA, Via.FILE)]
+    strava = sum(1 for t in runs if t.via is Via.STRAVA)
+    decided = sum(len(t.decisions) for t in runs)
+    updates = sum(1 for t in runs for m in t.messages if m.type == PLAN_UPDATED)
+    files = len(runs) - strava
     console.print(
-        f"{len(strava)} Strava events · {decided} decisions made or revised · {updates} plan.updated messages "
-        "received (besides the new plan's)"
+        f"{strava} Strava events and {files} activity file{'' if files == 1 else 's'} · {decided} decisions "
+        f"made or revised · {updates} plan.updated messages received (besides the new plan's)"
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as clock_time
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,9 +21,9 @@ from zoneinfo import ZoneInfo
 import requests
 
 from notify.receiver import Receiver
-from store import plan_repository, repository
+from store import plan_repository, repository, source_repository
 from store.db import engine_for, session_factory
-from store.models import EventStatus
+from store.models import Activity, ActivityCopy, EventStatus
 from store.plan_models import OutboxStatus
 
 PLAN_UPDATED = "plan.updated"
@@ -80,6 +81,15 @@ class Seen:
         return [self.headline, self.body, *self.details]
 
 
+class Via(StrEnum):
+    """How an event of the story reached RunSmart."""
+
+    STRAVA = "strava"  # a push from Strava (the simulator)
+    FILE = "file"  # an activity file the app uploaded (POST …/activities)
+    PLAN = "plan"  # the app asked for a plan (PUT …/plan)
+    CONNECTOR = "connector"  # the app connected a calendar (PUT …/connectors/intervals-icu)
+
+
 @dataclass(frozen=True)
 class Told:
     """One event of the story and what it caused."""
@@ -89,7 +99,15 @@ class Told:
     event: str
     decisions: tuple[Decision, ...]
     messages: tuple[Seen, ...]
-    from_strava: bool = True  # else a call of the app's API (the plan's creation)
+    via: Via = Via.STRAVA
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run as RunSmart holds it: the one activity, and every source's copy filed under it."""
+
+    activity: Activity
+    copies: tuple[ActivityCopy, ...]
 
 
 class StoryClock:
@@ -160,10 +178,27 @@ class Stepper:
         self._wait_until_handled()
         return self.settle(chapter, day, event)
 
-    def settle(self, chapter: str, day: date, event: str, from_strava: bool = True) -> Told:
+    def call(
+        self, chapter: str, day: date, at: clock_time, event: str, call: Callable[[], Any], via: Via
+    ) -> Told:
+        """At `day`, `at` (story time) make one call of the app's API and report what it caused. The API does
+        its work in the request; what it wrote to the outbox (messages, a calendar sync) is waited for."""
+        self.clock.set(day, at)
+        call()
+        return self.settle(chapter, day, event, via)
+
+    def settle(self, chapter: str, day: date, event: str, via: Via = Via.STRAVA) -> Told:
         """Wait for the notifications of what just happened, then report it (with the decisions it caused)."""
         self._wait_until_delivered()
-        return Told(chapter, day, event, self._new_decisions(), self._new_messages(), from_strava)
+        return Told(chapter, day, event, self._new_decisions(), self._new_messages(), via)
+
+    def run(self, activity_id: int) -> Run:
+        """The activity `activity_id` and its copies, as the database holds them now."""
+        with self._sessions() as session:
+            activity = source_repository.run(session, activity_id)
+            if activity is None:
+                raise LookupError(f"RunSmart holds no activity {activity_id}")
+            return Run(activity, tuple(source_repository.copies_of(session, activity_id)))
 
     def _new_messages(self) -> tuple[Seen, ...]:
         received = self.receiver.webhooks()

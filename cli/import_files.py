@@ -50,7 +50,8 @@ def import_command(
             counts[outcome] += 1
             progress.advance(task)
     for path, reason in refused:
-        console.print(f"refused {path}: {reason}", markup=False, highlight=False)
+        # Plain, unwrapped lines: a long path must stay one line a script can read back.
+        typer.echo(f"refused {path}: {reason}", err=True)
     summary = ", ".join(
         f"{counts[k]} {k.replace('_', ' ')}" for k in ("imported", "merged", "already_imported", "refused")
     )

@@ -7,8 +7,8 @@ Every number an athlete reads goes through an ``Audience``: templates never form
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,7 +24,12 @@ METRES_PER_MILE = 1609.344
 # Track repeats are measured in metres the world over ("6 × 400 m"), in either unit system; longer stretches
 # (a 3 km tempo block, a warm-up) are said in the athlete's unit.
 REP_METRES_UP_TO = 2000.0
+TRACK_MARKS_M = (
+    50.0  # a track's lengths: 200 m, 250 m, 400 m ... a repeat of another length is not said in metres
+)
 DISTANCE_FORMAT = "#,##0.#"
+# A week said relative to the reader's own (weeks from theirs to it); any other is named by its date.
+WEEK_WORDS = {-1: "last week", 0: "this week", 1: "next week"}
 SMALL_SHARE = 0.095  # below this a percentage keeps one decimal  # one decimal at most, none when it is zero: "10 km", "10.5 km"
 
 
@@ -63,10 +68,21 @@ class Audience:
 
     units: Units = Units.METRIC
     timezone: str = "UTC"
+    # The day the message is read on (in the reader's calendar), for "this week", "next week"; None for a text
+    # read at any time (the plan page, a calendar event): weeks are then named by their dates.
+    today: date | None = None
 
     @classmethod
     def of(cls, units: str | None, timezone: str | None) -> Audience:
         return cls(Units.parse(units), timezone or "UTC")
+
+    def at(self, instant: datetime) -> Audience:
+        """The same reader, reading at ``instant`` (its day in their timezone)."""
+        return replace(self, today=self.local(instant).date())
+
+    def on(self, day: date | None) -> Audience:
+        """The same reader, reading on ``day``."""
+        return replace(self, today=day)
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -90,18 +106,23 @@ class Audience:
         return format_unit(value, unit, length="short", format=DISTANCE_FORMAT, locale=LOCALE)
 
     def rep_distance(self, metres: float) -> str:
-        """A repeat's length: metres on the track ("400 m"), the athlete's unit beyond."""
+        """A repeat's length: metres on the track ("400 m"), the athlete's unit beyond, and for a length no
+        track marks ("1609 m", a mile repeat) the athlete's unit too: "1.6 km", "1 mi"."""
         miles = metres / METRES_PER_MILE
         if self.units is Units.IMPERIAL and miles >= 1 and abs(miles - round(miles)) < 0.01:
             return self.distance(metres)  # a mile repeat reads "1 mi", not "1609 m"
-        if metres <= REP_METRES_UP_TO:
+        marked = abs(metres / TRACK_MARKS_M - round(metres / TRACK_MARKS_M)) * TRACK_MARKS_M < 1
+        if metres <= REP_METRES_UP_TO and marked:
             return format_unit(round(metres), "length-meter", length="short", format="0", locale=LOCALE)
         return self.distance(metres)
 
+    def pace_seconds(self, seconds_per_km: float) -> int:
+        """A pace as the athlete reads it: whole seconds per km, or per mile."""
+        return round(float(seconds_per_km) * self.unit_metres / METRES_PER_KM)
+
     def pace_value(self, seconds_per_km: float) -> str:
         """ "5:30" per km, or the same pace per mile ("8:51"); the unit is said by ``pace``."""
-        total = round(float(seconds_per_km) * self.unit_metres / METRES_PER_KM)
-        minutes, seconds = divmod(total, 60)
+        minutes, seconds = divmod(self.pace_seconds(seconds_per_km), 60)
         return f"{minutes}:{seconds:02d}"
 
     def pace(self, seconds_per_km: float) -> str:
@@ -159,6 +180,23 @@ class Audience:
         """ "7 – 13 Dec", "30 Nov – 6 Dec" (as CLDR writes a span, thin spaces around the dash)."""
         start, end = as_date(first, self.zone), as_date(last, self.zone)
         return format_interval(start, end, "dMMM", locale=DATE_LOCALE)
+
+    def week(self, monday: date | datetime | str, later: int = 0) -> str:
+        """The week that starts on ``monday`` (``later`` weeks on), as the reader says it on their day. A week a
+        decision judged (``later`` 0, told in the past tense) is "this week" or "last week"; a week it changes
+        (``later`` 1 or more, told as what is to come) "this week" or "next week". Any other week, or any
+        week when the reader's day is not known, is named by its date ("the week of 9 Nov")."""
+        start = as_date(monday, self.zone) + timedelta(weeks=later)
+        if self.today is not None:
+            offset = (start - (self.today - timedelta(days=self.today.weekday()))).days // 7
+            if offset in WEEK_WORDS and (offset <= 0 if later == 0 else offset >= 0):
+                return WEEK_WORDS[offset]
+        return f"the week of {self.day_month(start)}"
+
+    def in_week(self, monday: date | datetime | str, later: int = 0) -> str:
+        """The same, as when something happens: "next week", "in the week of 9 Nov"."""
+        said = self.week(monday, later)
+        return said if said in WEEK_WORDS.values() else f"in {said}"
 
     def time(self, value: datetime) -> str:
         """An instant's time of day where the athlete is: "07:05"."""

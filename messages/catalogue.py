@@ -26,6 +26,7 @@ from jinja2.runtime import Context
 
 from messages import vocabulary
 from messages.audience import Audience
+from planner.adapt import SPEED_OVER_MIN_S
 
 SUFFIX = ".txt"
 BLOCKS = ("headline", "body", "details")
@@ -77,7 +78,14 @@ FILTERS: Mapping[str, Callable[..., str]] = {
     "day_month": _audience_filter(Audience.day_month),
     "long_day": _audience_filter(Audience.long_day),
     "day_span": _audience_filter(Audience.day_span),
+    "week": _audience_filter(Audience.week),
+    "in_week": _audience_filter(Audience.in_week),
 }
+
+
+def sentence_start(text: str) -> str:
+    """``text`` opening a sentence: its first letter upper case, the rest as it is ("The week of 9 Nov")."""
+    return text[:1].upper() + text[1:]
 
 
 @cache
@@ -91,13 +99,17 @@ def environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(TRANSLATIONS, newstyle=True)  # type: ignore[attr-defined]
+    # The planner's thresholds a template compares facts with (never restated as numbers in a template).
+    env.globals.update(speed_over_min_s=SPEED_OVER_MIN_S)
     env.filters.update(FILTERS)
     env.filters.update(
         kind=vocabulary.workout_kind,
         short_kind=vocabulary.workout_short,
         workout_name=vocabulary.workout_name,
         pace_zone=vocabulary.pace_zone,
+        pace_name=vocabulary.pace_name,
         done_phrase=vocabulary.done_phrase,
+        sentence_start=sentence_start,
     )
     return env
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import planner
@@ -23,6 +23,7 @@ from messages.catalogue import BULLET, Message
 TEMPLATE = "week_digest"
 METRES_PER_KM = 1000.0
 SENTENCE_END = (".", "!", "?")
+DAYS_A_WEEK = 7
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ def week_digest(
     next_week: NextWeek | None,
     decisions: Sequence[planner.Change] = (),
 ) -> Digest:
-    """`next_week`: None when the plan ends with this week; `decisions`: those changing next week."""
+    """`next_week`: None when the plan ends with this week; `decisions`: those changing next week. Read on the
+    Monday after the week (when it is sent, docs/notifications.md): the weeks are said from that day."""
+    audience = audience.on(week_start + timedelta(days=DAYS_A_WEEK))
     message = catalogue.render(
         TEMPLATE,
         audience,

@@ -13,11 +13,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import planner
-from messages import catalogue, digest, notifications, reasons, workouts
+from messages import catalogue, combined, digest, notifications, reasons, workouts
 from messages import reps as rep_words
 from messages.audience import Audience, Units
 from messages.catalogue import Message
@@ -206,21 +206,25 @@ CHANGE_FACTS: dict[ChangeCode, list[dict[str, Any]]] = {
     ],
     ChangeCode.INTENSITY_REDUCED: [
         {
-            "speed_s": 2700,
+            "speed_s": speed,
             "budget_s": 1500,
             "over_share": over,
             "level": level,
             "fast_easy_runs": fast,
+            "overdone_sessions": sessions,
             "hard_sessions_done": done,
             "hard_sessions_planned": planned,
+            "week_in_progress": going_on,
             "quality_next": quality,
             "quality_after": quality,
         }
-        for over, level, fast, done, planned, quality in (
-            (0.04, 1, 1, 1, 1, True),
-            (0.1, 2, 2, 2, 1, True),
-            (0.2, 3, 0, 3, 2, True),
-            (0.2, 3, 1, 1, 0, False),
+        for speed, over, level, fast, sessions, done, planned, going_on, quality in (
+            (2700, 0.04, 1, 1, 0, 1, 1, False, True),
+            (2700, 0.1, 2, 2, 1, 2, 1, True, True),
+            (2700, 0.2, 3, 0, 0, 3, 2, False, True),
+            (2700, 0.2, 3, 1, 2, 1, 0, False, False),
+            (1200, 0.0, 1, 1, 1, 1, 1, False, True),
+            (1200, 0.0, 1, 2, 0, 1, 1, True, False),
         )
     ],
     ChangeCode.SPIKE_CAPPED: [
@@ -379,6 +383,102 @@ def notice_of(code: NoticeCode) -> planner.Notice:
     return planner.Notice(code.value, "The planner's own words.", NOTICE_FACTS[code][0])
 
 
+def _combined_examples(audience: Audience, lines: list[str]) -> list[dict[str, Any]]:
+    """Several versions in one message: each way of saying since when, a new plan opening it, many lines."""
+    said = [reasons.change_message(audience, c) for c in (REBUILD, SPIKE)]
+    goal = planner.Goal(planner.GoalKind.RACE, date(2027, 3, 1), 21097.5)
+    new_plan = notifications.plan_updated(audience, cause="generated", goal=goal, start=MONDAY).message
+    since = [
+        None,
+        *({"days": days, "part": part, "day": MONDAY} for days in (0, 1) for part in PARTS_OF_DAY),
+        {"days": 3, "part": "morning", "day": MONDAY},
+    ]
+    return [
+        {
+            "opening": new_plan if opening else None,
+            "versions": versions,
+            "since": when,
+            "reasons": said[:count],
+            "details": [line for message in said[:count] for line in message.details],
+            "lines": [] if opening else lines,
+            "more_lines": more,
+        }
+        for opening, versions, when, count, more in (
+            *((False, 2, when, 2, 0) for when in since),
+            (False, 5, None, 1, 3),
+            (True, 2, None, 1, 0),
+        )
+    ]
+
+
+PARTS_OF_DAY = ("night", "morning", "afternoon", "evening")
+
+
+def _matched_examples() -> list[dict[str, Any]]:
+    """A steady run matched: each distance colour, each pace verdict (and none), one run and several, by hand."""
+    cases = (
+        ("easy", 10100.0, "green", False, 1, 330.0, "within"),
+        ("easy", 7000.0, "red", True, 1, 290.0, "faster"),
+        ("easy", 9000.0, "", False, 1, None, ""),
+        ("recovery", 6000.0, "green", False, 2, 400.0, "slower"),
+        ("long", 16000.0, "yellow", True, 3, 300.0, "faster"),
+        ("race_pace", 10000.0, "green", False, 1, 280.0, "faster"),
+    )
+    return [
+        {
+            "workout": workout(TUESDAY, kind, 10.0),
+            "done_m": done,
+            "colour": colour,
+            "manual": manual,
+            "runs": runs,
+            "pace": pace,
+            "pace_verdict": verdict,
+            "reps": None,
+        }
+        for kind, done, colour, manual, runs, pace, verdict in cases
+    ]
+
+
+def _change_examples() -> list[dict[str, Any]]:
+    """From → to lines: every aspect said alone and all at once, on workouts with and without each part."""
+    easy, ceiling = workout(TUESDAY), workout(TUESDAY, note="easy; keep it slower than 5:21/km")
+    noted = workout(TUESDAY, note="; ".join(["no hard sessions while you build back up", *NOTES]))
+    walk = workout(TUESDAY, run_walk=RunWalk(8, 120.0, 60.0), strides=1)
+    sides = (
+        (easy, workout(TUESDAY, "recovery", 6.0), []),
+        (None, easy, []),
+        (easy, None, []),
+        (easy, workout(TUESDAY + timedelta(days=1)), []),
+        *((tempo(TUESDAY), tempo(TUESDAY, 2), [aspect]) for aspect in workouts.ASPECTS),
+        (tempo(TUESDAY), noted, list(workouts.ASPECTS)),
+        (easy, walk, list(workouts.ASPECTS)),
+        (easy, ceiling, ["notes"]),
+        (workout(TUESDAY, "rest", 0.0), workout(TUESDAY, "rest", 0.0), list(workouts.ASPECTS)),
+    )
+    return [
+        {
+            "before": b,
+            "after": a,
+            "shown": shown,
+            "notes_before": workouts.note_context(b.note) if b else {},
+            "notes_after": workouts.note_context(a.note) if a else {},
+        }
+        for b, a, shown in sides
+    ]
+
+
+# Every note the planner writes that the athlete reads (messages/workouts.py NOTE_RULES), as the planner writes it.
+NOTES = (
+    "easy instead of a hard session: last week had more speed than planned",
+    "shortened: last week had more speed than planned",
+    "held back after a sudden long run",
+    "easy and short after a long one",
+    "recovery run: take it very easy",
+    "110 % spike rule",
+    "the week is too small for a hard session",
+)
+
+
 def template_examples(audience: Audience) -> dict[str, list[dict[str, Any]]]:
     """Each template's name → the contexts it is rendered with for `audience` (the messages a template embeds
     are rendered for the same reader)."""
@@ -388,7 +488,7 @@ def template_examples(audience: Audience) -> dict[str, list[dict[str, Any]]]:
     reason = reasons.change_message(audience, REBUILD)
     notice = reasons.notice_message(audience, notice_of(NoticeCode.SHORT_PLAN))
     text = workouts.describe(audience, tempo(TUESDAY))
-    lines = [workouts.change_line(audience, d.before, d.after) for d in REBUILD_DIFFS]
+    lines = [line.text for line in notifications.workout_lines(audience, [], [REBUILD])]
     empty: list[dict[str, Any]] = [{}]
     scores = rep_scores()
     return {
@@ -408,18 +508,7 @@ def template_examples(audience: Audience) -> dict[str, list[dict[str, Any]]]:
                 (workout(TUESDAY, "rest", 0.0), [], None),
             )
         ],
-        "workout_change": [
-            {"before": b, "after": a, "detail": d}
-            for b, a, d in (
-                (workout(TUESDAY), workout(TUESDAY, "recovery", 6.0), 0),
-                (tempo(TUESDAY), tempo(TUESDAY, 2), 1),
-                (tempo(TUESDAY), tempo(TUESDAY, 2), 2),
-                (tempo(TUESDAY), tempo(TUESDAY, 2), 3),
-                (None, workout(TUESDAY), 0),
-                (workout(TUESDAY), None, 0),
-                (workout(TUESDAY), workout(TUESDAY + timedelta(days=1)), 0),
-            )
-        ],
+        "workout_change": _change_examples(),
         "calendar_event": [
             {
                 "workout": tempo(TUESDAY),
@@ -470,23 +559,22 @@ def template_examples(audience: Audience) -> dict[str, list[dict[str, Any]]]:
                 ("update", [], [], 0),
             )
         ],
+        "plan_updated_combined": _combined_examples(audience, lines),
         "decision_ended": [
-            {"undone": undone, "week_start": MONDAY, "earlier": reason.headline} for undone in (True, False)
+            {"undone": undone, "week_start": MONDAY, "earlier": earlier}
+            for undone in (True, False)
+            for earlier in (reason.headline, "")
         ],
-        "workout_matched": [
-            {"workout": workout(TUESDAY), "done_m": done, "colour": colour, "manual": manual, "reps": None}
-            for done, colour, manual in (
-                (10100.0, "green", False),
-                (7000.0, "red", True),
-                (9000.0, "", False),
-            )
-        ]
+        "workout_matched": _matched_examples()
         + [
             {
                 "workout": intervals(TUESDAY),
                 "done_m": 12000.0,
                 "colour": "green",
                 "manual": False,
+                "runs": 1,
+                "pace": None,
+                "pace_verdict": "",
                 "reps": rep_words.describe(audience, score),
             }
             for score in scores[1:2] + scores[-2:-1]
@@ -515,13 +603,19 @@ def template_examples(audience: Audience) -> dict[str, list[dict[str, Any]]]:
 
 
 AUDIENCES = (Audience(Units.METRIC, "Europe/London"), Audience(Units.IMPERIAL, "America/Los_Angeles"))
+# The examples' decisions judge the week of MONDAY: read during it, the Monday after, and a month on (the
+# weeks are then named by their dates, as when the reader's day is not known).
+READ_ON = (TUESDAY, MONDAY + timedelta(days=7), MONDAY + timedelta(days=30))
+READERS = AUDIENCES + tuple(audience.on(day) for audience in AUDIENCES for day in READ_ON)
 
 
 # --- the notifications as the athlete reads them (docs/notifications.md) --------------------------------
 
 
 def notification_examples(audience: Audience) -> Iterator[tuple[str, str, Message]]:
-    """(event type, situation, message) for every athlete-facing notification."""
+    """(event type, situation, message) for every athlete-facing notification, read the Monday after the week
+    the examples' decisions judged (when such a notification is sent)."""
+    audience = audience.on(MONDAY + timedelta(days=7))
     plan = planner.generate_plan(
         planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45),
         planner.Goal(planner.GoalKind.RACE, date(2027, 3, 1), 21097.5, 6000.0),
@@ -548,11 +642,21 @@ def notification_examples(audience: Audience) -> Iterator[tuple[str, str, Messag
             audience, cause="updated", ended=[notifications.Ended(REBUILD, undone=False)]
         ).message,
     )
+    yield "plan.updated", "three versions within minutes, coalesced into one message", coalesced(audience)
     matched = workout(TUESDAY)
     yield (
         "workout.matched",
         "a run done as planned",
-        notifications.workout_matched(audience, matched, done_m=10100.0, colour="green", manual=False),
+        notifications.workout_matched(
+            audience, matched, done_m=10100.0, colour="green", manual=False, done_s=10100.0 * 0.342
+        ),
+    )
+    yield (
+        "workout.matched",
+        "an easy run run at marathon pace",
+        notifications.workout_matched(
+            audience, matched, done_m=10000.0, colour="green", manual=False, done_s=10000.0 * 0.292
+        ),
     )
     session = intervals(TUESDAY)
     yield (
@@ -587,14 +691,46 @@ def notification_examples(audience: Audience) -> Iterator[tuple[str, str, Messag
             audience,
             MONDAY,
             planned_m=40000.0,
-            done_m=31200.0,
+            done_m=20000.0,
             planned_runs=4,
-            done_runs=3,
+            done_runs=2,
             next_week=digest.NextWeek(MONDAY + timedelta(days=7), 23000.0, 3),
             decisions=[REBUILD],
         ).message,
     )
     yield "connection.revoked", "the athlete disconnected Strava", notifications.connection_revoked(audience)
+
+
+REBUILD_REVISED = replace(
+    REBUILD, facts={**REBUILD.facts, "next_week_m": 25000.0, "done_m": 22000.0, "share_done": 0.55}
+)
+
+
+def coalesced(audience: Audience) -> Message:
+    """A decision, its revision and another decision, written minutes apart: one message (messages/combined.py)."""
+    day = MONDAY + timedelta(days=8)
+    easy, recovery, shorter = workout(day), workout(day, "recovery", 6.0), workout(day, "recovery", 5.0)
+    long_day = MONDAY + timedelta(days=13)
+    versions = (
+        (REBUILD, 1, [(easy, recovery)]),
+        (REBUILD_REVISED, 2, [(recovery, shorter)]),
+        (SPIKE, 1, [(workout(long_day, "long", 16.0), workout(long_day, "long", 12.0))]),
+    )
+    written = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+    updates = []
+    for minute, (decision, revision, pairs) in enumerate(versions):
+        update = notifications.plan_updated(audience, cause="synced", changes=[decision], pairs=pairs)
+        updates.append(
+            combined.Update(
+                cause="synced",
+                message=update.message,
+                changes=(decision,),
+                decisions=((decision.id, revision, combined.ACTIVE),),
+                workouts=tuple(line.as_dict() for line in update.workouts),
+                created_at=written + timedelta(minutes=minute),
+            )
+        )
+    return combined.combined(audience, updates)
 
 
 def markdown() -> str:
@@ -609,10 +745,10 @@ def markdown() -> str:
 
 
 def render_all() -> Iterator[tuple[str, Audience, dict[str, Any], dict[str, str]]]:
-    """Every block of every template, with each of its examples, for each audience."""
+    """Every block of every template, with each of its examples, for each reader."""
     for name in catalogue.templates():
         blocks = tuple(catalogue.template(name).blocks)
-        for audience in AUDIENCES:
+        for audience in READERS:
             for context in template_examples(audience).get(name, []):
                 yield name, audience, context, catalogue.render_blocks(name, audience, blocks, **context)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 import planner
@@ -78,7 +79,8 @@ def workout_lines(
     changes: Sequence[planner.Change] = (),
 ) -> tuple[WorkoutLine, ...]:
     """The changed workouts in date order: ``pairs`` (before, after) when known, else the changes' own diffs
-    (one line per workout: its first "before" and last "after")."""
+    (one line per workout: its first "before" and last "after"); those whose change the athlete would not see
+    are left out."""
     if not pairs:
         by_id: dict[str, tuple[planner.Workout, planner.Workout]] = {}
         for change in changes:
@@ -87,7 +89,9 @@ def workout_lines(
                 by_id[diff.after.id] = (first, diff.after)
         pairs = [p for p in by_id.values() if p[0] != p[1]]
     ordered = sorted(pairs, key=lambda p: ((p[1] or p[0]).date, (p[1] or p[0]).id))  # type: ignore[union-attr]
-    return tuple(WorkoutLine(b, a, workouts.change_line(audience, b, a)) for b, a in ordered)
+    # A workout whose change the athlete cannot read anywhere (only the planner's shorthand differs) is no line.
+    said = ((b, a, workouts.change_line(audience, b, a)) for b, a in ordered)
+    return tuple(WorkoutLine(b, a, text) for b, a, text in said if text is not None)
 
 
 def _kind(cause: str, changes: Sequence[planner.Change], ended: Sequence[Ended]) -> str:
@@ -114,9 +118,11 @@ def plan_updated(
     that revise an earlier message); ``ended``: those that no longer hold; ``pairs``: the future workouts
     that changed (before, after); ``notices``, ``goal``, ``start``: a new plan's."""
     kind = _kind(cause, changes, ended)
-    said = [reasons.change_message(audience, c) for c in changes]
+    # The headline is the news: a decision this version made comes before one it revised.
+    saying = sorted(told(changes, revised, pairs), key=lambda c: c.id in revised)
+    said = [reasons.change_message(audience, c) for c in saying]
     said += [_ended_message(audience, e) for e in ended]
-    if said and changes and changes[0].id in revised:
+    if said and saying and saying[0].id in revised:
         said[0] = Message(f"Update: {said[0].headline}", said[0].body, said[0].details)
     lines = () if kind == "new_plan" else workout_lines(audience, pairs, changes)
     message = catalogue.render(
@@ -131,6 +137,26 @@ def plan_updated(
         more_lines=max(0, len(lines) - MAX_WORKOUT_LINES),
     )
     return PlanUpdate(message, lines)
+
+
+def told(
+    changes: Sequence[planner.Change],
+    revised: frozenset[str],
+    pairs: Sequence[tuple[planner.Workout | None, planner.Workout | None]],
+) -> list[planner.Change]:
+    """The decisions to say: each new one, and each revision that touches a future workout that changed. A
+    revision whose workouts are all behind the athlete (its figures were judged again once its week was over,
+    while another decision changed the plan) has nothing left to tell them: "next week" would be a week gone."""
+    changed = {w.id for pair in pairs for w in pair if w is not None}
+    if not changed:
+        return list(changes)  # the changed workouts are not known here: say every one
+    return [
+        c
+        for c in changes
+        if c.id not in revised
+        or not c.workouts
+        or any(d.before.id in changed or d.after.id in changed for d in c.workouts)
+    ]
 
 
 def _goal(goal: planner.Goal | None) -> Mapping[str, Any]:
@@ -150,6 +176,30 @@ def _ended_message(audience: Audience, ended: Ended) -> Message:
     )
 
 
+class PaceVerdict(StrEnum):
+    """A steady run's average pace against its workout's pace range, as the athlete reads both."""
+
+    WITHIN = "within"
+    FASTER = "faster"
+    SLOWER = "slower"
+
+
+def pace_verdict(
+    audience: Audience, workout: planner.Workout, done_m: float, done_s: float
+) -> PaceVerdict | None:
+    """Faster or slower than the workout's range, or within it, compared as the athlete reads the paces
+    (whole seconds per km or per mile): never "faster than 5:23/km" of a run shown at 5:23/km. None where an
+    average pace says nothing about the workout (repeats, walk breaks, a race) or cannot be had."""
+    steady = workout.is_run and not workout.reps and workout.run_walk is None
+    if not steady or workout.type is planner.WorkoutType.RACE or done_m <= 0 or done_s <= 0:
+        return None
+    pace = audience.pace_seconds(done_s / done_m * 1000)
+    fast, slow = (audience.pace_seconds(end) for end in workout.pace)
+    if pace < fast:
+        return PaceVerdict.FASTER
+    return PaceVerdict.SLOWER if pace > slow else PaceVerdict.WITHIN
+
+
 def workout_matched(
     audience: Audience,
     workout: planner.Workout,
@@ -157,11 +207,15 @@ def workout_matched(
     done_m: float,
     colour: str | None,
     manual: bool,
+    done_s: float = 0.0,
+    runs: int = 1,
     reps: RepScore | Mapping[str, Any] | None = None,
 ) -> Message:
-    """``reps``: a structured session's rep score (or its machine fields, messages/reps.py), said after the
-    distance; None for other workouts."""
+    """``done_m``, ``done_s``: the distance and moving time of the ``runs`` matched to the workout, the pace
+    judged against its range (``pace_verdict``); ``reps``: a structured session's rep score (or its machine
+    fields, messages/reps.py), said after the distance; None for other workouts."""
     said = rep_words.describe(audience, reps) if reps is not None else None
+    verdict = pace_verdict(audience, workout, done_m, done_s)
     return catalogue.render(
         "workout_matched",
         audience,
@@ -169,6 +223,9 @@ def workout_matched(
         done_m=done_m,
         colour=colour or "",
         manual=manual,
+        runs=runs,
+        pace=done_s / done_m * 1000 if verdict else None,
+        pace_verdict=str(verdict or ""),
         reps=said,
     )
 

@@ -45,9 +45,14 @@ def notice_template(code: str) -> str:
     return f"notices/{code}"
 
 
+def from_facts(change: planner.Change) -> bool:
+    """Whether the change is said from its code and facts (else from the planner's words, cleaned)."""
+    return _declared(change.code, change.facts, ChangeCode) and catalogue.exists(change_template(change.code))
+
+
 def change_message(audience: Audience, change: planner.Change) -> Message:
     name = change_template(change.code)
-    if _declared(change.code, change.facts, ChangeCode) and catalogue.exists(name):
+    if from_facts(change):
         try:
             return catalogue.render(name, audience, facts=change.facts, week_start=change.week_start)
         except UndefinedError:

@@ -39,6 +39,9 @@ WORKOUT_SHORT = {
     "race_pace": "race pace",
     "race": "race",
 }
+# The pace range a steady run is judged against, by name ("faster than easy", "your recovery pace"); a workout
+# type not here is judged against "the planned pace".
+PACE_NAMES = {"easy": "easy", "long": "easy", "recovery": "recovery"}
 PHASE_NAMES = {
     "base": "Base building",
     "threshold": "Tempo block",
@@ -70,6 +73,10 @@ def workout_kind(kind: str) -> str:
 
 def workout_short(kind: str) -> str:
     return WORKOUT_SHORT.get(kind, "run")
+
+
+def pace_name(kind: str) -> str:
+    return PACE_NAMES.get(kind, "")
 
 
 def pace_zone(label: str) -> str:

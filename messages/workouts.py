@@ -29,7 +29,15 @@ NOTE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"the week is too small for"), "week_too_small"),
 )
 CEILING = re.compile(r"slower than (\d+):(\d\d)/km")
-MAX_DETAIL = 3  # _workout.txt: 0 distance and kind, 1 with the structure, 2 with the pace, 3 with both
+# What a from → to line can say besides the distance and the kind (_workout.txt), in this order: every field of
+# a workout the athlete reads somewhere (the plan page, the calendar) is one of these.
+ASPECTS = ("pace", "reps", "rep_paces", "warmup", "strides", "run_walk", "duration", "notes")
+# An aspect left out when one it follows from is said: rep paces add to the repeats, and follow the workout's
+# pace (a structured workout's range is its repeats'); a duration follows from the pace and the structure.
+IMPLIED_BY = {
+    "rep_paces": frozenset({"reps", "pace"}),
+    "duration": frozenset({"pace", "reps", "rep_paces", "warmup", "run_walk"}),
+}
 
 
 @dataclass(frozen=True)
@@ -68,16 +76,38 @@ def describe(audience: Audience, value: planner.Workout | Mapping[str, Any]) -> 
     )
 
 
-def change_line(audience: Audience, before: planner.Workout | None, after: planner.Workout | None) -> str:
-    """ "Tue 24 Nov: 10 km easy → 6 km recovery", with the pace or the structure when the sides would
-    otherwise read the same; a newly planned or no longer planned workout says so."""
-    context = {"before": before, "after": after}
-    detail = 0
-    while before is not None and after is not None and detail < MAX_DETAIL:
-        sides = catalogue.render_blocks(
-            "workout_change", audience, ("before", "after"), **context, detail=detail
-        )
-        if sides["before"] != sides["after"]:
-            break
-        detail += 1
-    return catalogue.render("workout_change", audience, **context, detail=detail).headline
+def change_line(
+    audience: Audience, before: planner.Workout | None, after: planner.Workout | None
+) -> str | None:
+    """ "Tue 24 Nov: 10 km easy → 6 km recovery": the distance and the kind, and when those read the same on
+    both sides, every other aspect that differs (the pace, the repeats, the strides, a pace ceiling ...), so
+    the two sides never read alike; a newly planned or no longer planned workout says so. None when nothing
+    the athlete reads differs (the planner's own shorthand changed, nothing else)."""
+    context: dict[str, Any] = {
+        "before": before,
+        "after": after,
+        "notes_before": note_context(before.note) if before is not None else {},
+        "notes_after": note_context(after.note) if after is not None else {},
+    }
+    shown: list[str] = []
+    same_day = before is not None and after is not None and before.date == after.date
+    if same_day and _same(audience, context, []):
+        shown = _differing(audience, context)
+        if not shown:
+            return None
+    return catalogue.render("workout_change", audience, **context, shown=shown).headline
+
+
+def _same(audience: Audience, context: dict[str, Any], shown: list[str]) -> bool:
+    before, after = _sides(audience, context, shown)
+    return before == after
+
+
+def _sides(audience: Audience, context: dict[str, Any], shown: list[str]) -> tuple[str, str]:
+    sides = catalogue.render_blocks("workout_change", audience, ("before", "after"), **context, shown=shown)
+    return sides["before"], sides["after"]
+
+
+def _differing(audience: Audience, context: dict[str, Any]) -> list[str]:
+    differ = [aspect for aspect in ASPECTS if not _same(audience, context, [aspect])]
+    return [a for a in differ if not IMPLIED_BY.get(a, frozenset()) & set(differ)]

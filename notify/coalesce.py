@@ -10,10 +10,17 @@ so merging them would only hide one fact behind another.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from jinja2.exceptions import UndefinedError
+
+from messages import Audience, combined
+
+log = logging.getLogger(__name__)
 
 PLAN_UPDATED = "plan.updated"  # plans.notify.PLAN_UPDATED; notify/ does not import plans/
 COALESCED_EVENT_TYPES = frozenset({PLAN_UPDATED})
@@ -27,11 +34,12 @@ MERGED = "merged"
 
 @dataclass(frozen=True)
 class Part:
-    """One row of a group: its id, idempotency key and public payload."""
+    """One row of a group: its id, idempotency key, public payload and when it was written."""
 
     outbox_id: int
     idempotency_key: str
     payload: dict[str, Any]
+    created_at: datetime | None = None
 
 
 def due_at(created: Sequence[datetime], window_s: float) -> datetime:
@@ -41,15 +49,19 @@ def due_at(created: Sequence[datetime], window_s: float) -> datetime:
     return min(max(created) + window, min(created) + MAX_HOLD_WINDOWS * window)
 
 
-def merge_payloads(parts: Sequence[Part]) -> dict[str, Any]:
-    """One payload for a group, oldest part first. Generic, so it keeps up with the payload's fields:
+def merge_payloads(parts: Sequence[Part], audience: Audience | None = None) -> dict[str, Any]:
+    """One payload for a group, oldest part first. The machine fields are merged generically, so they keep up
+    with the payload's fields:
 
     - a list (`changes`, `reasons`, ...) holds every distinct item of the parts once, in the order first
       written; an item that is an object with an `id` (a change: one decision) appears once, as last written
       (its latest revision);
-    - `messages` is every distinct message, the newest first, and `message` says them all at once: the newest
-      headline, each distinct body once (the newest first, a paragraph each) and each distinct detail once;
     - any other field is the newest part's (the latest plan `version`, its `cause`);
+    - `messages` is every distinct message, the newest first;
+    - `message` reads as one message from the catalogue, in ``audience``'s units and timezone (the athlete's;
+      metric and UTC when not given): a headline that sums the parts up, each decision's reason once and each
+      changed workout once, from its first "before" to its last "after" (messages/combined.py); a group of
+      one part keeps that part's own message;
     - `merged` lists each part's `outbox_id` and `idempotency_key`, oldest first, so a receiver that already
       got one of them on its own (its `webhook-id`) can tell.
     """
@@ -62,7 +74,7 @@ def merge_payloads(parts: Sequence[Part]) -> dict[str, Any]:
             merged[key] = _merge_lists(values)
     messages = _distinct(part.payload[MESSAGE] for part in reversed(parts) if MESSAGE in part.payload)
     if messages:
-        merged[MESSAGE] = _one_message(messages)
+        merged[MESSAGE] = _one_message(parts, audience or Audience())
         merged[MESSAGES] = messages
     merged[MERGED] = [
         {"outbox_id": part.outbox_id, "idempotency_key": part.idempotency_key} for part in parts
@@ -70,14 +82,18 @@ def merge_payloads(parts: Sequence[Part]) -> dict[str, Any]:
     return merged
 
 
-def _one_message(messages: list[Any]) -> Any:
-    """The newest message, with the bodies and details of the others after its own, each once."""
-    newest = messages[0]
-    if len(messages) == 1 or not all(isinstance(m, dict) for m in messages):
-        return newest
-    bodies = _distinct(str(m.get("body") or "") for m in messages)
-    details = _distinct(line for m in messages for line in m.get("details") or ())
-    return {**newest, "body": "\n\n".join(b for b in bodies if b), "details": details}
+def _one_message(parts: Sequence[Part], audience: Audience) -> Any:
+    """The group's message: one part's own, else the catalogue's combined message of the parts."""
+    if len(parts) == 1:
+        return parts[0].payload[MESSAGE]
+    try:
+        updates = [combined.Update.from_payload(part.payload, part.created_at) for part in parts]
+        return combined.combined(audience, updates).as_dict()
+    except (KeyError, ValueError, TypeError, UndefinedError):
+        # A payload not of the documented shape (a hand-written row) must not stop the delivery: the newest
+        # row's own message goes out, and the rows' messages are all in `messages`.
+        log.warning("notify.coalesce_message_fallback", extra={"outbox_id": parts[-1].outbox_id})
+        return next(part.payload[MESSAGE] for part in reversed(parts) if MESSAGE in part.payload)
 
 
 def _merge_lists(lists: Sequence[list[Any]]) -> list[Any]:

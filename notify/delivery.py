@@ -174,7 +174,7 @@ class Notifier:
         locked, and all of them must be (none held by another worker, none written since)."""
         window = self.policy.coalesce_window_s
         if window <= 0:
-            return self._freeze([row])
+            return self._freeze(session, [row])
         group = outbox_repository.open_group(session, row.athlete_id, row.event_type)
         held = self._hold(row, group, now)
         if held is not None:
@@ -187,7 +187,7 @@ class Notifier:
         if {outbox_id for outbox_id, _ in current} - {r.id for r in rows}:
             return busy
         held = self._hold(row, current, now)
-        return held if held is not None else self._freeze(rows)
+        return held if held is not None else self._freeze(session, rows)
 
     def _hold(
         self, row: NotificationOutbox, group: list[tuple[int, datetime]], now: datetime
@@ -203,12 +203,18 @@ class Notifier:
         newest = group[-1][0] == row.id
         return Delivered(Outcome.COALESCING, recheck_in_s=(due - now).total_seconds() if newest else None)
 
-    def _freeze(self, rows: list[NotificationOutbox]) -> NotificationOutbox:
+    def _freeze(self, session: Session, rows: list[NotificationOutbox]) -> NotificationOutbox:
         """Merge the rows (oldest first) into the newest, which carries the one message from now on."""
         carrier = rows[-1]
-        parts = [coalesce.Part(r.id, r.idempotency_key, public_payload(r.payload or {})) for r in rows]
+        parts = [
+            coalesce.Part(r.id, r.idempotency_key, public_payload(r.payload or {}), as_utc(r.created_at))
+            for r in rows
+        ]
         private = {k: v for k, v in (carrier.payload or {}).items() if k.startswith("_")}
-        carrier.payload = {**coalesce.merge_payloads(parts), **private}
+        # The merged message is in the athlete's units and timezone, like each row's (messages/combined.py).
+        athlete = plan_repository.get_athlete(session, carrier.athlete_id) if len(rows) > 1 else None
+        audience = Audience.of(athlete.units, athlete.timezone) if athlete else Audience()
+        carrier.payload = {**coalesce.merge_payloads(parts, audience), **private}
         for r in rows:
             r.merged_into = carrier.id
             r.next_attempt_at = None

@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from garmin_fit_sdk import Encoder, Profile
-
 import planner
 from planner.workout_steps import Block, Repeat, Step, StepKind, title, workout_steps
 
@@ -36,7 +34,6 @@ INTENSITY = {
     StepKind.WALK: "rest",
     StepKind.COOLDOWN: "cooldown",
 }
-_MESG = Profile["mesg_num"]
 
 
 def file_name(workout_id: str) -> str:
@@ -51,17 +48,22 @@ def workout_file(w: planner.Workout, *, easy_pace: tuple[float, float] | None, c
     if not blocks:
         raise ValueError(f"workout {w.id} is a rest day: there is nothing to run")
     steps = step_messages(blocks)
+    # Imported here, not at the top: the SDK's FIT profile is large, and the API process loads it only once a
+    # file is asked for (its memory goal, README "Performance").
+    from garmin_fit_sdk import Encoder, Profile
+
+    mesg = Profile["mesg_num"]
     encoder = Encoder()
     encoder.on_mesg(
-        _MESG["FILE_ID"],
+        mesg["FILE_ID"],
         {"type": "workout", "manufacturer": "development", "product": 0, "time_created": created},
     )
     workout: dict[str, Any] = {"sport": "running", "num_valid_steps": len(steps), "wkt_name": _text(title(w))}
     if w.note:
         workout["wkt_description"] = _text(f"{w.date:%a %d %b %Y}: {w.note}")
-    encoder.on_mesg(_MESG["WORKOUT"], workout)
+    encoder.on_mesg(mesg["WORKOUT"], workout)
     for message in steps:
-        encoder.on_mesg(_MESG["WORKOUT_STEP"], message)
+        encoder.on_mesg(mesg["WORKOUT_STEP"], message)
     return bytes(encoder.close())
 
 

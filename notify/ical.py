@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 import planner
@@ -91,6 +90,10 @@ def render(
 ) -> bytes:
     """``workout_files``: the URL the workouts' FIT files are served under (notify/fit_workouts.py); each
     event then links its file. ``audience``: the athlete's units (metric when not given)."""
+    # Imported here, not at the top: the API process holds icalendar only once a feed is asked for (its memory
+    # goal, README "Performance").
+    from icalendar import Calendar, Event
+
     reader = audience or Audience()
     plan = planner.plan_from_dict(plan_json)
     cal = Calendar()

@@ -54,6 +54,7 @@ from planner.report import plan_report
 from planner.serialize import (
     change_from_dict,
     change_to_dict,
+    notice_to_dict,
     plan_from_dict,
     plan_to_dict,
     workout_from_dict,
@@ -98,6 +99,7 @@ __all__ = [
     "fvdot",
     "generate_plan",
     "match",
+    "notice_to_dict",
     "plan_compliance",
     "plan_from_dict",
     "plan_report",

@@ -3,7 +3,11 @@
 Design (documented in docs/planner.md#adaptation):
 * The plan is always re-derived from its baseline, ``generate_plan(plan.athlete, plan.goal, plan.start)``,
   by folding the rules over every completed week (a plan week whose Sunday is before ``as_of``), oldest first.
-  Each completed week may change the weeks after it; a change is keyed ``code@week-start``.
+  Each completed week may change the weeks after it; a change is keyed ``code@week-start`` by the week of its
+  cause (a break: the week it began), so one cause keeps one id as more runs arrive (``_Fold._record``).
+* ``as_of`` is today: runs dated up to and including it are done and count; its planned workouts are still
+  ahead (missed only once the day is over). ``run_spike`` and ``intensity_reduced``, whose evidence only grows
+  through a week, also judge the current week on its runs so far; the weekly rules wait for its end.
 * Workouts dated before ``as_of`` are copied from the input plan: the past is never rewritten. The rules judge
   a completed week against those same workouts (what the athlete was shown and ran), not against today's
   re-derivation of it, so an undo or a late run cannot make a planned session look unplanned.
@@ -16,7 +20,8 @@ Before any week: ``history_capped`` [#spike-rule]: when stored runs cover the 30
 long run no longer counts for the 110 % rule, and runs of the first 5 weeks above 110 % of the longest stored run
 are shortened.
 Rules, in the order they are applied for a completed week W (docs/science.md anchors in brackets):
-1. ``return_after_break``: a run-free stretch of ≥ 6 days in W [#return-after-break]: the return period
+1. ``return_after_break``: a run-free stretch of ≥ 6 days in W [#return-after-break], keyed by the week it began
+   (a break still going on a week later revises the same change): the return period
    equals the break; 6–28 days: first half at 50 %, second half at 75 % of the most run in a week of the 4
    weeks before (or of the previous return's level, set within the last 4 weeks: short gaps do not compound);
    longer: thirds at 33/50/75 %; never more than 15 % above the week before; the return replaces earlier cuts
@@ -29,12 +34,14 @@ Rules, in the order they are applied for a completed week W (docs/science.md anc
    most 15 % a week, holding once at the pre-miss level. Never above the plan; missed runs are not made up. Not
    in a week whose runs after a break followed the plan (the return stands). The reason names the weeks as
    rendered after the 110 % rule.
-3. ``run_spike`` [#spike-rule], the primary safety rule, also for the current week: a run done > 110 %
-   of the longest run of the previous 30 days → the planned runs of the 2 days after it become short recovery
-   runs, and the next long run stays within 110 % of the 30-day longest before the spike.
-4. ``intensity_reduced`` [#speed-budget]: time at marathon pace or faster, on every run, above the week's
-   budget → a response graded by the overshoot (pace ceiling on easy runs; next quality session shortened,
-   or made easy with a recovery day; or all quality of the next week made easy and the week after shortened).
+3. ``run_spike`` [#spike-rule], the primary safety rule, also for the current week (today's runs included): a
+   run done > 110 % of the longest run of the previous 30 days → the planned runs of the 2 days after it become
+   short recovery runs, and the next long run stays within 110 % of the 30-day longest before the spike.
+4. ``intensity_reduced`` [#speed-budget], also for the current week: time at marathon pace or faster, on every
+   run, above the week's budget → a response graded by the overshoot (pace ceiling on easy runs; next quality
+   session shortened, or made easy with a recovery day; or all quality of the next week made easy and the week
+   after shortened); two runs harder than planned (easy runs too fast, structured sessions overdone by their rep
+   score) → at least the first of these.
 5. ``spike_capped`` [#spike-rule]: a planned run in the next 5 weeks above 110 % of the longest run in
    the 30 days before it, counting the runs actually done up to W and the plan after W.
 6. ``revise_goal`` [#return-after-break]: ≥ 10 days lost in the last 8 weeks before the race; then
@@ -94,6 +101,7 @@ from planner.matching import match
 from planner.paces import Paces, fvdot
 from planner.plan import Change, FactValue, GoalKind, Plan, Week, Workout, WorkoutDiff, WorkoutType
 from planner.reasons import ChangeCode, checked, metres, share
+from planner.rep_scoring import RepScore, RepVerdict, ScoreOutcome, score_runs
 
 BREAK_MIN_DAYS = 6  # docs/science.md#return-after-break: ≤ 5 days off → 100 % load and VDOT
 LONG_BREAK_DAYS = 28  # docs/science.md#return-after-break: 6–28 days → 50 % then 75 %
@@ -115,6 +123,9 @@ SPEED_LEVELS = (0.05, 0.15)  # overshoot as a share of the week's running time: 
 EASY_TOO_FAST_SHARE = 0.25  # an easy run with ≥ 25 % of its time at marathon pace or faster ...
 EASY_TOO_FAST_MIN_S = 5 * 60  # ... and at least 5 minutes of it (strides do not count)
 EASY_TYPES = (WorkoutType.EASY, WorkoutType.RECOVERY, WorkoutType.LONG)
+# docs/science.md#speed-budget: this many runs harder than planned in a week (easy runs too fast, structured
+# sessions overdone by their rep score) earn the level-1 response even when its minutes stay within the budget
+OVERDONE_RUNS_MIN = 2
 
 
 # a change's reason and facts, said once its weeks are re-rendered (``_Fold._apply``)
@@ -131,6 +142,22 @@ class _Rebuild:
     floored: bool  # next week is the maintenance floor
     pre_miss: float  # the most run in a week of the 4 before
     ramp: list[float]  # the targets of the weeks after next that climb back
+
+
+@dataclass(frozen=True, slots=True)
+class _Overdone:
+    """What ran faster than the plan asked in a week (``_Fold._overdone``), for the speed guard's reason."""
+
+    details: tuple[str, ...]  # plain descriptions, for the reason
+    fast_easy: int  # easy, long or recovery runs with too much of their time fast (``_too_fast``)
+    sessions: int  # structured sessions overdone by their rep score (``overdone_session``)
+    hard_done: int
+    hard_planned: int
+
+    @property
+    def count(self) -> int:
+        """The runs harder than planned: what ``OVERDONE_RUNS_MIN`` counts."""
+        return self.fast_easy + self.sessions
 
 
 class UnknownChange(ValueError):
@@ -244,7 +271,7 @@ class _Fold:
         self._intensity: dict[int, RunIntensity] = {}
         self.run_days = sorted({a.local_date for a in runs})
         self.by_id = {a.id: a for a in runs}
-        self.shown = shown  # week start → the input plan's workouts of a week before as_of
+        self.shown = shown  # week start → the input plan's workouts of the week's days before as_of
         self.plan_key = (plan.athlete, plan.goal, plan.start)  # what the baseline is a pure function of
         self.revise_sent = False
         # the stated long run counts only where stored runs do not cover the 30 days before the plan
@@ -258,6 +285,7 @@ class _Fold:
         for a in runs:
             self.by_week.setdefault((a.local_date - first).days // 7, []).append(a)
         self._bps: dict[float, Blueprint] = {self.bp.ctx.paces.vdot: self.bp}
+        self._week_vdot = self.bp.ctx.paces.vdot  # set by ``run`` for the week its rules judge
         self._actual = sorted((a.local_date, a.distance_m) for a in runs)
         self._evidence = evidence_in(runs, plan.athlete.max_hr)  # fitness_up's candidates, read once per fold
         # what each week was last rendered from; a week is re-rendered only when this or its history changes
@@ -274,8 +302,14 @@ class _Fold:
         return self.by_week.get(w, [])
 
     def shown_week(self, w: int) -> tuple[Workout, ...]:
-        """What the athlete was shown for completed week ``w``: the input plan's workouts, else the derivation."""
-        return self.shown.get(self.bp.specs[w].start, self.weeks[w])
+        """What the athlete was shown for week ``w``: the input plan's workouts of its days that are over (all of
+        them once the week is), the derivation for the days from ``as_of`` on (and where the input has none)."""
+        past = self.shown.get(self.bp.specs[w].start)
+        if not past:
+            return self.weeks[w]
+        if self.bp.specs[w].end_date < self.as_of:
+            return past
+        return (*past, *(x for x in self.weeks[w] if x.date >= self.as_of))
 
     def _key(self, k: int) -> tuple[object, ...]:
         st = self.state
@@ -289,7 +323,9 @@ class _Fold:
         )
 
     def _blueprint(self) -> Blueprint:
-        vdot = self.state.vdot
+        return self._blueprint_at(self.state.vdot)
+
+    def _blueprint_at(self, vdot: float) -> Blueprint:
         if vdot not in self._bps:
             self._bps[vdot] = with_paces(self.bp, vdot)
         return self._bps[vdot]
@@ -359,11 +395,19 @@ class _Fold:
         return finish_week(ctx, tuple(ws), hist)
 
     def _apply(
-        self, code: ChangeCode, week_idx: int, say: Say, first: int, force: frozenset[int] = frozenset()
+        self,
+        code: ChangeCode,
+        week_idx: int,
+        say: Say,
+        first: int,
+        force: frozenset[int] = frozenset(),
+        cause_week: int | None = None,
     ) -> None:
         """Re-render weeks ``first``.. after a state change made by rule ``code`` for completed ``week_idx``
         (and the weeks in ``force``), and record the change. ``say`` gives its reason and facts once the weeks
-        are re-rendered, so that they state what the athlete is actually asked to do after every rule."""
+        are re-rendered, so that they state what the athlete is actually asked to do after every rule.
+        ``cause_week``: the week the cause began, when it is not ``week_idx`` (a break that started a week
+        earlier): the change is keyed by it, so one cause stays one change (``_record``)."""
         diffs: list[WorkoutDiff] = []
         changed: set[int] = set()
         for k in range(first, len(self.weeks)):
@@ -389,16 +433,27 @@ class _Fold:
                 self._store(k, new)
         if diffs or code in (ChangeCode.REVISE_GOAL, ChangeCode.RACE_OUT_OF_REACH):
             reason, facts = say()
-            self.changes.append(
+            cause = self.bp.specs[max(week_idx if cause_week is None else cause_week, 0)].start
+            self._record(
                 Change(
-                    id=f"{code}@{self.bp.specs[max(week_idx, 0)].start.isoformat()}",
+                    id=f"{code}@{cause.isoformat()}",
                     code=code,
-                    week_start=self.bp.specs[max(week_idx, 0)].start,
+                    week_start=cause,
                     reason=reason,
                     workouts=tuple(diffs),
                     facts=checked(code, facts),
                 )
             )
+
+    def _record(self, change: Change) -> None:
+        """Keep ``change``; a rule that answers the same cause again (a break still going on at the end of the
+        next week) revises that cause's change instead of adding another: its reason and facts are the latest,
+        its workouts go from before the first answer to after the last (docs/planner.md#adaptation)."""
+        for i, old in enumerate(self.changes):
+            if old.id == change.id:
+                self.changes[i] = replace(change, workouts=_merged(old.workouts, change.workouts))
+                return
+        self.changes.append(change)
 
     def _store(self, k: int, workouts: tuple[Workout, ...]) -> None:
         self.weeks[k] = workouts
@@ -460,18 +515,17 @@ class _Fold:
         if br is None or w + 1 >= len(self.weeks):
             return False
         days_off, first_off, back = br
-        if self._suppressed(ChangeCode.RETURN_AFTER_BREAK, w):
+        # one break, one change: keyed by the week it began, however many weeks it runs into
+        ref_week = max(0, min(w, (first_off - self.bp.specs[0].start).days // 7))
+        if self._suppressed(ChangeCode.RETURN_AFTER_BREAK, ref_week):
             return True
         st = self.state
-        ref_week = max(0, min(w, (first_off - self.bp.specs[0].start).days // 7))
         # the load before the break: the most actually run in a week just before it (or in its first days)
         ref_done = sum(a.distance_m for a in self.week_runs(ref_week) if a.local_date < first_off) / 1000
         ref = max(self.pre_miss_level(ref_week), ref_done)
-        # repeated short gaps must not compound: a return that follows another one within 4 weeks comes back
-        # towards the same load as that one, not towards the reduced weeks of that return
-        # (docs/science.md#volume-after-under-done-weeks)
-        # (and so is the VDOT: the time-off factor applies to the working VDOT before the first of them, as raised
-        # by any race or workout before it, docs/science.md#time-off)
+        # repeated short gaps must not compound (docs/science.md#return-after-break): a return within 4 weeks of
+        # another comes back towards that one's load, not its reduced weeks, and its VDOT: the time-off factor
+        # applies to the working VDOT before the first of them, as raised before it (docs/science.md#time-off)
         last = st.return_ref
         ref_vdot = st.vdot
         if last is not None and w - last[0] <= 4:
@@ -533,7 +587,7 @@ class _Fold:
             "vdot_before": round(ref_vdot, 2),
             "vdot_after": round(new_vdot, 2),
         }
-        self._apply(ChangeCode.RETURN_AFTER_BREAK, w, lambda: (reason, facts), w + 1)
+        self._apply(ChangeCode.RETURN_AFTER_BREAK, w, lambda: (reason, facts), w + 1, cause_week=ref_week)
         return True
 
     def rule_volume(self, w: int, planned_km: float, done_km: float) -> None:
@@ -691,34 +745,37 @@ class _Fold:
                 break
         return None
 
-    def rule_speed(self, w: int, shown: Sequence[Workout]) -> None:
-        """Time at marathon pace or faster above the week's budget: a response graded by the overshoot."""
+    def rule_speed(self, w: int, shown: Sequence[Workout], *, week_over: bool = True) -> None:
+        """Time at marathon pace or faster above the week's budget, or runs harder than planned (easy runs run too
+        fast, structured sessions overdone by their rep score): a response graded by the overshoot
+        (docs/science.md#speed-budget). Both only grow through a week, so the current week (``week_over``
+        False) is answered on its runs so far, as soon as they show it."""
         if w + 1 >= len(self.weeks) or self._suppressed(ChangeCode.INTENSITY_REDUCED, w):
             return
         runs = self.week_runs(w)
         done = RunIntensity()
         for a in runs:
             done = done + self.intensity(a)
-        if done.speed_s < SPEED_ALLOWANCE_MIN_S + SPEED_OVER_MIN_S:  # under any budget: skip the sum
-            return
+        under_any_budget = done.speed_s < SPEED_ALLOWANCE_MIN_S + SPEED_OVER_MIN_S
+        if under_any_budget and not self._may_be_overdone(runs, shown):
+            return  # the common case, decided without the budget's sum
         budget = speed_budget_s(self.bp.specs[w].phase, shown, self.zones)
         over = done.speed_s - budget
-        if over < SPEED_OVER_MIN_S:
+        by_minutes = over >= SPEED_OVER_MIN_S
+        if not by_minutes and not self._may_be_overdone(runs, shown):
+            return
+        ev = self._overdone(w, shown)
+        if not by_minutes and ev.count < OVERDONE_RUNS_MIN:
             return
         week_s = max(done.total_s, sum(x.duration_s for x in shown if x.is_run), 1.0)
-        share_over = over / week_s
+        share_over = max(0.0, over) / week_s
         level = 1 if share_over <= SPEED_LEVELS[0] else (2 if share_over <= SPEED_LEVELS[1] else 3)
         st = self.state
         st.speed[w + 1] = max(level, st.speed.get(w + 1, 0))
         if level >= 3 and w + 2 < len(self.weeks):
             st.speed[w + 2] = max(1, st.speed.get(w + 2, 0))
-        details, counts = self._speed_details(w, shown)
-        if len(details) > 3:
-            details = [*details[:3], f"and {len(details) - 3} more"]
         reason = (
-            f"Last week had {done.speed_s / 60:.0f} min at marathon pace or faster against "
-            f"{budget / 60:.0f} min planned and allowed"
-            + (f" ({'; '.join(details)})" if details else "")
+            self._speed_head(done, budget, ev, by_minutes=by_minutes, week_over=week_over)
             + f". {self._speed_response_text(w, level)} Easy days make the hard days work, and too much speed is "
             "a common route to injury."
         )
@@ -727,10 +784,38 @@ class _Fold:
             "budget_s": round(budget),
             "over_share": share(share_over),
             "level": level,
-            **counts,
+            "fast_easy_runs": ev.fast_easy,
+            "overdone_sessions": ev.sessions,
+            "hard_sessions_done": ev.hard_done,
+            "hard_sessions_planned": ev.hard_planned,
+            "week_in_progress": not week_over,
             **self._quality_ahead(w),
         }
         self._apply(ChangeCode.INTENSITY_REDUCED, w, lambda: (reason, facts), w + 1)
+
+    @staticmethod
+    def _speed_head(
+        done: RunIntensity, budget: float, ev: _Overdone, *, by_minutes: bool, week_over: bool
+    ) -> str:
+        """What the speed guard saw, said for a week that is over ("Last week had …") or still going on."""
+        details = [*ev.details[:3], f"and {len(ev.details) - 3} more"] if len(ev.details) > 3 else ev.details
+        said = f" ({'; '.join(details)})" if details else ""
+        fast, allowed = f"{done.speed_s / 60:.0f} min", f"{budget / 60:.0f} min"
+        if by_minutes and week_over:
+            return (
+                f"Last week had {fast} at marathon pace or faster against {allowed} planned and allowed{said}"
+            )
+        if by_minutes:
+            return (
+                f"This week already has {fast} at marathon pace or faster, more than the {allowed} planned and "
+                f"allowed for the whole week{said}"
+            )
+        if week_over:
+            return (
+                f"Last week, {ev.count} runs were harder than planned{said}, though its {fast} at marathon pace or "
+                f"faster stayed within the {allowed} planned and allowed"
+            )
+        return f"This week, {ev.count} runs have already been harder than planned{said}"
 
     def _quality_ahead(self, w: int) -> dict[str, FactValue]:
         """Whether the next week, and the one after, hold quality sessions the speed response touches."""
@@ -757,11 +842,39 @@ class _Fold:
             text += "; the week after, the first quality session is shorter"
         return text + "."
 
-    def _speed_details(self, w: int, shown: Sequence[Workout]) -> tuple[list[str], dict[str, FactValue]]:
-        """Plain descriptions of what overshot (easy runs run fast, and extra hard sessions), and their counts."""
+    def _may_be_overdone(self, runs: Sequence[Activity], shown: Sequence[Workout]) -> bool:
+        """Whether enough runs could have been harder than planned to count (a cheap bound, so that weeks run as
+        planned are not matched and rep-scored on every adaptation): easy-looking runs too fast, plus the
+        structured sessions the week planned."""
+        fast = sum(1 for a in runs if _too_fast(self.intensity(a)))
+        structured = sum(1 for x in shown if x.is_quality and x.reps)
+        return fast + structured >= OVERDONE_RUNS_MIN
+
+    def _overdone(self, w: int, shown: Sequence[Workout]) -> _Overdone:
+        """``_overdone_in``, memoized by the identity of the week's workouts and runs (as ``scored_intensity``):
+        every adaptation judges the same past weeks again, from the very same objects."""
         runs = self.week_runs(w)
+        easy = self._blueprint_at(self._week_vdot).ctx.paces.easy  # the E range the week was planned with
+        objects = (*shown, *runs)
+        key = (tuple(map(id, objects)), easy, self.zones)
+        hit = _OVERDONE.get(key)
+        if hit is not None and all(x is y for x, y in zip(hit[0], objects, strict=True)):
+            return hit[1]
+        if len(_OVERDONE) >= _OVERDONE_MAX:
+            _OVERDONE.clear()
+        found = self._overdone_in(runs, shown, easy)
+        _OVERDONE[key] = (objects, found)
+        return found
+
+    def _overdone_in(
+        self, runs: Sequence[Activity], shown: Sequence[Workout], easy: tuple[float, float]
+    ) -> _Overdone:
+        """What ran faster than the plan asked among a week's ``runs``, named plainly: easy runs run fast,
+        structured sessions whose reps or recoveries were too fast (by their rep score against ``easy``, the
+        athlete's E range, docs/workouts.md#rep-scoring), and extra hard sessions."""
         fast = {a.id for a in runs if _too_fast(self.intensity(a))}
-        out = []
+        out: list[str] = []
+        fast_easy = sessions = 0
         by_id = {x.id: x for x in shown}
         matched: set[int] = set()
         for m in match(shown, runs).matches:
@@ -770,12 +883,17 @@ class _Fold:
             if wk.type in EASY_TYPES:
                 for aid in m.activity_ids:
                     if aid in fast:
+                        fast_easy += 1
                         ri = self.intensity(self.by_id[aid])
                         out.append(
                             f"the {_kind(wk)} run on {self.by_id[aid].local_date:%a %d %b} had "
                             f"{ri.speed_s / 60:.0f} of {ri.total_s / 60:.0f} min at marathon pace or faster"
                         )
-        fast_easy = len(out)
+            elif wk.is_quality and wk.reps:
+                score = score_runs(wk, [self.by_id[aid] for aid in m.activity_ids], easy)
+                sessions += int(overdone_session(score))
+                if score is not None and _fast_parts(score):
+                    out.append(f"the {_kind(wk)} session on {wk.date:%a %d %b}: {_clause(score.summary)}")
         extra_hard = [a for a in runs if a.id not in matched and self.intensity(a).speed_s >= HARD_SESSION_S]
         planned_hard = sum(1 for x in shown if x.is_quality or x.type is WorkoutType.RACE)
         done_hard = planned_hard + len(extra_hard)
@@ -783,12 +901,7 @@ class _Fold:
             out.append(
                 f"{done_hard} hard session{'s' if done_hard > 1 else ''} against {planned_hard} planned"
             )
-        counts: dict[str, FactValue] = {
-            "fast_easy_runs": fast_easy,
-            "hard_sessions_done": done_hard,
-            "hard_sessions_planned": planned_hard,
-        }
-        return out, counts
+        return _Overdone(tuple(out), fast_easy, sessions, done_hard, planned_hard)
 
     def rule_spike(self, w: int) -> None:
         """Weeks whose 30-day window now holds week ``w``'s actual runs: cap any planned run above 110 %."""
@@ -960,9 +1073,13 @@ class _Fold:
     def run(self) -> None:
         self.rule_history_at_start()
         for w, spec in enumerate(self.bp.specs):
+            self._week_vdot = self.state.vdot  # the working VDOT week ``w`` was planned with
             if spec.end_date >= self.as_of:
-                if spec.start < self.as_of:
-                    self.rule_run_spike(w)  # the current week: a spike is answered the next day
+                if spec.start <= self.as_of:
+                    # the current week, on its runs so far (today's included): the rules whose evidence only
+                    # grows through a week answer it at once; the weekly rules wait for its end
+                    self.rule_run_spike(w)
+                    self.rule_speed(w, self.shown_week(w), week_over=False)
                 break
             shown = self.shown_week(w)
             planned_km = sum(x.distance_m for x in shown if x.is_run) / 1000
@@ -987,6 +1104,8 @@ _RENDERED: dict[tuple[object, ...], tuple[Workout, ...]] = {}
 _RENDERED_MAX = 4096
 _SCORED: dict[tuple[int, Zones], tuple[Activity, RunIntensity]] = {}
 _SCORED_MAX = 8192
+_OVERDONE: dict[tuple[object, ...], tuple[tuple[object, ...], _Overdone]] = {}
+_OVERDONE_MAX = 4096
 
 
 def scored_intensity(a: Activity, zones: Zones) -> RunIntensity:
@@ -1080,6 +1199,17 @@ def _spike_response(
     return out
 
 
+def _merged(first: Sequence[WorkoutDiff], then: Sequence[WorkoutDiff]) -> tuple[WorkoutDiff, ...]:
+    """Two answers to one cause as one set of diffs: each workout from its state before the first to its state
+    after the last, in date order; a workout the second answer put back as it was is no change."""
+    by_id = {d.before.id: d for d in first}
+    for d in then:
+        earlier = by_id.get(d.after.id)
+        by_id[d.after.id] = WorkoutDiff(earlier.before if earlier else d.before, d.after)
+    merged = sorted(by_id.values(), key=lambda d: (d.after.date, d.after.id))
+    return tuple(d for d in merged if d.before != d.after)
+
+
 def _kind(w: Workout) -> str:
     """The workout's type as the athlete reads it ("race pace", not a code)."""
     return w.type.value.replace("_", " ")
@@ -1095,6 +1225,30 @@ def _clock(time_s: float) -> str:
     whole = round(time_s)
     h, rest = divmod(whole, 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+def overdone_session(score: RepScore | None) -> bool:
+    """A structured session run harder than asked (docs/science.md#speed-budget): more than half of the reps found
+    in its laps too fast for their band, or more than half of its recoveries run faster than easy pace. A session
+    whose reps could not be scored is judged by its minutes at speed alone, as before rep scoring."""
+    if score is None or score.outcome is not ScoreOutcome.SCORED or not score.reps:
+        return False
+    fast = sum(1 for r in score.reps if r.verdict is RepVerdict.TOO_FAST)
+    recoveries = len(score.recoveries)
+    return 2 * fast > len(score.reps) or (recoveries > 0 and 2 * score.recoveries_too_fast > recoveries)
+
+
+def _fast_parts(score: RepScore) -> bool:
+    """Whether a scored session had any rep too fast or any recovery run too fast: worth naming."""
+    return any(r.verdict is RepVerdict.TOO_FAST for r in score.reps) or score.recoveries_too_fast > 0
+
+
+def _clause(sentence: str) -> str:
+    """A rep score's sentence as a clause inside a reason: no capital, no full stop, commas for semicolons."""
+    text = sentence.rstrip(".").replace("; ", ", ")
+    if text.endswith(")") and " (target " in text:  # a block's "(target …)": no brackets inside the reason's
+        text = text[:-1].replace(" (target ", ", target ")
+    return text[:1].lower() + text[1:]
 
 
 def _too_fast(ri: RunIntensity) -> bool:
@@ -1120,13 +1274,20 @@ def lost_days(weeks: Sequence[Sequence[Workout]], run_days: Sequence[date], lo: 
 
 
 def _runs(activities: Iterable[Activity], as_of: date) -> list[Activity]:
-    unique = {a.id: a for a in activities if a.is_run and a.local_date < as_of}
+    """The runs done by ``as_of``: a run dated ``as_of`` itself is done (docs/planner.md#adaptation, "today")."""
+    unique = {a.id: a for a in activities if a.is_run and a.local_date <= as_of}
     return sorted(unique.values(), key=lambda a: (a.start_local, a.id))
 
 
 def _shown(plan: Plan, as_of: date) -> dict[date, tuple[Workout, ...]]:
-    """The input plan's weeks that ended before ``as_of``: what the athlete was shown for them."""
-    return {wk.start: wk.workouts for wk in plan.weeks if wk.end < as_of and wk.workouts}
+    """The input plan's workouts of the days before ``as_of``, by week start: what the athlete was shown for the
+    days that are over (all of a completed week, the first days of the current one)."""
+    shown = {}
+    for wk in plan.weeks:
+        past = tuple(w for w in wk.workouts if w.date < as_of)
+        if past:
+            shown[wk.start] = past
+    return shown
 
 
 def adapt(

@@ -105,8 +105,13 @@ FACTS: dict[ChangeCode, frozenset[str]] = {
             "over_share",  # the overshoot as a share of the week's running time
             "level",  # 1: pace ceiling, first session shorter; 2: a recovery run, first session easy; 3: all easy
             "fast_easy_runs",  # easy or long runs with too much of their time fast
+            # structured sessions with more than half their scored reps too fast, or more than half their
+            # recoveries run too fast (by the rep score); with fast_easy_runs, 2 or more earn level 1 even
+            # when speed_s stays within budget_s
+            "overdone_sessions",
             "hard_sessions_done",
             "hard_sessions_planned",
+            "week_in_progress",  # judged on the current week's runs so far ("this week"), not a week that is over
             "quality_next",  # next week holds quality sessions the response touches
             "quality_after",  # level 3 shortens the first quality session of the week after
         }

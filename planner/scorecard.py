@@ -136,6 +136,12 @@ RULES = (
         "adaptation",
         "the working VDOT above the best evidence run (race or hard stretch), or up > 2 points in 28 days",
     ),
+    Rule(
+        "change_id_stable",
+        True,
+        "adaptation",
+        "a change made by one weekly adaptation is gone from the next, or one break is answered by two changes",
+    ),
     Rule("athlete_text", True, "both", "text the athlete reads names a file, section or internal code"),
     Rule("race_moved", True, "adaptation", "the race is not on the goal date"),
     Rule("unsafe_typical", False, "generation", "a typical goal flagged unsafe"),
@@ -575,6 +581,22 @@ def check_responses(p: Profile, sim: Simulation, t: Tally) -> None:
         t.check("race_moved", races == [plan.goal.date], p, f"races on {races}")
 
 
+def check_ids(p: Profile, sim: Simulation, t: Tally) -> None:
+    """A decision keeps its id as runs arrive (docs/planner.md#adaptation; plans/ keys decisions by it): every
+    change of one weekly adaptation is in the next (nothing is undone here), and one break is one change."""
+    plans = [w.plan for w in sim.weeks] + [sim.plan]
+    for plan, then in zip(plans, plans[1:], strict=False):
+        gone = sorted({c.id for c in plan.changes} - {c.id for c in then.changes})
+        t.check("change_id_stable", not gone, p, f"as of {plan.as_of}: {gone} gone a week later")
+    breaks = Counter(
+        str(c.facts["first_day_off_date"])
+        for c in sim.plan.changes
+        if c.code == ChangeCode.RETURN_AFTER_BREAK
+    )
+    split = sorted(day for day, n in breaks.items() if n > 1)
+    t.check("change_id_stable", not split, p, f"breaks from {split} answered by more than one change")
+
+
 def _fast(p: Profile, sim: Simulation, start: date) -> bool:
     """Whether the week's easy and long runs were clearly run fast: at least 20 % of the week's running time at
     an average pace 2 s/km or more faster than the marathon-effort edge (halfway between easy and marathon pace)."""
@@ -611,6 +633,7 @@ def run_athlete(p: Profile, t: Tally) -> None:
         check_vdot(p, plan, sim, t)
         check_reasons(p, sim, t)
         check_responses(p, sim, t)
+        check_ids(p, sim, t)
     except Exception as error:  # noqa: BLE001 - the scorecard counts every failure as a broken rule
         t.check("error", False, p, f"{type(error).__name__}: {error}")
         return
@@ -730,6 +753,7 @@ limit worth watching, here whether a goal is "typical", so flagging it errs on t
 | `reason_matches_plan` | a volume rebuild's next week (its `next_week_m` fact, the number its reason states) differs by more than 50 m from the next week's training km the athlete is shown, where no later rule of the same week changed that week again |
 | `break_vdot` | a return after a break lowers the VDOT from less than the working VDOT shown in the week the break began, or not by Daniels' time-off factor for its days off |
 | `vdot_bounded` | the working VDOT of any week's plan is above the best evidence (a race or a sustained hard stretch, before that week) or the generated plan's VDOT, or more than 2 points above its value in a plan of the 28 days before |
+| `change_id_stable` | a change (`code@week-start`, the id a decision is stored under) made by one weekly adaptation is missing from the next one (no change is undone in the simulation), or the final plan answers one break (its first day off) with more than one change |
 | `athlete_text` | a change reason, workout note or plan warning names a file, a section sign or a code-like word |
 | `race_moved` | the race is not exactly once, on the goal date |
 | `unsafe_typical` | a typical goal is flagged unsafe: 5K from 15 km/wk, 10K from 20, half from 30 km/wk and 10 weeks, marathon from 50 km/wk and 16 weeks (6 weeks for 5K/10K), with a long run of at least 25 % of the week |

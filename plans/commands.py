@@ -65,7 +65,11 @@ def create_from_goal(
     except (ValueError, TypeError) as error:
         raise Invalid(f"cannot plan this goal: {error}") from error
     if plan.unsafe:
-        raise Invalid(plan.unsafe_reason)
+        # The refusal says why and, as the plan itself would, what a safe plan offers instead.
+        offers = [
+            planner.notice_to_dict(n) for n in plan.notices if n.code == planner.NoticeCode.UNSAFE_OFFER
+        ]
+        raise Invalid(plan.unsafe_reason, extensions={"offer": offers[0]} if offers else None)
     return _install(session, athlete_id, plan, source=PlanSource.GENERATED, timezone=tz, now=now)
 
 

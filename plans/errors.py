@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class PlanError(Exception):
     status = 400
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, extensions: Mapping[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        # Members the problem answer carries next to `detail` (RFC 9457 extensions, webhooks/errors.py).
+        self.extensions = dict(extensions or {})
 
 
 class NotFound(PlanError):

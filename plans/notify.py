@@ -57,6 +57,46 @@ def _new_plan(session: Session, row: PlanRow) -> planner.Plan:
     return planner.plan_from_dict(plan_repository.current_version(session, row).plan)
 
 
+def plan_updated_payload(
+    reader: Audience,
+    row: PlanRow,
+    *,
+    cause: str,
+    changes: Sequence[planner.Change],
+    reasons: Sequence[str],
+    decisions: Sequence[DecisionRevision] = (),
+    pairs: Sequence[tuple[planner.Workout | None, planner.Workout | None]] = (),
+    new: planner.Plan | None = None,
+) -> dict[str, Any]:
+    """The `plan.updated` payload (docs/notifications.md): the machine fields, and the message for ``reader``;
+    ``new``: the plan itself, when this is a new plan."""
+    update = notifications.plan_updated(
+        reader,
+        cause=cause,
+        changes=changes,
+        ended=_ended(decisions),
+        revised=frozenset(d.change_id for d in decisions if d.revision > 1),
+        pairs=pairs,
+        notices=new.notices if new else (),
+        goal=new.goal if new else None,
+        start=new.start if new else None,
+    )
+    return {
+        **_plan_fields(row),
+        "cause": cause,
+        "changes": [
+            {"id": c.id, "code": c.code, "week_start": c.week_start.isoformat(), "facts": dict(c.facts)}
+            for c in changes
+        ],
+        "decisions": [
+            {"id": d.change_id, "revision": d.revision, "status": str(d.status)} for d in decisions
+        ],
+        "workouts": [line.as_dict() for line in update.workouts],
+        "reasons": list(reasons),
+        "message": update.message.as_dict(),
+    }
+
+
 def plan_updated(
     session: Session,
     row: PlanRow,
@@ -71,33 +111,19 @@ def plan_updated(
 ) -> None:
     """`changes`: the decisions in effect this update made or revised; `decisions`: every decision it created,
     revised, withdrew or undid (plans/decisions.py); `workouts`: the future workouts that changed."""
-    reader = audience(session, row.athlete_id, row.timezone)
+    # Read today: "this week", "next week" are said from the athlete's day (messages/audience.py).
+    reader = audience(session, row.athlete_id, row.timezone).at(now)
     new = _new_plan(session, row) if cause in notifications.NEW_PLAN_CAUSES else None
-    update = notifications.plan_updated(
+    payload = plan_updated_payload(
         reader,
+        row,
         cause=cause,
         changes=changes,
-        ended=_ended(decisions),
-        revised=frozenset(d.change_id for d in decisions if d.revision > 1),
+        reasons=reasons,
+        decisions=decisions,
         pairs=[(w.before, w.after) for w in workouts],
-        notices=new.notices if new else (),
-        goal=new.goal if new else None,
-        start=new.start if new else None,
+        new=new,
     )
-    payload: dict[str, Any] = {
-        **_plan_fields(row),
-        "cause": cause,
-        "changes": [
-            {"id": c.id, "code": c.code, "week_start": c.week_start.isoformat(), "facts": dict(c.facts)}
-            for c in changes
-        ],
-        "decisions": [
-            {"id": d.change_id, "revision": d.revision, "status": str(d.status)} for d in decisions
-        ],
-        "workouts": [line.as_dict() for line in update.workouts],
-        "reasons": list(reasons),
-        "message": update.message.as_dict(),
-    }
     plan_repository.enqueue_notification(
         session,
         athlete_id=row.athlete_id,
@@ -120,6 +146,30 @@ def workout_matched(
     manual: bool,
     now: datetime,
 ) -> None:
+    reader = audience(session, row.athlete_id, row.timezone)
+    plan_repository.enqueue_notification(
+        session,
+        athlete_id=row.athlete_id,
+        event_type=WORKOUT_MATCHED,
+        payload=workout_matched_payload(
+            reader, row, workout=workout, activity_id=activity_id, compliance=compliance, manual=manual
+        ),
+        # Once per (plan, workout, run): a run that is unmatched and matched again is not announced twice.
+        idempotency_key=f"{WORKOUT_MATCHED}:{row.id}:{workout.id}:{activity_id}",
+        now=now,
+    )
+
+
+def workout_matched_payload(
+    reader: Audience,
+    row: PlanRow,
+    *,
+    workout: planner.Workout,
+    activity_id: int,
+    compliance: planner.WorkoutCompliance,
+    manual: bool,
+) -> dict[str, Any]:
+    """The `workout.matched` payload (docs/notifications.md) and its message for ``reader``."""
     done_km = compliance.completed_m / 1000.0
     how = "You paired" if manual else "We matched"
     # `reasons` is kept as older app versions read it; the athlete reads `message`.
@@ -128,7 +178,6 @@ def workout_matched(
         f"{done_km:.1f} of {workout.distance_m / 1000.0:.1f} km"
         + (f" ({compliance.colour})." if compliance.colour else ".")
     )
-    reader = audience(session, row.athlete_id, row.timezone)
     # A structured session's reps (docs/workouts.md#rep-scoring): the machine fields, and the words rendered
     # from those same fields, so the message, `rep_score.text` and the plan page say one thing.
     score = rep_words.fields(compliance.reps) if compliance.reps is not None else None
@@ -139,28 +188,23 @@ def workout_matched(
         done_m=compliance.completed_m,
         colour=compliance.colour,
         manual=manual,
+        # The pace is judged as well as the distance: an easy run at marathon pace is not "on target".
+        done_s=compliance.completed_s,
+        runs=max(1, len(compliance.activity_ids)),
         reps=score,
     )
-    plan_repository.enqueue_notification(
-        session,
-        athlete_id=row.athlete_id,
-        event_type=WORKOUT_MATCHED,
-        payload={
-            **_plan_fields(row),
-            "workout_id": workout.id,
-            "workout_date": workout.date.isoformat(),
-            "activity_id": activity_id,
-            "manual": manual,
-            "ratio": compliance.ratio,
-            "colour": compliance.colour,
-            "reasons": [reason, *([said] if said else [])],
-            "rep_score": {**score, "text": said} if score is not None else None,
-            "message": message.as_dict(),
-        },
-        # Once per (plan, workout, run): a run that is unmatched and matched again is not announced twice.
-        idempotency_key=f"{WORKOUT_MATCHED}:{row.id}:{workout.id}:{activity_id}",
-        now=now,
-    )
+    return {
+        **_plan_fields(row),
+        "workout_id": workout.id,
+        "workout_date": workout.date.isoformat(),
+        "activity_id": activity_id,
+        "manual": manual,
+        "ratio": compliance.ratio,
+        "colour": compliance.colour,
+        "reasons": [reason, *([said] if said else [])],
+        "rep_score": {**score, "text": said} if score is not None else None,
+        "message": message.as_dict(),
+    }
 
 
 def connection_revoked(session: Session, athlete_id: int, *, revoked_at: datetime, now: datetime) -> None:

@@ -55,14 +55,16 @@ class Loaded:
 
     @property
     def as_of(self) -> date:
-        # Paused (sick, vacation): the plan is judged as of the day the pause began, so the days off are
-        # neither missed volume nor a break yet. After resuming they are judged like any run-free stretch
-        # (docs/science.md#return-after-break: a return-after-break block, with its reasons).
+        # The day the plan is judged on (docs/planner.md#adaptation): its runs are done and count at once, its
+        # planned workouts are still ahead. Paused (sick, vacation): the plan is judged as of the day the pause
+        # began, so the days off are neither missed volume nor a break yet. After resuming they are judged like
+        # any run-free stretch (docs/science.md#return-after-break: a return-after-break block, with its reasons).
         if is_paused(self.athlete, self.today):
             return min(self.today, self.row.paused_from or self.view.as_of or self.today)
         return self.today
 
     def runs_until(self, day: date) -> list[planner.Activity]:
+        """The runs done by the end of ``day``: a run dated today counts the moment it is synced."""
         return [a for a in self.activities if a.is_run and a.local_date <= day]
 
 

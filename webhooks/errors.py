@@ -62,6 +62,9 @@ class Problem(BaseModel):
     detail: str = Field(description="one plain line saying what was wrong")
     code: str = Field(description="stable machine-readable code (docs/api.md, Errors)")
     errors: list[FieldError] | None = Field(None, description="422 validation only: the fields at fault")
+    offer: dict[str, Any] | None = Field(
+        None, description="422 for an unsafe goal only: the safe build offered instead (code, text, facts)"
+    )
 
 
 class ApiError(HTTPException):
@@ -101,6 +104,7 @@ def problem(
     code: str | None = None,
     errors: list[FieldError] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     code = code or code_for(status)
     # A plain dict (the Problem model documents it): the intake's refusals are answered here too, cheaply.
@@ -113,6 +117,8 @@ def problem(
     }
     if errors is not None:
         body["errors"] = [e.model_dump() for e in errors]
+    # extension members never replace a standard one
+    body.update({k: v for k, v in (extensions or {}).items() if k not in body})
     return JSONResponse(body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON)
 
 
@@ -150,7 +156,7 @@ def _field_error(raw: Mapping[str, Any]) -> FieldError:
 
 async def plan_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, PlanError)  # registered for PlanError only
-    return problem(error.status, error.detail)
+    return problem(error.status, error.detail, extensions=error.extensions)
 
 
 async def internal_error(request: Request, error: Exception) -> JSONResponse:

@@ -10,6 +10,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 import planner
 from planner import inputs as bounds
+from planner.rep_scoring import RecoveryVerdict, RepVerdict, ScoreOutcome
 from webhooks.schemas import ActivityId
 
 # Plausibility bounds are the planner's (docs/science.md#plausible-inputs); NaN and ±Infinity are refused.
@@ -239,6 +240,59 @@ class PlanChanged(BaseModel):
 Day = date  # for the models with a field named `date`
 
 
+class RepSetOut(_Open):
+    """A set of repeats of a structured workout (planner.RepSet)."""
+
+    count: int
+    distance_m: float
+    pace: list[float] = Field(description="target pace range of each repeat, seconds per km (fast, slow)")
+    recovery_s: float = Field(description="easy jog between repeats")
+    label: str = Field(description="the pace zone: T, I, R or M")
+
+
+class RunWalkOut(_Open):
+    count: int
+    run_s: float
+    walk_s: float
+
+
+class RepOut(_Open):
+    """One repeat as read from the laps (docs/workouts.md#rep-scoring)."""
+
+    number: int = Field(description="1-based, in the order planned")
+    distance_m: float = Field(description="planned")
+    target_pace_s_per_km: list[float] = Field(description="the target band (fast, slow)")
+    recovery_after_s: float = Field(description="planned recovery after it (0 after the last)")
+    actual_distance_m: float
+    time_s: float
+    pace_s_per_km: float
+    off_s_per_km: int = Field(description="whole s/km outside the band: negative too fast, 0 inside")
+    verdict: RepVerdict
+
+
+class RecoveryOut(_Open):
+    after_rep: int
+    planned_s: float
+    time_s: float
+    pace_s_per_km: float | None = Field(description="null when standing")
+    verdict: RecoveryVerdict
+
+
+class RepScoreOut(_Open):
+    """A matched structured session's reps read from the laps of its runs (docs/workouts.md#rep-scoring), the
+    same fields as `workout.matched` carries (docs/notifications.md)."""
+
+    outcome: ScoreOutcome = Field(description="scored; or why not")
+    planned: int = Field(description="repeats in the plan")
+    found: int = Field(description="repeats found in the laps")
+    inside: int = Field(description="repeats inside their band")
+    time_inside_s: float
+    recoveries_too_fast: int
+    reps: list[RepOut]
+    recoveries: list[RecoveryOut]
+    text: str = Field(description="the score in the athlete's words and units")
+
+
 class WorkoutOut(_Open):
     id: str
     date: Day
@@ -246,12 +300,21 @@ class WorkoutOut(_Open):
     distance_m: float
     duration_s: float
     pace: list[float] = Field(description="target pace range, seconds per km (fast, slow)")
+    warmup_m: float
+    reps: list[RepSetOut] = Field(description="the planned repeats (empty for a steady run)")
+    cooldown_m: float
+    strides: int
+    note: str = Field(description="the planner's shorthand; the athlete's words are on the plan page")
+    run_walk: RunWalkOut | None = Field(description="run/walk steps, for a return from zero")
     moved_from: Day | None = Field(description="the planned day, when moved by hand")
     status: str
     ratio: float | None
     colour: str | None
     activity_ids: list[int] = Field(description="the runs that fulfil it")
     manual: bool = Field(description="paired by hand")
+    rep_score: RepScoreOut | None = Field(
+        description="a matched structured session's reps; null for other workouts and those not run yet"
+    )
 
 
 class WeekOut(_Open):

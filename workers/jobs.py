@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from jobs import retention, review, service
 from notify import connector_sync
+from sources.merge import parse_priority
 from store.db import UnitOfWork
 from sync.events import MAX_HELD_WAIT_S
 from workers.celery_app import app
@@ -167,7 +168,11 @@ def retention_purge(athlete_id: int) -> str:
     c = container()
     with UnitOfWork(c.sessions) as uow:
         outcome = retention.purge_dead_grant(
-            uow.session, athlete_id, now=_now(), days=c.settings.dead_grant_retention_days
+            uow.session,
+            athlete_id,
+            now=_now(),
+            days=c.settings.dead_grant_retention_days,
+            source_priority=parse_priority(c.settings.source_priority),
         )
         uow.commit()
     return outcome

@@ -69,8 +69,8 @@ def add_run(
                 local_date=day,
                 timezone=TZ[athlete_id],
                 distance_m=km * 1000,
-                moving_time_s=int(km * 300),
-                elapsed_time_s=int(km * 310),
+                moving_time_s=int(km * 340),  # easy for VDOT 45: the speed guard has nothing to answer
+                elapsed_time_s=int(km * 350),
                 raw={},
                 fetched_at=CREATED,
             )

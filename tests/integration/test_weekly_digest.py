@@ -157,7 +157,7 @@ def test_each_athlete_gets_the_digest_at_the_end_of_their_own_week(
     assert tokyo_message["headline"] == f"Your week of 6 Jul: 20.3 km of {tokyo.payload['planned_km']:g} km"
     assert f"and did 2 of {runs} planned runs" in tokyo_message["body"]
     assert f"The week ahead, from Mon 13 Jul: {upcoming['planned_km']:g} km" in tokyo_message["body"]
-    tokyo_reader = Audience.of("metric", "Asia/Tokyo")
+    tokyo_reader = Audience.of("metric", "Asia/Tokyo").on(NEXT)  # read the Monday after the week
     for decision in expected:  # each decision's own message, as the catalogue words it, says why
         said = reasons.change_message(tokyo_reader, planner.change_from_dict(decision.change))
         assert said.headline in tokyo_message["body"]

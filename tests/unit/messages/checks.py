@@ -15,6 +15,9 @@ PLACEHOLDER = re.compile(r"\{\{|\}\}|\{%|%\}|%\(|\)s\b|Undefined|\bNone\b|\bnan\
 REFERENCE = re.compile(r"\.md\b|§|\bdocs/|\.py\b|\bsection\b|science\.md", re.IGNORECASE)
 SNAKE_CASE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 UNROUNDED = re.compile(r"\b\d+\.0\b|\b\d+\.\d{2,}\b")
+ZERO_COUNT = re.compile(
+    rf"(?<![\d.:,])\b0 (?:was|were|{COUNTED})s?\b"
+)  # "none was planned", not "0 were planned"
 CODES = {c.value for c in ChangeCode} | {c.value for c in NoticeCode}
 
 
@@ -28,6 +31,7 @@ def problems(text: str, units: Units) -> list[str]:
         "an unrounded number": UNROUNDED,
         "'1' before a plural": ONE_THEN_PLURAL,
         "a count above 1 before a singular": MANY_THEN_SINGULAR,
+        "a count of nothing said as 0": ZERO_COUNT,
     }
     for what, pattern in checks.items():
         if (hit := pattern.search(text)) is not None:

@@ -30,6 +30,7 @@ METRIC, IMPERIAL = Audience(Units.METRIC, "Europe/London"), Audience(Units.IMPER
         "You ran 10.0 km.",
         "You ran 10.04 km.",
         "You ran  10 km.",
+        "You did 2 hard sessions where 0 were planned.",
     ],
 )
 def test_the_rules_catch_what_they_name(bad: str) -> None:
@@ -72,9 +73,13 @@ def test_a_pace_range_reads_as_one_pace_when_both_ends_read_the_same() -> None:
 
 
 def test_a_mile_repeat_reads_in_miles_only_for_imperial_readers_and_track_repeats_in_metres() -> None:
-    assert METRIC.rep_distance(METRES_PER_MILE) == "1609 m"
+    # A length no track marks reads in the athlete's unit ("1.6 km", not "1609 m"), so no figure looks
+    # more precise than the repeat can be run.
+    assert METRIC.rep_distance(METRES_PER_MILE) == METRIC.distance(METRES_PER_MILE)
     assert IMPERIAL.rep_distance(METRES_PER_MILE) == IMPERIAL.distance(METRES_PER_MILE)
     assert IMPERIAL.rep_distance(400.0) == METRIC.rep_distance(400.0) == "400 m"
+    for metres in range(100, 2001, 50):  # every length a track marks, in metres in either unit system
+        assert METRIC.rep_distance(float(metres)) == IMPERIAL.rep_distance(float(metres)) == f"{metres} m"
 
 
 def test_instants_are_read_in_the_athletes_timezone() -> None:

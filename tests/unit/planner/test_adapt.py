@@ -305,8 +305,10 @@ def test_adapt_over_a_recovery_block_and_a_maintenance_block() -> None:
 
 
 def test_activities_after_as_of_are_ignored() -> None:
+    # as_of is today: a run dated after it has not happened yet (a run dated today has: test_same_day.py)
     plan, acts = follow(plan16(), week_start(3))
-    future = [run(10_000, week_start(3), 30.0), run(10_001, week_start(4), 3.0)]
+    later = week_start(3) + timedelta(days=1)
+    future = [run(10_000, later, 30.0), run(10_001, week_start(4), 3.0)]
     assert adapt(plan, acts + future, week_start(3)).plan == plan
 
 

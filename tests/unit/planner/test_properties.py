@@ -167,11 +167,11 @@ def test_matching_is_order_independent_and_a_partition(acts: list[Activity], rnd
 
 def _activity(aid: int, day: date, metres: float, pace: float, hard_share: float) -> Activity:
     hard = metres * hard_share
-    laps = (
+    both = (
         Lap(metres - hard, round((metres - hard) / 1000 * pace), 0),
         Lap(hard, round(hard / 1000 * pace * 0.78), 0),
     )
-    laps = tuple(lap for lap in laps if lap.distance_m > 0)
+    laps = tuple(lap for lap in both if lap.distance_m > 0)
     moving = sum(lap.moving_time_s for lap in laps)
     return Activity(aid, 1, "Run", datetime.combine(day, time(7)), metres, moving, moving, laps=laps)
 
