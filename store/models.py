@@ -150,17 +150,9 @@ class EventAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
-class Activity(Base):
-    """A Strava activity of a connected athlete, normalized, with the raw DetailedActivity JSON."""
+class RunColumns:
+    """A run as normalized from any source: the columns the one activity and each source's copy both hold."""
 
-    __tablename__ = "activities"
-    __table_args__ = (
-        Index("ix_activities_athlete_date", "athlete_id", "local_date"),
-        Index("ix_activities_fetched_at", "fetched_at"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # Strava's id
-    athlete_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("athletes.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(Text, default="")
     sport_type: Mapped[str] = mapped_column(String(40))
     is_run: Mapped[bool] = mapped_column(Boolean)
@@ -177,9 +169,22 @@ class Activity(Base):
     workout_type: Mapped[int | None] = mapped_column(Integer)
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
     trainer: Mapped[bool] = mapped_column(Boolean, default=False)
-    private: Mapped[bool] = mapped_column(Boolean, default=False)
     laps: Mapped[list[Any]] = mapped_column(Json, default=list)
     splits_metric: Mapped[list[Any]] = mapped_column(Json, default=list)
+
+
+class Activity(RunColumns, Base):
+    """A Strava activity of a connected athlete, normalized, with the raw DetailedActivity JSON."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_athlete_date", "athlete_id", "local_date"),
+        Index("ix_activities_fetched_at", "fetched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # Strava's id
+    athlete_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("athletes.id", ondelete="CASCADE"))
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
     # None once the retention job dropped it (docs/operations.md, Retention); the normalized columns stay.
     raw: Mapped[dict[str, Any] | None] = mapped_column(Json)
     # When the copy was read from Strava; an older read never overwrites a newer one.
@@ -268,7 +273,7 @@ def is_strava_id(activity_id: int) -> bool:
     return activity_id > 0
 
 
-class ActivityCopy(Base):
+class ActivityCopy(RunColumns, Base):
     """One source's copy of a run, kept apart from the `activities` row the planner reads, so that one source's
     data can be withdrawn or purged alone (docs/strava.md, "The API agreement: deletion and caching")."""
 
@@ -290,25 +295,7 @@ class ActivityCopy(Base):
         BigInteger, ForeignKey("activities.id", ondelete="SET NULL")
     )
     role: Mapped[str] = mapped_column(String(8))  # CopyRole
-    name: Mapped[str] = mapped_column(Text, default="")
-    sport_type: Mapped[str] = mapped_column(String(40))
-    is_run: Mapped[bool] = mapped_column(Boolean)
-    start_date: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    start_date_local: Mapped[datetime] = mapped_column(DateTime(timezone=False))
-    local_date: Mapped[date] = mapped_column(Date)
-    timezone: Mapped[str | None] = mapped_column(String(64))
-    distance_m: Mapped[float] = mapped_column(Float)
-    moving_time_s: Mapped[int] = mapped_column(Integer)
-    elapsed_time_s: Mapped[int] = mapped_column(Integer)
-    elevation_gain_m: Mapped[float] = mapped_column(Float, default=0.0)
-    average_heartrate: Mapped[float | None] = mapped_column(Float)
-    max_heartrate: Mapped[float | None] = mapped_column(Float)
-    workout_type: Mapped[int | None] = mapped_column(Integer)
-    manual: Mapped[bool] = mapped_column(Boolean, default=False)
-    trainer: Mapped[bool] = mapped_column(Boolean, default=False)
     private: Mapped[bool | None] = mapped_column(Boolean)  # None: the source has no such notion
-    laps: Mapped[list[Any]] = mapped_column(Json, default=list)
-    splits_metric: Mapped[list[Any]] = mapped_column(Json, default=list)
     device: Mapped[str | None] = mapped_column(String(120))
     file_digest: Mapped[str | None] = mapped_column(String(64))  # sha256 of the stored original
     file_bytes: Mapped[int | None] = mapped_column(Integer)
