@@ -13,6 +13,9 @@ FROM python:3.11-slim AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     SILENCE_TOKEN_WARNINGS=true
 RUN adduser --system --group --home /app runsmart
+# Imported activity files are kept here (RUNSMART_IMPORT_FILES_DIR in docker-compose.yml). A new named volume
+# mounted on it takes this folder's owner and mode, so the service's user can write it and nobody else can read it.
+RUN install -d -o runsmart -g runsmart -m 0700 /var/lib/runsmart/files
 WORKDIR /app
 COPY --from=build /wheels /wheels
 RUN pip install --no-index --find-links=/wheels runsmart-sync && rm -rf /wheels

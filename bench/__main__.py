@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench                # the full run (a few minutes; needs PostgreSQL, Redis and wrk)
     .venv/bin/python -m bench --quick        # smaller sizes, for a smoke run
-    .venv/bin/python -m bench --only intake  # one of: planner, intake, economy, pipeline, weekly, latency
+    .venv/bin/python -m bench --only intake  # one of: planner, intake, economy, pipeline, weekly, latency,
+                                             # import, dedupe
 
 Every ratio is against a baseline measured in the same run on the same machine. Run it on a quiet machine.
 """
@@ -18,12 +19,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import bench_planner, economy, intake, latency, pipeline, weekly_review
+from bench import (
+    bench_planner,
+    economy,
+    import_dedupe,
+    import_files,
+    intake,
+    latency,
+    pipeline,
+    weekly_review,
+)
 from bench.report import render_markdown, update_readme
 from store.db import engine_for
 
 RESULTS = Path(__file__).with_name("results")
-CHOICES = ["planner", "intake", "economy", "pipeline", "weekly", "latency"]
+CHOICES = ["planner", "intake", "economy", "pipeline", "weekly", "latency", "import", "dedupe"]
 
 
 def main() -> None:
@@ -51,6 +61,8 @@ def main() -> None:
         "pipeline": lambda: pipeline.run(runs=60 if quick else 200),
         "weekly": lambda: weekly_review.run(athletes=10_000 if quick else 100_000),
         "latency": lambda: latency.run(runs=30 if quick else 100),
+        "import": lambda: import_files.run(count=200 if quick else 1000),
+        "dedupe": lambda: import_dedupe.run(athletes=2 if quick else 4, days=60 if quick else 180),
     }
     for name, measure in benchmarks.items():
         if name in wanted:

@@ -10,7 +10,9 @@ The season, per athlete and day: most days one run, some days a double run (morn
 them a second run 5-20 minutes after the first ends), a rest day now and then; every run is on Strava, most also in a file (FIT, GPX or TCX) whose start is off by up to ±150 s,
 whose elapsed time differs by up to ±60 s and whose distance by up to ±5 %; a tenth are treadmill runs whose
 watch distance is 12-20 % short of the distance corrected on Strava; a tenth are saved by the watch in two
-files (a pause in the middle) while Strava holds the whole; a few are in a file only or on Strava only.
+files (a pause in the middle) while Strava holds the whole; a few are in a file only or on Strava only; a
+twentieth of those on Strava are there twice (the watch synced it and the athlete uploaded the file again: a
+second Strava activity of the same recording, started up to 5 s apart).
 Strava's copy is written as its path writes it after a read (`repository.upsert_activity`), followed by the
 same effect hook (`sources.strava.StravaSource`); files go through `FileImporter`.
 """
@@ -18,6 +20,7 @@ same effect hook (`sources.strava.StravaSource`); files go through `FileImporter
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import tempfile
@@ -42,6 +45,8 @@ from store.db import UnitOfWork, engine_for, session_factory
 from store.models import ActivityCopy, ActivitySource
 
 SEASON_START = datetime(2025, 3, 3, tzinfo=UTC)
+STRAVA_IDS = 10_000_000  # a run's Strava activity: this plus the run's number
+UPLOADED_AGAIN = 10_000_000  # its second Strava activity, when uploaded twice: this more
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,8 @@ def season(athletes: int, days: int, rng: random.Random) -> list[Delivery]:
                 runs.append((first + timedelta(minutes=gap), rng.uniform(20, 60)))
             for start, minutes in runs:
                 truth += 1
-                deliveries += _copies(athlete_id, truth, start, minutes, rng)
+                copies = _copies(athlete_id, truth, start, minutes, rng)
+                deliveries += copies + _uploaded_again(copies, rng)
     rng.shuffle(deliveries)
     return deliveries
 
@@ -84,7 +90,7 @@ def _copies(
     split = 0.10 <= kind < 0.20
     strava_spec = RunSpec(start=start, elapsed_s=round(minutes * 60), distance_m=distance, indoor=treadmill)
     strava = Delivery(
-        athlete_id, truth, "strava", strava_spec, strava_id=10_000_000 + truth, trainer=treadmill
+        athlete_id, truth, "strava", strava_spec, strava_id=STRAVA_IDS + truth, trainer=treadmill
     )
     fmt = rng.choice(list(FileFormat)).value
     if kind > 0.97:
@@ -110,6 +116,17 @@ def _copies(
     )
     copies = [Delivery(athlete_id, truth, fmt, watch)]
     return copies if kind > 0.94 else [strava, *copies]  # a few in a file only
+
+
+def _uploaded_again(copies: list[Delivery], rng: random.Random) -> list[Delivery]:
+    """The run's Strava activity uploaded to Strava a second time, now and then: a new id, the same recording."""
+    on_strava = [d for d in copies if d.source == "strava"]
+    if not on_strava or rng.random() >= 0.05:
+        return []
+    first = on_strava[0]
+    assert first.strava_id is not None
+    shifted = dataclasses.replace(first.spec, start=first.spec.start + timedelta(seconds=rng.uniform(0, 5)))
+    return [dataclasses.replace(first, spec=shifted, strava_id=first.strava_id + UPLOADED_AGAIN)]
 
 
 def _strava_row(delivery: Delivery, received: datetime) -> dict[str, Any]:
@@ -184,8 +201,9 @@ def run(athletes: int = 4, days: int = 180, seed: int = 11) -> dict[str, Any]:
         verdict = judge(sessions, truth_of)
     finally:
         drop()
+    twice = sum(1 for d in deliveries if (d.strava_id or 0) > STRAVA_IDS + UPLOADED_AGAIN)
     return {"athletes": athletes, "days": days, "deliveries": len(deliveries), **verdict,
-            "deliveries_per_s": round(len(deliveries) / elapsed, 1)}  # fmt: skip
+            "strava_uploaded_twice": twice, "deliveries_per_s": round(len(deliveries) / elapsed, 1)}  # fmt: skip
 
 
 def main() -> None:

@@ -91,6 +91,10 @@ def render_markdown(r: dict[str, Any]) -> str:
             _row("worker peak RSS", f"{pp['worker_peak_rss_mb']} MB", "≤ 150 MB"),
             "",
         ]
+    if "import" in r:
+        lines += _import_lines(r["import"])
+    if "dedupe" in r:
+        lines += _dedupe_lines(r["dedupe"])
     if "weekly" in r:
         w = r["weekly"]
         lines += [
@@ -130,6 +134,35 @@ def render_markdown(r: dict[str, Any]) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def _import_lines(i: dict[str, Any]) -> list[str]:
+    return [
+        f"**File import** — {i['files']:,} synthetic activity files (FIT, GPX and TCX in turn, every tenth gzipped; "
+        f"{i['megabytes']} MB), one after the other, each import its own transaction in a fresh PostgreSQL database:",
+        "",
+        _row("path", "files/s", "share of the libraries alone"),
+        _row("---", "---:", "---:"),
+        _row("the parser libraries alone: Garmin's FIT SDK, gpxpy, tcxreader (floor)", i["library_alone_per_s"], "1.00"),
+        _row("our read: sniffing, unpacking, the XML guard, the same libraries, the checks", i["read_per_s"],
+             i["read_share_of_floor"]),
+        _row("import without a plan: read, keep the original (fsync), file the run, commit", i["import_without_plan_per_s"],
+             i["import_without_plan_share_of_floor"]),
+        _row("import with the plan pipeline adapting a 50-week plan after every file", i["import_per_s"],
+             i["import_share_of_floor"]),
+        "",
+    ]  # fmt: skip
+
+
+def _dedupe_lines(d: dict[str, Any]) -> list[str]:
+    return [
+        f"**Deduplication** — a season of {d['athletes']} athletes × {d['days']} days: {d['runs']:,} runs in "
+        f"{d['deliveries']:,} deliveries in random order from Strava and files (clock skew, GPS distances, treadmill "
+        f"distances, runs split in two files, double runs, {d.get('strava_uploaded_twice', 0)} runs on Strava twice), "
+        f"{d['deliveries_per_s']} deliveries/s: **{d['duplicates']} duplicates, {d['wrong_merges']} wrong merges** "
+        "(goal 0 and 0).",
+        "",
+    ]
 
 
 def _economy_lines(e: dict[str, Any]) -> list[str]:

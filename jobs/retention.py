@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from plans.pipeline import PlanPipeline
 from sources.ledger import Ledger
+from sources.merge import DEFAULT_PRIORITY
 from sources.strava import StravaSource
 from store import repository
-from store.models import ConnectionStatus
+from store.models import ActivitySource, ConnectionStatus
 from sync.purge import purge_athlete
 
 DEAD_GRANTS = (ConnectionStatus.NEEDS_REAUTH, ConnectionStatus.REVOKED)
@@ -37,8 +38,16 @@ def dead_grants_due(session: Session, *, now: datetime, days: int, limit: int = 
     return repository.dead_grants_to_purge(session, dead_since=now - timedelta(days=days), limit=limit)
 
 
-def purge_dead_grant(session: Session, athlete_id: int, *, now: datetime, days: int) -> str:
-    """Purge one athlete whose grant is still dead past the retention; the caller commits."""
+def purge_dead_grant(
+    session: Session,
+    athlete_id: int,
+    *,
+    now: datetime,
+    days: int,
+    source_priority: Sequence[ActivitySource] = DEFAULT_PRIORITY,
+) -> str:
+    """Purge one athlete whose grant is still dead past the retention; the caller commits. The files' runs
+    left are filed again with `source_priority` (RUNSMART_SOURCE_PRIORITY, docs/sources.md#source-priority)."""
     repository.lock_athlete(session, athlete_id)
     connection = repository.get_connection(session, athlete_id, lock=True, fresh=True)
     dead_since = now - timedelta(days=days)
@@ -48,7 +57,7 @@ def purge_dead_grant(session: Session, athlete_id: int, *, now: datetime, days: 
         return "skipped: already purged"
     counts = purge_athlete(session, athlete_id, now=now)
     # Other sources' copies of the purged runs are filed again, as after a deauthorization (docs/sources.md).
-    StravaSource(Ledger())(session, athlete_id, "retention_purge")
+    StravaSource(Ledger(source_priority))(session, athlete_id, "retention_purge")
     # The plan is adapted again without the purged runs, as after a deauthorization.
     PlanPipeline(now=lambda: now)(session, athlete_id, "retention_purge")
     return "purged: " + ", ".join(f"{k}={v}" for k, v in counts.items())

@@ -6,9 +6,10 @@ event to the subscription callback, exactly as Strava would.  See docs/simulator
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException
@@ -288,12 +289,28 @@ def get_activity(activity_id: int, world: WorldDep) -> JsonObject:
         return season.detailed_activity(act)
 
 
+# Activities created without a start are kept this far apart per athlete: one athlete records one activity at
+# a time, and RunSmart files overlapping activities of one athlete as the same run (docs/sources.md).
+DEFAULT_START_GAP = timedelta(hours=6)
+
+
 def _local_start(world: World, athlete: SimAthlete, given: datetime | None) -> datetime:
-    """The wall-clock start of a new activity: the one given, else an hour ago in the athlete's zone."""
-    start = (
-        given if given is not None else datetime.fromtimestamp(world.now() - 3600, ZoneInfo(athlete.timezone))
+    """The wall-clock start of a new activity: the one given, else an hour ago in the athlete's zone, moved
+    earlier while it would be near another activity of the athlete."""
+    if given is not None:
+        return given.replace(tzinfo=None, microsecond=0)
+    now = datetime.fromtimestamp(world.now() - 3600, ZoneInfo(athlete.timezone))
+    start = now.replace(tzinfo=None, microsecond=0)
+    taken = sorted(
+        datetime.fromisoformat(str(a["start_date_local"]).removesuffix("Z"))
+        for a in world.activities.values()
+        if a["athlete"]["id"] == athlete.id
     )
-    return start.replace(tzinfo=None, microsecond=0)
+    while True:
+        nearest = bisect.bisect_right(taken, start - DEFAULT_START_GAP)
+        if nearest == len(taken) or taken[nearest] >= start + DEFAULT_START_GAP:
+            return start
+        start = taken[nearest] - DEFAULT_START_GAP
 
 
 @admin_router.post("/athletes/{athlete_id}/activities", status_code=201)

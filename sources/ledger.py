@@ -4,12 +4,17 @@
 Every write happens in the caller's transaction under the athlete's row lock (taken by the caller: Strava's
 event path, or the file import), so two copies of one run are never filed at the same time.
 
-- A run Strava holds is keyed by Strava's id: Strava's own path writes that row, and the ledger only adds the
-  other sources' copies to it and picks its fields (`sources.merge`). Two Strava activities are never merged.
+- A run Strava holds is keyed by Strava's id: Strava's own path writes that row, and the ledger adds the
+  other sources' copies to it and picks its fields (`sources.merge`).
+- Two Strava activities of the same run (the watch synced it and the athlete uploaded it again) are one run,
+  keyed by the lower id; the other's copy is filed under it as a whole copy that gives no fields, and its row
+  goes. Strava's pieces of a run are never merged: only the same-run rule joins two Strava activities.
 - A run first seen in a file is keyed by the negated id of that copy; when Strava's copy of it arrives, the run
   moves to Strava's id (its matches and hand pairings follow it).
 - When a run's last whole copy goes, its remaining copies are filed again from scratch: the pieces of a run
-  become runs of their own, a file that held the whole run becomes that run.
+  become runs of their own, a file that held the whole run becomes that run, another Strava activity of it
+  becomes the run under its own id. The run's matches and hand pairings go to the run that holds the best
+  of those copies.
 """
 
 from __future__ import annotations
@@ -99,18 +104,33 @@ class Ledger:
         """Bring the athlete's Strava copies in step with the rows Strava's path wrote (new, re-read,
         renamed, deleted, purged runs), then file again the copies whose run row went."""
         unfiled = repo.unfiled_copies(session, athlete_id)
+        twins = []
         for copy in unfiled:
-            if copy.source == ActivitySource.STRAVA:
-                row = repo.run(session, int(copy.external_id))
-                if row is None:
-                    repo.delete_copy(session, copy)  # Strava deleted it, or the Strava data was purged
-                else:
-                    self._attach(session, copy, row, CopyRole.WHOLE)
-        for row, strava_copy in repo.strava_runs_out_of_step(session, athlete_id):
-            self._take_strava_copy(session, row, strava_copy)
+            if copy.source != ActivitySource.STRAVA:
+                continue
+            row = repo.run(session, _strava_id(copy))
+            if row is not None:
+                self._attach(session, copy, row, CopyRole.WHOLE)
+            elif repo.is_deleted_on_strava(session, copy):
+                repo.delete_copy(session, copy)
+            else:
+                # Strava deleted (or Strava's path removed) the other activity of this run, the one it was
+                # filed under; this activity is still on Strava (its own delete takes its copy, and a purge
+                # all of them): it is the run now.
+                twins.append(copy)
+        for copy in sorted(twins, key=_strava_id):
+            self._revive(session, copy)
+        self._take_strava_copies(session, athlete_id)
         for copy in unfiled:
             if copy.source != ActivitySource.STRAVA:
                 self._place(session, copy)
+        self._restore_plan_rows(session)
+
+    def heir(self, copies: Sequence[ActivityCopy]) -> int | None:
+        """Of copies once filed under one run, the run holding the best of them now (the source priority
+        among whole copies first): the run that still holds what that run held."""
+        placed = [c for c in copies if c.activity_id is not None]
+        return merge.ranked(placed, self.priority)[0].activity_id if placed else None
 
     # --- filing one copy -----------------------------------------------------------------------------------
 
@@ -187,7 +207,7 @@ class Ledger:
         return placed[0] if placed else None
 
     def _recompute(self, session: Session, run: Activity) -> None:
-        copies = repo.copies_of(session, run.id)
+        copies = _field_copies(run, repo.copies_of(session, run.id))
         if not any(c.role == CopyRole.WHOLE for c in copies):
             return  # a Strava-keyed row before its Strava copy is taken: Strava's path wrote it whole
         for name, value in merge.merged_fields(copies, self.priority).items():
@@ -197,7 +217,19 @@ class Ledger:
 
     # --- Strava's copies ---------------------------------------------------------------------------------
 
-    def _take_strava_copy(self, session: Session, row: Activity, copy: ActivityCopy | None) -> None:
+    def _take_strava_copies(self, session: Session, athlete_id: int) -> None:
+        """Every Strava-keyed row out of step gets its own copy first, so that twins compare copies; then
+        each is settled among its neighbours."""
+        taken = [
+            (row, self._take(session, row, copy))
+            for row, copy in repo.strava_runs_out_of_step(session, athlete_id)
+        ]
+        for row, (copy, reread) in taken:
+            if repo.run(session, row.id) is not None:  # not joined into a twin's run just now
+                self._settle(session, row, copy, reread=reread)
+
+    def _take(self, session: Session, row: Activity, copy: ActivityCopy | None) -> tuple[ActivityCopy, bool]:
+        """Strava's copy of the row as Strava's path wrote it; whether it is a new read."""
         strava_values = {name: getattr(row, name) for name in SHARED}
         if copy is None:
             copy = repo.add_copy(
@@ -212,24 +244,64 @@ class Ledger:
                     "received_at": row.fetched_at,
                 },
             )
-            self._adopt(session, row, copy)
-        elif as_utc(copy.received_at) != as_utc(row.fetched_at):
-            # A new read from Strava: the row holds exactly Strava's fields until they are merged again.
+            return copy, True
+        if as_utc(copy.received_at) != as_utc(row.fetched_at) or copy.activity_id != row.id:
+            # A new read from Strava (of a twin too, whose row Strava's path wrote again): the row holds
+            # exactly Strava's fields until they are merged again.
             for name, value in strava_values.items():
                 setattr(copy, name, value)
             copy.received_at = row.fetched_at
-            session.flush()
+            self._attach(session, copy, row, CopyRole.WHOLE)
+            return copy, True
+        # A title or privacy edit applied from an event body: a field that differs from what the merge would
+        # give was written by Strava's path.
+        expected = merge.merged_fields(_field_copies(row, repo.copies_of(session, row.id)), self.priority)
+        for name in ("name", "private"):
+            if getattr(row, name) != expected[name]:
+                setattr(copy, name, getattr(row, name))
+        session.flush()
+        return copy, False
+
+    def _settle(self, session: Session, row: Activity, copy: ActivityCopy, *, reread: bool) -> None:
+        if reread:
             self._refile_strangers(session, row, copy)
             self._adopt(session, row, copy)
-        else:
-            # A title or privacy edit applied from an event body: a field that differs from what the merge
-            # would give was written by Strava's path.
-            expected = merge.merged_fields(repo.copies_of(session, row.id), self.priority)
-            for name in ("name", "private"):
-                if getattr(row, name) != expected[name]:
-                    setattr(copy, name, getattr(row, name))
-            session.flush()
+            row = self._join_twins(session, row, copy)
         self._recompute(session, row)
+
+    def _revive(self, session: Session, copy: ActivityCopy) -> None:
+        """A Strava activity whose copy was filed under another Strava activity's run becomes a run of its own,
+        keyed by its own id, with the fields of its last read."""
+        values = {name: getattr(copy, name) for name in SHARED}
+        row = repo.add_run(
+            session,
+            {**values, "id": _strava_id(copy), "athlete_id": copy.athlete_id, "raw": None,
+             "fetched_at": copy.received_at},
+        )  # fmt: skip
+        self._attach(session, copy, row, CopyRole.WHOLE)
+        self._settle(session, row, copy, reread=True)
+
+    def _join_twins(self, session: Session, row: Activity, copy: ActivityCopy) -> Activity:
+        """Strava activities that are the same run as this one (by their own copies) become one run, keyed by
+        the lowest id (the activity Strava created first, whatever order they arrived in); the run it is."""
+        span = span_of(copy)
+        others = [
+            r
+            for r in self._neighbours(session, row.athlete_id, span)
+            if is_strava_id(r.id) and r.id != row.id
+        ]
+        own = repo.strava_copies_of_runs(session, row.athlete_id, [r.id for r in others])
+        twins = [r for r in others if relation(span, span_of(own.get(r.id, r))) is Relation.SAME_RUN]
+        if not twins:
+            return row
+        keep = min([row, *twins], key=lambda r: r.id)
+        for other in (row, *twins):
+            if other is not keep:
+                self._absorb(session, other, into=keep, role=None)
+        kept_copy = copy if keep is row else own.get(keep.id)
+        if kept_copy is not None:
+            self._refile_strangers(session, keep, kept_copy)  # roles were the absorbed run's: checked again
+        return keep
 
     def _adopt(self, session: Session, strava_run: Activity, strava_copy: ActivityCopy) -> None:
         """File-first runs that are this Strava run (or pieces of it) join it; one it is a piece of is filed
@@ -248,21 +320,52 @@ class Ledger:
 
     def _refile_strangers(self, session: Session, row: Activity, strava_copy: ActivityCopy) -> None:
         """Strava's copy changed (the athlete cropped the run on Strava, say): the other copies filed under
-        it are checked again; one that is no longer this run is filed anew."""
+        it are checked again; one that is no longer this run is filed anew (another Strava activity of it
+        becomes a run of its own)."""
         span = span_of(strava_copy)
-        strangers = []
+        strangers, twins_apart = [], []
         for copy in repo.copies_of(session, row.id):
-            if copy.source == ActivitySource.STRAVA:
+            if copy.id == strava_copy.id:
                 continue
-            role = ROLE_BY_RELATION.get(relation(span_of(copy), span))
+            rel = relation(span_of(copy), span)
+            if copy.source == ActivitySource.STRAVA:
+                if rel is not Relation.SAME_RUN:
+                    copy.activity_id = None
+                    twins_apart.append(copy)
+                continue
+            role = ROLE_BY_RELATION.get(rel)
             if role is None:
                 copy.activity_id = None
                 strangers.append(copy)
             else:
                 copy.role = role
         session.flush()
+        for copy in twins_apart:
+            self._revive(session, copy)
         for copy in strangers:
             self._place(session, copy)
+
+    def _restore_plan_rows(self, session: Session) -> None:
+        """The matches and hand pairings of runs Strava's path deleted while other copies held them go to the
+        run that holds those copies now (docs/sources.md#deleting-and-withdrawing)."""
+        for orphaned in repo.take_orphaned_plan_rows(session):
+            heir = self.heir(repo.copies_by_id(session, orphaned.copy_ids))
+            if heir is not None:
+                repo.restore_plan_rows(session, orphaned, heir)
+
+
+def _strava_id(copy: ActivityCopy) -> int:
+    return int(copy.external_id)
+
+
+def _field_copies(run: Activity, copies: Sequence[ActivityCopy]) -> list[ActivityCopy]:
+    """The copies that may give a run its fields: of Strava's, only the run's own (the one Strava's edits of
+    this run reach); another Strava activity of the same run is kept, not shown, so deleting it on Strava
+    leaves the run as it was."""
+    if not is_strava_id(run.id):
+        return list(copies)
+    own = str(run.id)
+    return [c for c in copies if c.source != ActivitySource.STRAVA or c.external_id == own]
 
 
 def _start_gap(span: Span, row: Activity) -> float:

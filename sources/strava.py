@@ -46,8 +46,8 @@ class StravaSource:
         self._ledger.sync_strava(session, athlete_id)
 
     def withdraw(self, session: Session, athlete_id: int, external_id: str) -> int | None:
-        """After Strava's path deleted the row: the Strava copy goes; the run stays, under an id of its own,
-        while another source has it (that id is returned)."""
-        others = [c for c in source_repository.unfiled_copies(session, athlete_id) if c.source != self.kind]
+        """After Strava's path deleted the row (and Strava's copy with it): the run stays, under an id of its
+        own, while another source or another Strava activity of it has it (that id is returned)."""
+        others = source_repository.unfiled_copies(session, athlete_id)
         self._ledger.sync_strava(session, athlete_id)
-        return next((c.activity_id for c in others if c.activity_id is not None), None)
+        return self._ledger.heir(others)

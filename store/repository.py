@@ -28,7 +28,13 @@ from store.models import (
     StravaEvent,
 )
 from store.outcomes import EventOutcome
-from store.source_repository import is_strava_key, purge_strava_copies
+from store.source_repository import (
+    forget_strava_activity,
+    is_strava_key,
+    purge_strava_copies,
+    strava_copy_ids,
+    strava_twins_between,
+)
 
 # Outcomes of pushed events that made no call because the athlete's allowance was spent: the run they announce
 # may be real, so the athlete is reconciled within a window (athletes_with_deferred_events_unreconciled).
@@ -355,6 +361,9 @@ def delete_activity(
 ) -> None:
     """Remove the athlete's copy of the activity and, when `tombstone`, remember the deletion. Only ever the
     named athlete's row: a delete naming another owner removes nothing."""
+    # Strava's copy goes too; the run's matches and pairings are kept for the sources hook when other copies
+    # still hold the run (docs/sources.md#deleting-and-withdrawing).
+    forget_strava_activity(session, athlete_id, activity_id)
     session.execute(delete(Activity).where(Activity.id == activity_id, Activity.athlete_id == athlete_id))
     if not tombstone:
         return
@@ -518,14 +527,15 @@ def known_activity_ids(session: Session, athlete_id: int, ids: Sequence[int]) ->
             StravaEvent.status.in_([EventStatus.PENDING, EventStatus.AWAITING_REAUTH, EventStatus.FAILED]),
         )
     )
-    return set(stored) | set(waiting)
+    return set(stored) | set(waiting) | strava_copy_ids(session, athlete_id, ids)
 
 
 def stored_activities_between(
     session: Session, athlete_id: int, after: datetime, before: datetime
 ) -> Sequence[Activity]:
-    # Only runs keyed by Strava's id: a run first seen in a file is no Strava run that went missing.
-    return session.scalars(
+    # Only runs keyed by Strava's id: a run first seen in a file is no Strava run that went missing. A Strava
+    # activity filed under another one's run (docs/sources.md#canonical-ids) is one Strava holds, too.
+    runs = session.scalars(
         select(Activity).where(
             Activity.athlete_id == athlete_id,
             Activity.start_date >= after,
@@ -533,6 +543,7 @@ def stored_activities_between(
             is_strava_key(Activity.id),
         )
     ).all()
+    return [*runs, *strava_twins_between(session, athlete_id, after, before)]
 
 
 def pending_webhook_events(session: Session) -> int:

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, cast, delete, exists, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, defer
 
-from store.models import Activity, ActivityCopy, ActivitySource
+from store.models import Activity, ActivityCopy, ActivitySource, ActivityTombstone
 from store.plan_models import PlanMatch, PlanOverride
 
 
@@ -47,6 +48,28 @@ def file_copy(session: Session, athlete_id: int, digest: str) -> ActivityCopy | 
     ).first()
 
 
+def copies_by_id(session: Session, ids: Iterable[int]) -> list[ActivityCopy]:
+    wanted = list(ids)
+    if not wanted:
+        return []
+    stmt = select(ActivityCopy).where(ActivityCopy.id.in_(wanted)).order_by(ActivityCopy.id)
+    return list(session.scalars(stmt.execution_options(populate_existing=True)).all())
+
+
+def strava_copies_of_runs(
+    session: Session, athlete_id: int, run_ids: Sequence[int]
+) -> dict[int, ActivityCopy]:
+    """Each Strava-keyed run's own Strava copy (the one named by the run's id), by run id."""
+    if not run_ids:
+        return {}
+    stmt = select(ActivityCopy).where(
+        ActivityCopy.athlete_id == athlete_id,
+        ActivityCopy.source == ActivitySource.STRAVA,
+        ActivityCopy.external_id.in_([str(run_id) for run_id in run_ids]),
+    )
+    return {int(copy.external_id): copy for copy in session.scalars(stmt).all()}
+
+
 def copies_of(session: Session, activity_id: int) -> list[ActivityCopy]:
     # populate_existing: a delete of the run (Strava's path, a purge) may have unfiled them behind our back.
     stmt = (
@@ -72,6 +95,11 @@ def unfiled_copies(session: Session, athlete_id: int) -> list[ActivityCopy]:
 def delete_copy(session: Session, copy: ActivityCopy) -> None:
     session.delete(copy)
     session.flush()
+
+
+def is_deleted_on_strava(session: Session, copy: ActivityCopy) -> bool:
+    """Whether Strava's path recorded the deletion of the Strava activity this copy is of (its tombstone)."""
+    return session.get(ActivityTombstone, int(copy.external_id)) is not None
 
 
 def digest_in_use(session: Session, digest: str) -> bool:
@@ -106,13 +134,20 @@ def runs_between(session: Session, athlete_id: int, after: datetime, before: dat
 
 
 def strava_runs_out_of_step(session: Session, athlete_id: int) -> list[tuple[Activity, ActivityCopy | None]]:
-    """Runs keyed by a Strava id whose Strava copy is missing or differs from what Strava's path last wrote
-    (a newer read: `fetched_at`; a rename or privacy edit applied from an event body: name, private)."""
+    """Runs keyed by a Strava id whose own Strava copy is missing or differs from what Strava's path last wrote
+    (a newer read: `fetched_at`; a rename or privacy edit applied from an event body: name, private). The copy
+    is the one named by the run's id, wherever it is filed: the copy of a Strava activity filed under another
+    one's run (the same run twice on Strava) is found when Strava's path writes that activity's row again."""
     strava = aliased(ActivityCopy)
+    own_copy = and_(
+        strava.athlete_id == Activity.athlete_id,
+        strava.source == ActivitySource.STRAVA,
+        strava.external_id == cast(Activity.id, String),
+    )
     stmt = (
         select(Activity, strava)
         .options(defer(Activity.raw))
-        .outerjoin(strava, and_(strava.activity_id == Activity.id, strava.source == ActivitySource.STRAVA))
+        .outerjoin(strava, own_copy)
         .where(
             Activity.athlete_id == athlete_id,
             is_strava_key(Activity.id),
@@ -175,3 +210,125 @@ def move_plan_rows(session: Session, old_id: int, new_id: int) -> None:
         .values(activity_id=new_id)
         .execution_options(synchronize_session=False)
     )
+
+
+# --- Strava's deletes and reconciliation (docs/sources.md#deleting-and-withdrawing) ---------------------------
+
+# session.info key: (the root transaction, {deleted run id: OrphanedPlanRows}) of the runs Strava's path deleted
+# in that transaction while other copies still held them. Their matches and hand pairings would go with the row
+# (ON DELETE CASCADE) before the sources hook files those copies again; they are kept here until it does.
+_ORPHANED = "runsmart.orphaned_plan_rows"
+
+
+@dataclass
+class OrphanedPlanRows:
+    copy_ids: list[int]  # the other copies the deleted run held
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    pairings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def forget_strava_activity(session: Session, athlete_id: int, activity_id: int) -> None:
+    """Before Strava's path deletes the athlete's run `activity_id`: Strava's copy of that activity goes (Strava
+    deleted it), and, when other copies still hold the run, its matches and hand pairings are kept for the run
+    that holds those copies next (`take_orphaned_plan_rows`)."""
+    session.execute(
+        delete(ActivityCopy).where(
+            ActivityCopy.athlete_id == athlete_id,
+            ActivityCopy.source == ActivitySource.STRAVA,
+            ActivityCopy.external_id == str(activity_id),
+        )
+    )
+    others = session.scalars(
+        select(ActivityCopy.id)
+        .where(ActivityCopy.athlete_id == athlete_id, ActivityCopy.activity_id == activity_id)
+        .order_by(ActivityCopy.id)
+    ).all()
+    if not others:
+        return
+    orphaned = OrphanedPlanRows(copy_ids=list(others))
+    for match in session.scalars(select(PlanMatch).where(PlanMatch.activity_id == activity_id)):
+        orphaned.matches.append(
+            {"plan_id": match.plan_id, "workout_id": match.workout_id, "source": match.source,
+             "created_at": match.created_at}
+        )  # fmt: skip
+    for edit in session.scalars(select(PlanOverride).where(PlanOverride.activity_id == activity_id)):
+        orphaned.pairings.append(
+            {"plan_id": edit.plan_id, "kind": edit.kind, "workout_id": edit.workout_id,
+             "moved_from": edit.moved_from, "moved_to": edit.moved_to, "created_at": edit.created_at}
+        )  # fmt: skip
+    held = session.info.get(_ORPHANED)
+    if held is None or held[0] is not session.get_transaction():
+        held = session.info[_ORPHANED] = (session.get_transaction(), dict[int, OrphanedPlanRows]())
+    held[1][activity_id] = orphaned
+
+
+def take_orphaned_plan_rows(session: Session) -> list[OrphanedPlanRows]:
+    """What `forget_strava_activity` kept in this transaction, once (an earlier transaction's is dropped)."""
+    held = session.info.pop(_ORPHANED, None)
+    if held is None or held[0] is not session.get_transaction():
+        return []
+    return list(held[1].values())
+
+
+def restore_plan_rows(session: Session, orphaned: OrphanedPlanRows, run_id: int) -> None:
+    """The deleted run's matches and hand pairings, now on run `run_id`; a pair the plan already holds for it
+    is not added twice."""
+    for match in orphaned.matches:
+        if session.get(PlanMatch, (match["plan_id"], match["workout_id"], run_id)) is None:
+            session.add(PlanMatch(**match, activity_id=run_id))
+    for pairing in orphaned.pairings:
+        held = session.scalars(
+            select(PlanOverride.id).where(
+                PlanOverride.plan_id == pairing["plan_id"],
+                PlanOverride.kind == pairing["kind"],
+                PlanOverride.workout_id == pairing["workout_id"],
+                PlanOverride.activity_id == run_id,
+            )
+        ).first()
+        if held is None:
+            session.add(PlanOverride(**pairing, activity_id=run_id))
+    session.flush()
+
+
+def strava_copy_ids(session: Session, athlete_id: int, ids: Sequence[int]) -> set[int]:
+    """Of Strava's activity ids `ids`, those the athlete's Strava copies hold (filed under their own run or
+    under another Strava activity's run: the same run twice on Strava)."""
+    if not ids:
+        return set()
+    stmt = select(ActivityCopy.external_id).where(
+        ActivityCopy.athlete_id == athlete_id,
+        ActivityCopy.source == ActivitySource.STRAVA,
+        ActivityCopy.external_id.in_([str(i) for i in ids]),
+    )
+    return {int(external_id) for external_id in session.scalars(stmt).all()}
+
+
+def strava_twins_between(
+    session: Session, athlete_id: int, after: datetime, before: datetime
+) -> list[Activity]:
+    """The Strava activities starting in [after, before) that are filed under another Strava activity's run (the
+    same run twice on Strava), each as the run Strava holds, with the fields its last read gave: reconciliation
+    compares them with Strava's list like every stored run. Transient rows, never added to the session."""
+    stmt = select(ActivityCopy).where(
+        ActivityCopy.athlete_id == athlete_id,
+        ActivityCopy.source == ActivitySource.STRAVA,
+        ActivityCopy.start_date >= after,
+        ActivityCopy.start_date < before,
+        ActivityCopy.activity_id.is_not(None),
+        ActivityCopy.external_id != cast(ActivityCopy.activity_id, String),
+    )
+    return [
+        Activity(
+            id=int(copy.external_id),
+            athlete_id=copy.athlete_id,
+            name=copy.name,
+            sport_type=copy.sport_type,
+            is_run=copy.is_run,
+            start_date=copy.start_date,
+            distance_m=copy.distance_m,
+            moving_time_s=copy.moving_time_s,
+            elapsed_time_s=copy.elapsed_time_s,
+            fetched_at=copy.received_at,
+        )  # fmt: skip
+        for copy in session.scalars(stmt).all()
+    ]

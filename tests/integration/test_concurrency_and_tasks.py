@@ -35,7 +35,9 @@ def test_many_events_for_one_athlete_at_once_end_in_one_consistent_state(
         if activity_id in deleted:  # deleted on Strava: every read is a 404, as after a real deletion
             strava.get(url, status=404, json={"message": "Resource Not Found"}, headers=RATE_HEADERS)
         else:
-            strava.get(url, json=detailed_activity(activity_id), headers=RATE_HEADERS)
+            # One run a day: overlapping activities of one athlete are one run (docs/sources.md).
+            day = f"2026-07-{activity_id - 990}T10:12:00Z"
+            strava.get(url, json=detailed_activity(activity_id, start_date=day), headers=RATE_HEADERS)
     bodies = [event_body(a, "create", event_time=1_700_000_000 + a) for a in ids]
     bodies += [event_body(a, "delete", event_time=1_700_100_000 + a) for a in deleted]
     bodies += [

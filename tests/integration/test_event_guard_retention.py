@@ -459,7 +459,8 @@ def test_raw_payloads_are_dropped_after_their_retention_and_the_runs_stay(
     for activity_id in (81, 82):
         strava.get(
             f"{STRAVA}/api/v3/activities/{activity_id}",
-            json=detailed_activity(activity_id),
+            # Two runs on two days: overlapping activities of one athlete are one run (docs/sources.md).
+            json=detailed_activity(activity_id, start_date=f"2026-07-{activity_id - 60}T10:12:00Z"),
             headers=RATE_HEADERS,
         )
         container.events.process(
