@@ -85,6 +85,15 @@ class StravaConnection(Base):
     data_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class EventSource(StrEnum):
+    """Who produced an event: Strava's push, or our own reconciliation or backfill finding work. It sets the
+    priority of the Strava calls the event costs (sync/budget.py)."""
+
+    WEBHOOK = "webhook"
+    RECONCILE = "reconcile"
+    BACKFILL = "backfill"
+
+
 class EventStatus(StrEnum):
     PENDING = "pending"  # stored, not yet handled (or retrying)
     DONE = "done"  # handled; `outcome` says how
@@ -114,9 +123,7 @@ class StravaEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    # Who produced the event: Strava's push ("webhook"), or our own reconciliation/backfill finding work.
-    # It sets the priority of the Strava calls the event costs (sync/budget.py).
-    source: Mapped[str] = mapped_column(String(16), default="webhook", server_default="webhook")
+    source: Mapped[str] = mapped_column(String(16), default=EventSource.WEBHOOK, server_default="webhook")
     subscription_id: Mapped[int] = mapped_column(BigInteger)
     object_type: Mapped[str] = mapped_column(String(20))
     object_id: Mapped[int] = mapped_column(BigInteger)

@@ -21,6 +21,7 @@ from store.models import (
     BackfillJob,
     ConnectionStatus,
     EventAttempt,
+    EventSource,
     EventStatus,
     JobStatus,
     ReconciliationRun,
@@ -212,7 +213,7 @@ def unverified_calls_since(
         .join(StravaEvent, StravaEvent.id == EventAttempt.event_id)
         .where(
             StravaEvent.owner_id == athlete_id,
-            StravaEvent.source == "webhook",
+            StravaEvent.source == EventSource.WEBHOOK,
             EventAttempt.started_at >= since,
             EventAttempt.outcome.in_(outcomes),
         )
@@ -230,7 +231,7 @@ def oldest_unverified_call_since(
         .join(StravaEvent, StravaEvent.id == EventAttempt.event_id)
         .where(
             StravaEvent.owner_id == athlete_id,
-            StravaEvent.source == "webhook",
+            StravaEvent.source == EventSource.WEBHOOK,
             EventAttempt.started_at >= since,
             EventAttempt.outcome.in_(outcomes),
         )
@@ -243,7 +244,7 @@ def has_parked_deletes(session: Session, athlete_id: int, *, before_event_id: in
     with `before_event_id`, only those received before that event (their turn comes first)."""
     stmt = select(StravaEvent.id).where(
         StravaEvent.owner_id == athlete_id,
-        StravaEvent.source == "webhook",
+        StravaEvent.source == EventSource.WEBHOOK,
         StravaEvent.aspect_type == "delete",
         StravaEvent.status == EventStatus.PENDING,
         StravaEvent.outcome == EventOutcome.DELETE_PARKED,
@@ -444,7 +445,7 @@ def dead_grants_to_purge(session: Session, *, dead_since: datetime, limit: int) 
 def synthetic_event(
     session: Session,
     *,
-    source: str,
+    source: EventSource,
     athlete_id: int,
     activity_id: int,
     aspect: str,
@@ -498,7 +499,7 @@ def backfill_events_done_since(session: Session, athlete_id: int, since: datetim
         .select_from(StravaEvent)
         .where(
             StravaEvent.owner_id == athlete_id,
-            StravaEvent.source == "backfill",
+            StravaEvent.source == EventSource.BACKFILL,
             StravaEvent.status == EventStatus.DONE,
             StravaEvent.received_at >= since,
         )
@@ -555,7 +556,7 @@ def pending_webhook_events(session: Session) -> int:
             .select_from(StravaEvent)
             .where(
                 StravaEvent.status == EventStatus.PENDING,
-                StravaEvent.source == "webhook",
+                StravaEvent.source == EventSource.WEBHOOK,
                 StravaEvent.outcome.is_distinct_from(EventOutcome.DELETE_PARKED),
             )
         )

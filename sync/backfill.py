@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from planner import RUN_SPORT_TYPES
 from store import repository
 from store.db import UnitOfWork
-from store.models import BackfillJob, JobStatus
+from store.models import BackfillJob, EventSource, JobStatus
 from sync.budget import Priority
 from sync.errors import StravaAuthError, StravaRateLimited, StravaTransient
 from sync.events import activity_row
@@ -129,7 +129,7 @@ class BackfillService(ActivityPager):
                     continue
                 event_id = repository.synthetic_event(
                     uow.session,
-                    source="backfill",
+                    source=EventSource.BACKFILL,
                     athlete_id=athlete_id,
                     activity_id=activity_id,
                     aspect="create",

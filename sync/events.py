@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store import plan_page_repository, repository
 from store.db import UnitOfWork, as_utc
-from store.models import Activity, ConnectionStatus, EventStatus, StravaEvent
+from store.models import Activity, ConnectionStatus, EventSource, EventStatus, StravaEvent
 from store.outcomes import EventOutcome
 from sync.budget import Priority
 from sync.errors import (
@@ -74,10 +74,10 @@ _COMPARED_FIELDS = (
 # (one that `changes_plan_inputs`). The plan pipeline (plans.pipeline.PlanPipeline, wired by composition/root.py)
 # is the one in production, so a plan change commits (or rolls back) with its cause.
 EffectHook = Callable[[Session, int, EventOutcome], None]
-PRIORITY_BY_SOURCE = {
-    "webhook": Priority.WEBHOOK,
-    "reconcile": Priority.RECONCILE,
-    "backfill": Priority.BACKFILL,
+PRIORITY_BY_SOURCE: dict[str, Priority] = {
+    EventSource.WEBHOOK: Priority.WEBHOOK,
+    EventSource.RECONCILE: Priority.RECONCILE,
+    EventSource.BACKFILL: Priority.BACKFILL,
 }
 
 
@@ -304,7 +304,7 @@ class EventProcessor:
             repository.lift_tombstone(session, activity_id)
             log.info("sync.event.tombstone_lifted", extra={"event_id": event.id})
         row = activity_row(parsed, raw, fetched_at)
-        if stored is not None and event.source == "webhook" and _same_copy(stored, row):
+        if stored is not None and event.source == EventSource.WEBHOOK and _same_copy(stored, row):
             return (
                 EventOutcome.IGNORED_UNCHANGED
             )  # Strava disproved the push: the read draws on the allowance
@@ -329,7 +329,7 @@ class EventProcessor:
         allowance for calls that disproved events is spent (sync/event_guard.py), or parked deletes of its
         stored runs that arrived earlier wait for the freed calls. Our own events (backfill, reconciliation)
         come from Strava's list and are never refused."""
-        if event.source != "webhook":
+        if event.source != EventSource.WEBHOOK:
             return False
         spent = self._allowance.spent(session, event.owner_id, self._now())
         # Parked deletes of stored runs take the freed calls first: otherwise pushes timed to each freed call
@@ -419,7 +419,7 @@ class EventProcessor:
         parked deletes; otherwise it is parked as a row (no countdown) until a call frees. Deletes are served in the
         order they arrived and other pushes yield to them, so a real one is read within a bounded number of
         windows (docs/security.md) while a flood never costs more than the allowance."""
-        if event.source != "webhook":
+        if event.source != EventSource.WEBHOOK:
             return  # reconciliation's deletes come from Strava's own list
         now = self._now()
         if self._delete_allowance.spent(session, event.owner_id, now):
@@ -595,7 +595,7 @@ class EventProcessor:
             outcome=result.outcome,
             error=result.error,
         )
-        if event.source == "webhook" and result.outcome in DISPROVED_OUTCOMES:
+        if event.source == EventSource.WEBHOOK and result.outcome in DISPROVED_OUTCOMES:
             count_spent()
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store import repository
 from store.db import UnitOfWork
-from store.models import Activity, JobStatus
+from store.models import Activity, EventSource, JobStatus
 from sync.budget import Priority
 from sync.listing import ActivityPager
 
@@ -90,7 +90,7 @@ class Reconciler(ActivityPager):
 
             def add(activity_id: int, aspect: str, updates: dict[str, Any] | None = None) -> None:
                 event_id = repository.synthetic_event(
-                    session, source="reconcile", athlete_id=athlete_id, activity_id=activity_id,
+                    session, source=EventSource.RECONCILE, athlete_id=athlete_id, activity_id=activity_id,
                     aspect=aspect, event_time=stamp, now=now, updates=updates,
                 )  # fmt: skip
                 if event_id is not None:
