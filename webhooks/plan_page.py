@@ -163,7 +163,11 @@ def plan_page(token: str, c: Deps, now: Now) -> HTMLResponse:
             return html_page("plan_page_no_plan.html")
         reader = Audience.of(loaded.athlete.units, loaded.row.timezone)
         page = plan_page_view.page(views.plan_detail(session, loaded), loaded.activities, reader)
-    return html_page("plan_page.html", page=page, calendar_path=f"{token}/calendar.ics")
+    # Relative to the page's own address (/p/{token}), like the calendar link: webhooks/workout_files.py.
+    files_path = f"{token}/workouts"
+    return html_page(
+        "plan_page.html", page=page, calendar_path=f"{token}/calendar.ics", files_path=files_path
+    )
 
 
 @router.get("/p/{token}/calendar.ics", include_in_schema=False, operation_id="plan_page_calendar")

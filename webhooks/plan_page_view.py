@@ -117,6 +117,7 @@ class Page:
     past_summary: str
     changes: tuple[ChangeShown, ...]
     chart: Chart
+    workout_file: str  # the label of each coming workout's FIT file link (webhooks/workout_files.py)
 
 
 # --- workouts -------------------------------------------------------------------------------------------
@@ -275,6 +276,7 @@ def page(detail: Mapping[str, Any], activities: Iterable[planner.Activity], audi
         soon=tuple(coming[:2]),
         later=tuple(coming[2:]),
         later_summary=phrase(audience, "later_weeks", count=len(coming[2:])),
+        workout_file=phrase(audience, "workout_file"),
         past=past,
         past_summary=phrase(audience, "past_weeks", count=len(past)),
         changes=tuple(change_shown(audience, c, row) for c, row in changes),

@@ -232,3 +232,27 @@ def test_no_token_reaches_a_log_line(
     assert token in text(client_side)
     for secret in (token, path_of(rotated).removeprefix("/p/")):
         assert secret not in text(server_side)
+
+
+def test_each_coming_workout_links_its_fit_file_and_the_link_serves_it(
+    client: TestClient, container: Container, strava: responses.RequestsMock
+) -> None:
+    plan = with_plan(client, container)
+    first = plan["weeks"][0]["workouts"][0]
+    event = push_run(
+        container, strava, date.fromisoformat(first["date"]), 501, distance_m=first["distance_m"]
+    )
+    assert container.events.process(event).outcome == "synced"
+    plan = client.get(f"{BASE}/plan", headers=AUTH).json()
+    page = path_of(issue(client)["url"])
+    html = client.get(page).text
+    linked = set(re.findall(r'href="([^"]+)\.fit" download data-workout-file', html))
+    workouts = [w for week in plan["weeks"] for w in week["workouts"]]
+    coming = {w["id"] for w in workouts if w["status"] == "planned"}
+    assert coming
+    assert first["id"] not in coming  # the run just done is no longer offered
+    assert linked == {page.removeprefix("/p/") + f"/workouts/{i}" for i in coming}
+    # The link is relative to the page (/p/{token}): it resolves to the page's own file route.
+    served = client.get(f"/p/{sorted(linked)[0]}.fit")
+    assert served.status_code == 200
+    assert served.content[8:12] == b".FIT"  # a FIT file's header

@@ -117,7 +117,9 @@ METRIC, IMPERIAL = Audience(Units.METRIC, "Europe/Paris"), Audience(Units.IMPERI
 
 def rendered(d: dict[str, Any] | None = None, audience: Audience = METRIC) -> str:
     page = plan_page_view.page(d or detail(), [RUN], audience)
-    return plan_page.render("plan_page.html", page=page, calendar_path="tok/calendar.ics")
+    return plan_page.render(
+        "plan_page.html", page=page, calendar_path="tok/calendar.ics", files_path="tok/workouts"
+    )
 
 
 def test_every_plan_page_template_renders() -> None:
