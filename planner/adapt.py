@@ -6,13 +6,16 @@ Design (documented in docs/planner.md#adaptation):
   Each completed week may change the weeks after it; a change is keyed ``code@week-start`` by the week of its
   cause (a break: the week it began), so one cause keeps one id as more runs arrive (``_Fold._record``).
 * ``as_of`` is today: runs dated up to and including it are done and count; its planned workouts are still
-  ahead (missed only once the day is over). ``run_spike`` and ``intensity_reduced``, whose evidence only grows
-  through a week, also judge the current week on its runs so far; the weekly rules wait for its end.
-* Workouts dated before ``as_of`` are copied from the input plan: the past is never rewritten. The rules judge
-  a completed week against those same workouts (what the athlete was shown and ran), not against today's
+  ahead (missed only once the day is over) until a run of today counts. ``run_spike`` and ``intensity_reduced``,
+  whose evidence only grows through a week, also judge the current week on its runs so far; the weekly rules
+  wait for its end.
+* The plan's past is history [#past-is-history] (planner/history.py): done workouts, those dated before
+  ``as_of`` and today's once a run of today counts (or the ids the caller names), are copied from the input
+  plan, so a decision changes only what is still ahead, and a change lists only what it made of a done workout.
+  The rules judge a week against those same workouts (what the athlete was shown and ran), not against today's
   re-derivation of it, so an undo or a late run cannot make a planned session look unplanned.
-* Idempotent: the derivation depends only on (baseline, the input plan's past, activities, as_of, suppressed),
-  so adapting the result again with the same inputs returns the same plan and no new changes.
+* Idempotent: the derivation depends only on (baseline, the input plan's done workouts, activities, as_of,
+  suppressed), so adapting the result again with the same inputs returns the same plan and no new changes.
 * Undo: pass the change id in ``suppressed`` (or call ``undo``); the fold skips that change and everything is
   re-derived without it. Suppressed ids are kept on the plan so later adaptations respect them.
 
@@ -82,11 +85,11 @@ from planner.generate import (
     baseline,
     build_week,
     finish_week,
-    monday,
     spike_limit,
     spike_tolerance_m,
     with_paces,
 )
+from planner.history import Done, first_open_day
 from planner.intensity import RunIntensity, Zones, run_intensity
 from planner.load import (
     HARD_SESSION_S,
@@ -253,7 +256,7 @@ class _Fold:
         runs: Sequence[Activity],
         as_of: date,
         suppressed: frozenset[str],
-        shown: dict[date, tuple[Workout, ...]],
+        done: Done,
     ) -> None:
         self.bp: Blueprint
         self.bp, base_weeks = baseline(plan.athlete, plan.goal, plan.start)
@@ -271,7 +274,7 @@ class _Fold:
         self._intensity: dict[int, RunIntensity] = {}
         self.run_days = sorted({a.local_date for a in runs})
         self.by_id = {a.id: a for a in runs}
-        self.shown = shown  # week start → the input plan's workouts of the week's days before as_of
+        self.done = done  # the input's done workouts, kept as given (docs/science.md#past-is-history)
         self.plan_key = (plan.athlete, plan.goal, plan.start)  # what the baseline is a pure function of
         self.revise_sent = False
         # the stated long run counts only where stored runs do not cover the 30 days before the plan
@@ -302,14 +305,9 @@ class _Fold:
         return self.by_week.get(w, [])
 
     def shown_week(self, w: int) -> tuple[Workout, ...]:
-        """What the athlete was shown for week ``w``: the input plan's workouts of its days that are over (all of
-        them once the week is), the derivation for the days from ``as_of`` on (and where the input has none)."""
-        past = self.shown.get(self.bp.specs[w].start)
-        if not past:
-            return self.weeks[w]
-        if self.bp.specs[w].end_date < self.as_of:
-            return past
-        return (*past, *(x for x in self.weeks[w] if x.date >= self.as_of))
+        """What the athlete was shown for week ``w``: the input plan's done workouts (all of them once the week is
+        over; today's too once a run of today counts), the derivation for the rest."""
+        return self.done.week(self.bp.specs[w].start, self.weeks[w])
 
     def _key(self, k: int) -> tuple[object, ...]:
         st = self.state
@@ -1279,51 +1277,44 @@ def _runs(activities: Iterable[Activity], as_of: date) -> list[Activity]:
     return sorted(unique.values(), key=lambda a: (a.start_local, a.id))
 
 
-def _shown(plan: Plan, as_of: date) -> dict[date, tuple[Workout, ...]]:
-    """The input plan's workouts of the days before ``as_of``, by week start: what the athlete was shown for the
-    days that are over (all of a completed week, the first days of the current one)."""
-    shown = {}
-    for wk in plan.weeks:
-        past = tuple(w for w in wk.workouts if w.date < as_of)
-        if past:
-            shown[wk.start] = past
-    return shown
-
-
 def adapt(
-    plan: Plan, activities: Iterable[Activity], as_of: date, suppressed: frozenset[str] = frozenset()
+    plan: Plan,
+    activities: Iterable[Activity],
+    as_of: date,
+    suppressed: frozenset[str] = frozenset(),
+    *,
+    done: frozenset[str] | None = None,
 ) -> AdaptResult:
-    """Re-derive ``plan`` from its baseline and the runs before ``as_of``; see the module docstring."""
+    """Re-derive ``plan`` from its baseline and the runs up to ``as_of``; see the module docstring. ``done``: the
+    ids of the input's workouts that are behind the athlete, for a caller that shows workouts on other days than
+    planned (by default those dated before ``as_of``, and ``as_of``'s once a run dated ``as_of`` counts); they
+    stay as the input holds them (docs/science.md#past-is-history)."""
     all_suppressed = frozenset(plan.suppressed | suppressed)
-    fold = _Fold(plan, _runs(activities, as_of), as_of, all_suppressed, _shown(plan, as_of))
+    runs = _runs(activities, as_of)
+    kept = Done.of(plan, first_open_day(runs, as_of), done)
+    fold = _Fold(plan, runs, as_of, all_suppressed, kept)
     fold.run()
-    past = {w.id: w for w in plan.workouts() if w.date < as_of}
-    # past workouts by the Monday of their week, in one pass instead of one pass per plan week
-    past_by_week: dict[date, list[Workout]] = {}
-    for w in past.values():
-        past_by_week.setdefault(monday(w.date), []).append(w)
-    weeks = []
-    for spec, derived in zip(fold.bp.specs, fold.weeks, strict=True):
-        kept = [w for w in derived if w.date >= as_of]
-        old = past_by_week.get(spec.start, [])
-        merged = tuple(sorted([*old, *kept], key=lambda w: w.date))
-        weeks.append(Week(spec.index, spec.start, spec.phase, merged))
-    previous = {c.id: c for c in plan.changes}
-    new_changes = tuple(c for c in fold.changes if previous.get(c.id) != c)
-    out = replace(
-        plan,
-        weeks=tuple(weeks),
-        vdot=fold.state.vdot,
-        changes=tuple(fold.changes),
-        suppressed=all_suppressed,
-        as_of=as_of,
+    weeks = tuple(
+        Week(spec.index, spec.start, spec.phase, kept.week(spec.start, derived))
+        for spec, derived in zip(fold.bp.specs, fold.weeks, strict=True)
     )
+    out = replace(plan, weeks=weeks, vdot=fold.state.vdot, suppressed=all_suppressed, as_of=as_of)
+    out = replace(out, changes=kept.as_made(fold.changes, (w for ws in fold.weeks for w in ws)))
+    previous = {c.id: c for c in plan.changes}
+    new_changes = tuple(c for c in out.changes if previous.get(c.id) != c)
     return AdaptResult(plan=out, changes=new_changes)
 
 
-def undo(plan: Plan, change_id: str, activities: Iterable[Activity], as_of: date) -> AdaptResult:
-    """Revert one change of ``plan``: the plan is re-derived without it (workouts before ``as_of`` stay as they
-    were). An id the plan does not hold raises ``UnknownChange`` and changes nothing."""
+def undo(
+    plan: Plan,
+    change_id: str,
+    activities: Iterable[Activity],
+    as_of: date,
+    *,
+    done: frozenset[str] | None = None,
+) -> AdaptResult:
+    """Revert one change of ``plan``: the plan is re-derived without it (done workouts stay as they were, see
+    ``adapt``). An id the plan does not hold raises ``UnknownChange`` and changes nothing."""
     if change_id not in {c.id for c in plan.changes}:
         raise UnknownChange(f"change {change_id!r} is not in this plan")
-    return adapt(plan, activities, as_of, suppressed=frozenset({change_id}))
+    return adapt(plan, activities, as_of, suppressed=frozenset({change_id}), done=done)

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from planner.activity import Activity
-from planner.adapt import maintenance_floor_km, with_estimated_distances
+from planner.adapt import adapt, maintenance_floor_km, with_estimated_distances
 from planner.fitness import evidence_in
 from planner.generate import (
     MARATHON_M,
@@ -30,7 +30,7 @@ from planner.generate import (
 from planner.intensity import Zones
 from planner.load import SPIKE_LIMIT, SPIKE_WINDOW_DAYS, planned_speed_s, run_spikes
 from planner.paces import Paces, fvdot, race_time, training_paces
-from planner.plan import Athlete, Goal, GoalKind, Phase, Plan, Workout, WorkoutType
+from planner.plan import Athlete, Change, Goal, GoalKind, Phase, Plan, Workout, WorkoutDiff, WorkoutType
 from planner.reasons import ChangeCode, NoticeCode
 from planner.sessions import LONG_MAX_S, LONG_SHARE, MARATHON_LONG_SHARE
 from planner.synthetic import Behaviour, Extra, Simulation, as_planned, simulate
@@ -141,6 +141,12 @@ RULES = (
         True,
         "adaptation",
         "a change made by one weekly adaptation is gone from the next, or one break is answered by two changes",
+    ),
+    Rule(
+        "history_kept",
+        True,
+        "adaptation",
+        "a change alters a past day's workout, or today's once a run of today is synced",
     ),
     Rule("athlete_text", True, "both", "text the athlete reads names a file, section or internal code"),
     Rule("race_moved", True, "adaptation", "the race is not on the goal date"),
@@ -597,6 +603,49 @@ def check_ids(p: Profile, sim: Simulation, t: Tally) -> None:
     t.check("change_id_stable", not split, p, f"breaks from {split} answered by more than one change")
 
 
+def _same_day_probes(sim: Simulation) -> list[tuple[Plan, date]]:
+    """(the plan as last adapted, a day the athlete ran) for each run that can make a decision the day it is
+    synced: the first run of each week whose Monday brought a decision (the weekly rules, and a break ended by that
+    run), the plan being the one of the week before; and each spike run, the plan being its week's."""
+    run_days = sorted({a.local_date for a in sim.activities if a.is_run})
+    probes = []
+    for prev, cur in zip(sim.weeks, sim.weeks[1:], strict=False):
+        if cur.plan.changes == prev.plan.changes:
+            continue
+        first = next((d for d in run_days if cur.start <= d <= cur.start + timedelta(days=6)), None)
+        if first is not None:
+            probes.append((prev.plan, first))
+    by_start = {w.start: w.plan for w in sim.weeks}
+    for c in sim.plan.changes:
+        if c.code == ChangeCode.RUN_SPIKE:
+            day = date.fromisoformat(str(c.facts["run_date"]))
+            plan = by_start.get(day - timedelta(days=day.weekday()))
+            if plan is not None:
+                probes.append((plan, day))
+    return probes
+
+
+def check_history(p: Profile, sim: Simulation, t: Tally) -> None:
+    """A decision made by a run synced the day it was run leaves that day and the days before it as the athlete
+    was given them (docs/science.md#past-is-history): the plan adapted again that day, with that day's runs, holds
+    the same workouts up to it, and no change lists a workout of those days that it did not list before."""
+    for before, day in _same_day_probes(sim):
+        after = adapt(before, [a for a in sim.activities if a.local_date <= day], day).plan
+        kept = {w.id: w for w in before.workouts() if w.date <= day}
+        now = {w.id: w for w in after.workouts() if w.date <= day}
+        rewritten = sorted(i for i in kept.keys() | now.keys() if kept.get(i) != now.get(i))
+        listed = {c.id: set(_done_diffs(c, day)) for c in before.changes}
+        claimed = {
+            d.after.id for c in after.changes for d in _done_diffs(c, day) if d not in listed.get(c.id, ())
+        }
+        wrong = [*rewritten, *sorted(claimed)]
+        t.check("history_kept", not wrong, p, f"synced {day}: {wrong[:3]} rewritten")
+
+
+def _done_diffs(change: Change, day: date) -> list[WorkoutDiff]:
+    return [d for d in change.workouts if d.after.date <= day]
+
+
 def _fast(p: Profile, sim: Simulation, start: date) -> bool:
     """Whether the week's easy and long runs were clearly run fast: at least 20 % of the week's running time at
     an average pace 2 s/km or more faster than the marathon-effort edge (halfway between easy and marathon pace)."""
@@ -634,6 +683,7 @@ def run_athlete(p: Profile, t: Tally) -> None:
         check_reasons(p, sim, t)
         check_responses(p, sim, t)
         check_ids(p, sim, t)
+        check_history(p, sim, t)
     except Exception as error:  # noqa: BLE001 - the scorecard counts every failure as a broken rule
         t.check("error", False, p, f"{type(error).__name__}: {error}")
         return
@@ -754,6 +804,7 @@ limit worth watching, here whether a goal is "typical", so flagging it errs on t
 | `break_vdot` | a return after a break lowers the VDOT from less than the working VDOT shown in the week the break began, or not by Daniels' time-off factor for its days off |
 | `vdot_bounded` | the working VDOT of any week's plan is above the best evidence (a race or a sustained hard stretch, before that week) or the generated plan's VDOT, or more than 2 points above its value in a plan of the 28 days before |
 | `change_id_stable` | a change (`code@week-start`, the id a decision is stored under) made by one weekly adaptation is missing from the next one (no change is undone in the simulation), or the final plan answers one break (its first day off) with more than one change |
+| `history_kept` | the plan as last adapted, adapted again on a day the athlete ran with that day's runs (the first run of each week whose Monday brought a decision, from the plan of the week before; each spike run, from its week's plan), holds other workouts for that day or a day before it, or one of its changes lists a change to such a workout that it did not list before |
 | `athlete_text` | a change reason, workout note or plan warning names a file, a section sign or a code-like word |
 | `race_moved` | the race is not exactly once, on the goal date |
 | `unsafe_typical` | a typical goal is flagged unsafe: 5K from 15 km/wk, 10K from 20, half from 30 km/wk and 10 weeks, marathon from 50 km/wk and 16 weeks (6 weeks for 5K/10K), with a long run of at least 25 % of the week |

@@ -67,6 +67,14 @@ class Loaded:
         """The runs done by the end of ``day``: a run dated today counts the moment it is synced."""
         return [a for a in self.activities if a.is_run and a.local_date <= day]
 
+    def done(self) -> frozenset[str]:
+        """The workouts behind the athlete, on the days they see them (their moves applied): every day before
+        today, and today once a run of today has arrived. Adaptation keeps them as they are: a decision changes
+        only what is still ahead (docs/science.md#past-is-history)."""
+        ran_today = any(a.local_date == self.today for a in self.runs_until(self.today))
+        last = self.today if ran_today else self.today - timedelta(days=1)
+        return frozenset(w.id for w in self.view.workouts() if w.date <= last)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -114,7 +122,9 @@ def refresh(
     and write the one `plan.updated` about them; then re-match (docs/api.md#decisions)."""
     row = loaded.row
     raw = overlay.without_moves(loaded.view, loaded.overrides)
-    result = planner.adapt(raw, loaded.runs_until(loaded.today), as_of=loaded.as_of, suppressed=suppress)
+    result = planner.adapt(
+        raw, loaded.runs_until(loaded.today), as_of=loaded.as_of, suppressed=suppress, done=loaded.done()
+    )
     view = overlay.with_moves(result.plan, loaded.overrides)
     # Nothing the athlete will run differs: nothing is stored and nothing is said, whatever the planner's
     # bookkeeping (as_of, a reason's latest figures) made of the new runs.

@@ -1,6 +1,7 @@
 """Adaptation through plans/ on the real PostgreSQL: a run counts the day it is synced, one break is one decision
-however many weeks it runs into, and an unsafe goal's refusal carries the safe build it offers
-(docs/planner.md#adaptation, docs/api.md#decisions)."""
+however many weeks it runs into, an unsafe goal's refusal carries the safe build it offers, and a decision made by
+a run synced the morning it was run leaves that day and the days before as the athlete was given them
+(docs/planner.md#adaptation, docs/api.md#decisions, docs/science.md#past-is-history)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,20 @@ import pytest
 import responses
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy import select
 
 import planner
 from composition.root import Container
 from plans import commands, service
 from store import plan_repository, repository
 from store.db import UnitOfWork
-from store.plan_models import DecisionStatus
+from store.plan_models import DecisionStatus, PlanWeek
 from sync.events import activity_row
 from sync.normalize import parse_activity
 from tests.integration.conftest import ATHLETE_ID, connect_athlete
 from tests.integration.test_plan_decisions import easy_run, push
 from tests.integration.test_plans_api import AUTH, BASE, KEY, goal_body, snapshot
-from tests.integration.test_plans_pipeline import TZ, current_plan, today
+from tests.integration.test_plans_pipeline import TZ, current_plan, outbox, today
 from webhooks.app import create_app
 
 pytestmark = pytest.mark.integration
@@ -147,3 +149,127 @@ def test_an_unsafe_goal_is_refused_with_the_safe_build_it_offers(
     assert offer["facts"]["peak_week_m"] > 0
     assert f"{offer['facts']['longest_m'] / 1000:.1f} km" in offer["text"]
     assert snapshot(container) == before  # refused: nothing stored
+
+
+# --- the plan's past is history (docs/science.md#past-is-history) ---------------------------------------------
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), ZoneInfo(TZ)).astimezone(UTC)
+
+
+def synced(container: Container, day: date) -> service.Outcome:
+    """The plan adapted at 09:30 of ``day``, when Strava's push of the 07:00 run arrives."""
+    with UnitOfWork(container.sessions) as uow:
+        loaded = service.load(uow.session, ATHLETE_ID, now=at(day, 9, 30))
+        assert loaded is not None
+        outcome = service.refresh(uow.session, loaded, cause="synced", now=at(day, 9, 30))
+        uow.commit()
+    return outcome
+
+
+def runs_on(plan: planner.Plan, day: date) -> list[planner.Workout]:
+    return [w for w in plan.workouts() if w.date == day and w.is_run]
+
+
+def up_to(plan: planner.Plan, day: date) -> dict[str, planner.Workout]:
+    return {w.id: w for w in plan.workouts() if w.date <= day}
+
+
+def run_as_planned(container: Container, day: date, activity_id: int) -> None:
+    """The athlete runs the day's workout exactly as the plan holds it now, at 07:00."""
+    for w in runs_on(current_plan(container), day):
+        store_run(container, day, activity_id, w.distance_m / 1000)
+
+
+def test_a_decision_made_by_a_same_morning_run_leaves_that_day_and_the_days_before(
+    container: Container,
+) -> None:
+    connect_athlete(container)
+    install(container, SEASON_START, at(SEASON_START, 6))
+    for n in range(7):  # a week as planned, each run synced the morning it is run
+        day = SEASON_START + timedelta(days=n)
+        run_as_planned(container, day, 7_200 + n)
+        synced(container, day)
+    back = SEASON_START + timedelta(days=14)  # ill all of the second week; nothing synced, nothing adapted
+    before = current_plan(container)
+    run_as_planned(container, back, 7_300)
+
+    outcome = synced(container, back)
+
+    key = f"return_after_break@{(SEASON_START + timedelta(days=7)).isoformat()}"
+    assert decisions(container).get(key, ("",))[0] == DecisionStatus.ACTIVE, "the run ends the break"
+    after = current_plan(container)
+    assert up_to(after, back) == up_to(before, back), "the run was the workout the plan held: it stays"
+    assert {w.id: w for w in after.workouts() if w.date > back} != {
+        w.id: w for w in before.workouts() if w.date > back
+    }, "the return starts tomorrow"
+    assert outcome.workouts, "the decision changes workouts ahead"
+    assert all((c.after or c.before).date > back for c in outcome.workouts)  # type: ignore[union-attr]
+    with container.sessions() as session:
+        row = plan_repository.active_plan(session, ATHLETE_ID)
+        assert row is not None
+        stored = next(d for d in plan_repository.decisions(session, row.id) if d.change_id == key)
+        week = session.scalars(
+            select(PlanWeek).where(PlanWeek.plan_id == row.id, PlanWeek.week_start == back)
+        ).one()
+        matched = plan_repository.match_sources(session, row.id)
+    change = planner.change_from_dict(stored.change)
+    assert change.workouts
+    assert all(d.after.date > back for d in change.workouts), "it claims no done day"
+    updates = outbox(container, "plan.updated")
+    told = [w["date"] for w in updates[-1].payload["workouts"]]
+    assert told
+    assert all(day > back.isoformat() for day in told), "the message names no done day"
+    # the weekly review's planned km is the week as the athlete has it: today's workout as it was run
+    assert week.planned_km == pytest.approx(after.week_of(back).planned_km)  # type: ignore[union-attr]
+    assert (runs_on(before, back)[0].id, 7_300) in matched
+
+    # undone the same day, the decision gives back only the days ahead
+    with UnitOfWork(container.sessions) as uow:
+        commands.undo(uow.session, ATHLETE_ID, key, now=at(back, 12))
+        uow.commit()
+    undone = current_plan(container)
+    assert up_to(undone, back) == up_to(before, back)
+    assert decisions(container)[key][0] == DecisionStatus.UNDONE
+
+
+def test_a_workout_moved_to_today_and_run_keeps_its_day_when_the_run_decides(container: Container) -> None:
+    # Mondays free: the athlete moves Tuesday's run to Monday, runs it far longer than anything recently, and the
+    # spike answer (the two days after the run: Tuesday and Wednesday, as planned) must not reach Monday's run,
+    # which is the workout planned for Tuesday
+    connect_athlete(container)
+    athlete = planner.Athlete(
+        weekly_km=40, runs_per_week=5, run_days=(1, 2, 3, 4, 6), vdot=45, long_run_km=12
+    )
+    with UnitOfWork(container.sessions) as uow:
+        commands.create_from_goal(
+            uow.session,
+            ATHLETE_ID,
+            athlete=athlete,
+            goal=planner.Goal(planner.GoalKind.RACE, SEASON_START + timedelta(weeks=14, days=6), 10000),
+            start=SEASON_START,
+            timezone=TZ,
+            now=at(SEASON_START, 6),
+        )
+        uow.commit()
+    tuesday = next(
+        w for w in current_plan(container).workouts() if w.date == SEASON_START + timedelta(days=1)
+    )
+    with UnitOfWork(container.sessions) as uow:
+        commands.move(uow.session, ATHLETE_ID, tuesday.id, SEASON_START, now=at(SEASON_START, 6, 30))
+        uow.commit()
+    before = current_plan(container)
+    moved = next(w for w in before.workouts() if w.id == tuesday.id)
+    assert moved.date == SEASON_START
+    store_run(container, SEASON_START, 7_400, 25.0)  # more than twice the stated 12 km long run
+
+    synced(container, SEASON_START)
+
+    assert (
+        decisions(container).get(f"run_spike@{SEASON_START.isoformat()}", ("",))[0] == DecisionStatus.ACTIVE
+    )
+    after = {w.id: w for w in current_plan(container).workouts()}
+    assert after[tuesday.id] == moved, "the moved workout was run today: it stays as it was"
+    wednesday = SEASON_START + timedelta(days=2)
+    assert [w.type for w in after.values() if w.date == wednesday] == [planner.WorkoutType.RECOVERY]

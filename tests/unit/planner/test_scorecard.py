@@ -8,8 +8,10 @@ from datetime import timedelta
 
 import pytest
 
+from planner.activity import Activity
+from planner.adapt import AdaptResult, adapt
 from planner.generate import generate_plan
-from planner.plan import Change, Phase, WorkoutType
+from planner.plan import Change, Phase, Plan, WorkoutDiff, WorkoutType
 from planner.scorecard import (
     KINDS,
     PATTERNS,
@@ -19,6 +21,7 @@ from planner.scorecard import (
     Tally,
     behaviour_for,
     check_coherent,
+    check_history,
     check_planned_spikes,
     check_reasons,
     check_volume,
@@ -175,3 +178,46 @@ def test_the_reason_check_catches_a_reason_that_names_another_week() -> None:
     t = Tally()
     check_reasons(p, replace(sim, weeks=weeks), t)
     assert t.violated["reason_matches_plan"] == t.checked["reason_matches_plan"] > 0
+
+
+def test_the_history_check_catches_a_rewritten_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    p = replace(profile(1, 1), pattern="missed_week")
+    plan = generate_plan(p.athlete, p.goal, START)
+    behaviour, extra = behaviour_for(p, plan)
+    sim = simulate(plan, plan.weeks[-1].end + timedelta(days=1), behaviour, extra)
+    t = Tally()
+    check_history(p, sim, t)
+    assert t.checked["history_kept"] > 0
+    assert t.violated["history_kept"] == 0
+
+    def rewriting(plan: Plan, acts: list[Activity], day: object) -> AdaptResult:
+        """Adaptation that rewrites the workouts of the synced day (what it did before the past was history)."""
+        result = adapt(plan, acts, day)  # type: ignore[arg-type]
+        weeks = tuple(
+            replace(
+                wk,
+                workouts=tuple(
+                    replace(w, distance_m=w.distance_m + 500) if w.date == day else w for w in wk.workouts
+                ),
+            )
+            for wk in result.plan.weeks
+        )
+        return replace(result, plan=replace(result.plan, weeks=weeks))
+
+    monkeypatch.setattr("planner.scorecard.adapt", rewriting)
+    t = Tally()
+    check_history(p, sim, t)
+    assert t.violated["history_kept"] == t.checked["history_kept"] > 0  # every probe day holds a run
+
+    def mislisting(plan: Plan, acts: list[Activity], day: object) -> AdaptResult:
+        """Adaptation whose change lists a done workout as something the plan does not hold."""
+        result = adapt(plan, acts, day)  # type: ignore[arg-type]
+        done = next(w for w in result.plan.workouts() if w.date < day)  # type: ignore[operator]
+        claim = WorkoutDiff(done, replace(done, distance_m=done.distance_m / 2))
+        lying = Change("volume_rebuild@x", "volume_rebuild", done.date, "a lie", (claim,))
+        return replace(result, plan=replace(result.plan, changes=(*result.plan.changes, lying)))
+
+    monkeypatch.setattr("planner.scorecard.adapt", mislisting)
+    t = Tally()
+    check_history(p, sim, t)
+    assert t.violated["history_kept"] == t.checked["history_kept"] > 0
