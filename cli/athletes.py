@@ -1,4 +1,4 @@
-"""`runsmart athletes list`: who is connected, with what plan."""
+"""`runsmart athletes list`: who is connected, with what plan; `runsmart athletes add`: one without Strava."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def list_command() -> None:
             str(athlete.id),
             f"{athlete.firstname} {athlete.lastname}".strip() or "—",
             athlete.timezone or "—",
-            status or "—",
+            status or ("files only" if athlete.id < 0 else "—"),  # docs/sources.md#file-only-athletes
             str(counts.get(athlete.id, 0)),
             f"{plan.id} v{plan.version}" if plan else "—",
             f"{goal.get('kind', '')} {goal.get('date', '')}".strip() if plan else "—",
@@ -37,6 +37,33 @@ def list_command() -> None:
     console = Console()
     console.print(table if rows else "no athletes yet")
     console.print(capacity_line(connected, c.settings.strava_athlete_capacity))
+
+
+@athletes_app.command("add")
+def add_command(
+    name: str = typer.Option(..., "--name", help='first name, then last name if any: "Ada Lovelace"'),
+    timezone: str = typer.Option(..., "--timezone", help="IANA name, such as Europe/Amsterdam"),
+    units: str = typer.Option("metric", "--units", help="metric (km, min/km) or imperial (miles, min/mi)"),
+) -> None:
+    """Add an athlete who never connects Strava: their runs come as files (`runsmart import`). Prints the new
+    id, which is negative (never a Strava id); pass it after `--` to commands taking an id as an argument."""
+    from datetime import UTC, datetime
+
+    from sources import athletes
+    from store.db import UnitOfWork
+    from workers.runtime import container
+
+    first, _, last = name.strip().partition(" ")
+    try:
+        new = athletes.checked(first, last, timezone, units)
+    except athletes.InvalidAthlete as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    with UnitOfWork(container().sessions) as uow:
+        athlete_id = athletes.add_athlete(uow.session, new, now=datetime.now(UTC)).id
+        uow.commit()
+    typer.echo(f"athlete {athlete_id} added: {f'{new.first_name} {new.last_name}'.strip()}, {new.timezone}")
+    typer.echo(f"import runs with: runsmart import PATH --athlete {athlete_id}", err=True)
 
 
 def capacity_line(connected: int, capacity: int) -> str:
@@ -51,7 +78,9 @@ def capacity_line(connected: int, capacity: int) -> str:
 
 @athletes_app.command("ical")
 def ical_command(
-    athlete_id: int = typer.Argument(..., help="the athlete's Strava id"),
+    athlete_id: int = typer.Argument(
+        ..., help="the athlete's id (negative for one without Strava: put -- before it)"
+    ),
     rotate: bool = typer.Option(False, help="issue a new URL; the old one stops working"),
 ) -> None:
     """Print the athlete's calendar feed URL (issued on first use; only its digest is stored)."""
@@ -77,7 +106,9 @@ def ical_command(
 
 @athletes_app.command("units")
 def units_command(
-    athlete_id: int = typer.Argument(..., help="the athlete's Strava id"),
+    athlete_id: int = typer.Argument(
+        ..., help="the athlete's id (negative for one without Strava: put -- before it)"
+    ),
     units: str = typer.Argument(..., help="metric (km, min/km) or imperial (miles, min/mi)"),
 ) -> None:
     """Set what the athlete reads distances and paces in: their messages, plan page and calendar."""

@@ -1,11 +1,11 @@
-"""Athletes: the row made on first connect, counting them against the Strava application's athlete capacity,
-finding one by a token's digest."""
+"""Athletes: the row made on first connect (or, for an athlete without Strava, on request), counting them
+against the Strava application's athlete capacity, finding one by a token's digest."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Sequence, func, select, text
 from sqlalchemy.orm import Session
 
 from store.models import Athlete, ConnectionStatus, StravaConnection
@@ -14,6 +14,10 @@ from store.models import Athlete, ConnectionStatus, StravaConnection
 # scope or a lost refresh token leaves the grant on Strava's side). A revoked athlete has disconnected and holds
 # none.
 _HOLDING_PLACE = (ConnectionStatus.ACTIVE, ConnectionStatus.NEEDS_REAUTH)
+# Ids of athletes made without Strava come from this PostgreSQL sequence, negated (migration 0013;
+# docs/sources.md#file-only-athletes): Strava's athlete ids are positive, so the ranges never meet, and a
+# sequence never hands an id out twice.
+FILE_ONLY_ID_SEQUENCE = Sequence("file_only_athlete_ids")
 # Names the transaction-scoped advisory lock that serializes admissions against the capacity ("RUNCA").
 CAPACITY_LOCK_KEY = 0x52554E_4341
 
@@ -49,3 +53,30 @@ def get_or_add_athlete(session: Session, athlete_id: int, *, now: datetime) -> A
         athlete = Athlete(id=athlete_id, created_at=now)
         session.add(athlete)
     return athlete
+
+
+def add_file_only_athlete(
+    session: Session, *, firstname: str, lastname: str, timezone: str, units: str, now: datetime
+) -> Athlete:
+    """A new athlete who never connected Strava, under a fresh negative id; the caller commits."""
+    athlete = Athlete(
+        id=_next_file_only_id(session),
+        firstname=firstname,
+        lastname=lastname,
+        timezone=timezone,
+        units=units,
+        created_at=now,
+    )
+    session.add(athlete)
+    session.flush()
+    return athlete
+
+
+def _next_file_only_id(session: Session) -> int:
+    if session.get_bind().dialect.name == "postgresql":
+        return -int(session.scalar(FILE_ONLY_ID_SEQUENCE.next_value()))
+    # SQLite (the demo) has no sequences: one below the lowest id, its one writer taking the write lock first
+    # so that two requests cannot read the same lowest id. Athletes are never deleted, so none is reused.
+    session.execute(text("UPDATE athletes SET id = id WHERE 0"))
+    lowest = session.scalar(select(func.min(Athlete.id)))
+    return min(int(lowest or 0), 0) - 1

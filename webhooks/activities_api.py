@@ -1,5 +1,7 @@
 """Activity files through the internal API (docs/api.md, "Activity files"; docs/sources.md): FIT, GPX or TCX
 (or any of them gzipped) as a multipart upload, API key as for every /api/v1 route.
+The athlete is any we know: connected through Strava, or made without Strava by `POST /api/v1/athletes`
+(a negative id, docs/sources.md#file-only-athletes).
 
 One request is one transaction: the run is filed (merged with the same run from Strava or another file), its
 original kept and the plan adapted together, or nothing happens. A refused file is answered with a problem
@@ -25,7 +27,7 @@ from sources.errors import FileRefused, Refusal
 from store.db import UnitOfWork
 from webhooks.api_deps import Deps, api_key
 from webhooks.errors import ApiError, responses
-from webhooks.schemas import StravaId
+from webhooks.schemas import AthleteId
 
 if TYPE_CHECKING:
     from sources.files.importer import FileImporter, Imported
@@ -114,7 +116,7 @@ class _TooLarge(Exception):
     },
 )
 async def import_activity_file(
-    athlete_id: StravaId, request: Request, response: Response, c: Deps
+    athlete_id: AthleteId, request: Request, response: Response, c: Deps
 ) -> ImportedOut:
     from sources.files.importer import FileOutcome, importer_from_settings
 
@@ -143,7 +145,7 @@ async def import_activity_file(
     operation_id="withdraw_activity_file",
     summary="Take back an imported file; the run stays while another source has it",
 )
-def withdraw_activity_file(athlete_id: StravaId, sha256: Sha256, c: Deps) -> WithdrawnOut:
+def withdraw_activity_file(athlete_id: AthleteId, sha256: Sha256, c: Deps) -> WithdrawnOut:
     from sources.files.importer import UnknownAthlete, importer_from_settings
 
     importer = importer_from_settings(c.settings, [c.plans])

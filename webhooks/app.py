@@ -19,6 +19,7 @@ from composition.root import Container
 from runsmart.gc_tuning import freeze_startup_objects
 from webhooks import (
     activities_api,
+    athletes_api,
     connectors_api,
     errors,
     ical,
@@ -103,8 +104,8 @@ def create_app(
     app.include_router(oauth.router)
     # The internal API for the RunSmart app (docs/api.md); OpenAPI docs at /docs where enabled.
     app.include_router(plans_api.router)
-    # Activity files (FIT, GPX, TCX) from any watch, merged with the same runs from Strava (docs/sources.md).
-    app.include_router(activities_api.router)
+    app.include_router(activities_api.router)  # watch files, merged with Strava's runs (docs/sources.md)
+    app.include_router(athletes_api.router)  # athletes without Strava (docs/sources.md#file-only-athletes)
     app.include_router(preferences_api.router)  # the athlete's units (messages/)
     # The athlete's training calendar feed (docs/notifications.md).
     app.include_router(ical.router)

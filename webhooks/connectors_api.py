@@ -23,7 +23,7 @@ from store import connector_repository, repository
 from store.plan_models import ConnectorConnection, ConnectorStatus
 from webhooks.api_deps import Deps, Now, Uow, api_key
 from webhooks.errors import ApiError, responses
-from webhooks.schemas import StravaId
+from webhooks.schemas import AthleteId
 
 ICU = Connector.INTERVALS_ICU
 ERRORS = responses(
@@ -96,7 +96,7 @@ def _lock_athlete(uow: Uow, athlete_id: int) -> None:
     summary="Connect the athlete's intervals.icu calendar (or set a new key); their upcoming workouts follow",
     responses=responses({409: "the connection is being removed, or names another intervals.icu athlete"}),
 )
-def set_connection(athlete_id: StravaId, body: IntervalsIcuIn, uow: Uow, c: Deps, now: Now) -> ConnectionOut:
+def set_connection(athlete_id: AthleteId, body: IntervalsIcuIn, uow: Uow, c: Deps, now: Now) -> ConnectionOut:
     _lock_athlete(uow, athlete_id)
     key = body.key()
     connection = connector_repository.lock_connection(uow.session, athlete_id, ICU)
@@ -144,7 +144,7 @@ def _check_replaceable(uow: Uow, connection: ConnectorConnection, remote: str) -
     operation_id="get_intervals_icu_connection",
     summary="Where the athlete's intervals.icu connection stands (never its key)",
 )
-def get_connection(athlete_id: StravaId, uow: Uow) -> ConnectionOut:
+def get_connection(athlete_id: AthleteId, uow: Uow) -> ConnectionOut:
     connection = connector_repository.get_connection(uow.session, athlete_id, ICU)
     if connection is None:
         raise ApiError(404, "no intervals.icu connection for this athlete")
@@ -159,7 +159,7 @@ def get_connection(athlete_id: StravaId, uow: Uow) -> ConnectionOut:
     summary="Remove the connection: our workouts there are deleted, then the key is forgotten",
     responses={204: {"description": "removed at once: none of our workouts were there"}},
 )
-def remove_connection(athlete_id: StravaId, uow: Uow, now: Now) -> ConnectionOut | Response:
+def remove_connection(athlete_id: AthleteId, uow: Uow, now: Now) -> ConnectionOut | Response:
     _lock_athlete(uow, athlete_id)
     connection = connector_repository.lock_connection(uow.session, athlete_id, ICU)
     if connection is None:

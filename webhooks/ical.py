@@ -16,7 +16,7 @@ from store import plan_repository
 from store.db import UnitOfWork, as_utc
 from webhooks.api_deps import Deps, api_key
 from webhooks.errors import ApiError, responses
-from webhooks.schemas import StravaId
+from webhooks.schemas import AthleteId
 
 
 class IcalFeed(BaseModel):
@@ -73,7 +73,7 @@ def feed(token: str, request: Request, c: Deps) -> Response:
     dependencies=[Depends(api_key)],
     responses=responses({401: "missing or wrong API key", 404: "unknown athlete"}),
 )
-def issue(athlete_id: StravaId, c: Deps, rotate: bool = False) -> IcalFeed:
+def issue(athlete_id: AthleteId, c: Deps, rotate: bool = False) -> IcalFeed:
     with UnitOfWork(c.sessions) as uow:
         try:
             token = ical.issue_token(uow.session, athlete_id, rotate=rotate)

@@ -32,7 +32,7 @@ from store.db import UnitOfWork, as_utc
 from webhooks import plan_page_view
 from webhooks.api_deps import Deps, Now, api_key
 from webhooks.errors import ApiError, responses
-from webhooks.schemas import StravaId
+from webhooks.schemas import AthleteId
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -204,7 +204,7 @@ def calendar(token: str, c: Deps) -> Response:
     summary="Issue the athlete's plan page link (shown once; rotate=true replaces it)",
     dependencies=[Depends(api_key)],
 )
-def issue(athlete_id: StravaId, c: Deps, now: Now, rotate: bool = False) -> PlanPageLinkOut:
+def issue(athlete_id: AthleteId, c: Deps, now: Now, rotate: bool = False) -> PlanPageLinkOut:
     with UnitOfWork(c.sessions) as uow:
         try:
             token = issue_link(uow.session, athlete_id, now, rotate=rotate)
@@ -224,7 +224,7 @@ def issue(athlete_id: StravaId, c: Deps, now: Now, rotate: bool = False) -> Plan
     summary="Revoke the athlete's plan page link (the page answers 404 from now on)",
     dependencies=[Depends(api_key)],
 )
-def revoke(athlete_id: StravaId, c: Deps) -> PlanPageLinkRevoked:
+def revoke(athlete_id: AthleteId, c: Deps) -> PlanPageLinkRevoked:
     with UnitOfWork(c.sessions) as uow:
         try:
             revoked = revoke_link(uow.session, athlete_id)

@@ -39,7 +39,7 @@ from webhooks.plan_schemas import (
     PlanUpload,
     StoredChangeOut,
 )
-from webhooks.schemas import ActivityId, StravaId
+from webhooks.schemas import ActivityId, AthleteId
 
 ERRORS = responses(
     {
@@ -102,7 +102,7 @@ def _read(uow: UnitOfWork, athlete_id: int, now: datetime) -> Loaded:
     operation_id="create_plan_from_goal",
     summary="Create or replace the plan from a goal",
 )
-def plan_from_goal(athlete_id: StravaId, body: PlanFromGoal, uow: Uow, now: Now) -> PlanChanged:
+def plan_from_goal(athlete_id: AthleteId, body: PlanFromGoal, uow: Uow, now: Now) -> PlanChanged:
     athlete, goal = body.athlete.to_planner(), body.goal.to_planner()
     return _write(
         uow,
@@ -118,7 +118,7 @@ def plan_from_goal(athlete_id: StravaId, body: PlanFromGoal, uow: Uow, now: Now)
     operation_id="upload_plan",
     summary="Create or replace the plan from plan JSON",
 )
-def plan_upload(athlete_id: StravaId, body: PlanUpload, uow: Uow, now: Now) -> PlanChanged:
+def plan_upload(athlete_id: AthleteId, body: PlanUpload, uow: Uow, now: Now) -> PlanChanged:
     return _write(
         uow, lambda s: commands.upload(s, athlete_id, plan_json=body.plan, timezone=body.timezone, now=now)
     )
@@ -130,7 +130,7 @@ def plan_upload(athlete_id: StravaId, body: PlanUpload, uow: Uow, now: Now) -> P
     operation_id="get_plan",
     summary="The current plan with matches and compliance",
 )
-def get_plan(athlete_id: StravaId, uow: Uow, now: Now) -> dict[str, Any]:
+def get_plan(athlete_id: AthleteId, uow: Uow, now: Now) -> dict[str, Any]:
     return views.plan_detail(uow.session, _read(uow, athlete_id, now))
 
 
@@ -142,7 +142,7 @@ def get_plan(athlete_id: StravaId, uow: Uow, now: Now) -> dict[str, Any]:
     response_description='a page of decisions; `Link: <…>; rel="next"` names the next page while there is one',
 )
 def list_changes(
-    athlete_id: StravaId,
+    athlete_id: AthleteId,
     request: Request,
     response: Response,
     uow: Uow,
@@ -167,7 +167,7 @@ def list_changes(
     operation_id="undo_plan_change",
     summary="Undo a decision",
 )
-def undo_change(athlete_id: StravaId, change_id: str, uow: Uow, now: Now) -> PlanChanged:
+def undo_change(athlete_id: AthleteId, change_id: str, uow: Uow, now: Now) -> PlanChanged:
     return _write(uow, lambda s: commands.undo(s, athlete_id, change_id, now=now))
 
 
@@ -180,7 +180,7 @@ def undo_change(athlete_id: StravaId, change_id: str, uow: Uow, now: Now) -> Pla
     operation_id="move_workout",
     summary="Move a workout",
 )
-def move_workout(athlete_id: StravaId, workout_id: str, body: MoveIn, uow: Uow, now: Now) -> PlanChanged:
+def move_workout(athlete_id: AthleteId, workout_id: str, body: MoveIn, uow: Uow, now: Now) -> PlanChanged:
     return _write(uow, lambda s: commands.move(s, athlete_id, workout_id, body.date, now=now))
 
 
@@ -190,7 +190,7 @@ def move_workout(athlete_id: StravaId, workout_id: str, body: MoveIn, uow: Uow, 
     operation_id="pair_run",
     summary="Pair a run by hand",
 )
-def pair_run(athlete_id: StravaId, workout_id: str, body: PairIn, uow: Uow, now: Now) -> PlanChanged:
+def pair_run(athlete_id: AthleteId, workout_id: str, body: PairIn, uow: Uow, now: Now) -> PlanChanged:
     return _write(uow, lambda s: commands.pair(s, athlete_id, workout_id, body.activity_id, now=now))
 
 
@@ -201,7 +201,7 @@ def pair_run(athlete_id: StravaId, workout_id: str, body: PairIn, uow: Uow, now:
     summary="Unpair a run",
 )
 def unpair_run(
-    athlete_id: StravaId, workout_id: str, activity_id: ActivityId, uow: Uow, now: Now
+    athlete_id: AthleteId, workout_id: str, activity_id: ActivityId, uow: Uow, now: Now
 ) -> PlanChanged:
     return _write(uow, lambda s: commands.unpair(s, athlete_id, workout_id, activity_id, now=now))
 
@@ -215,7 +215,7 @@ def unpair_run(
     operation_id="pause_plan",
     summary="Pause (sick, vacation): days off are not missed",
 )
-def pause(athlete_id: StravaId, body: PauseIn, uow: Uow, now: Now) -> PauseOut:
+def pause(athlete_id: AthleteId, body: PauseIn, uow: Uow, now: Now) -> PauseOut:
     loaded = commands.pause(uow.session, athlete_id, until=body.until, reason=body.reason, now=now)
     out = PauseOut(paused_from=loaded.row.paused_from, paused_until=body.until, reason=body.reason)
     uow.commit()
@@ -228,7 +228,7 @@ def pause(athlete_id: StravaId, body: PauseIn, uow: Uow, now: Now) -> PauseOut:
     operation_id="resume_plan",
     summary="Resume: the plan adapts to the days off",
 )
-def resume(athlete_id: StravaId, uow: Uow, now: Now) -> PlanChanged:
+def resume(athlete_id: AthleteId, uow: Uow, now: Now) -> PlanChanged:
     return _write(uow, lambda s: commands.resume(s, athlete_id, now=now))
 
 
@@ -241,7 +241,7 @@ def resume(athlete_id: StravaId, uow: Uow, now: Now) -> PlanChanged:
     operation_id="set_notification_channels",
     summary="Set the athlete's direct notification channels (apprise URLs: ntfy, e-mail, Telegram, ...)",
 )
-def set_notifications(athlete_id: StravaId, body: NotificationsIn, uow: Uow, c: Deps) -> NotificationsOut:
+def set_notifications(athlete_id: AthleteId, body: NotificationsIn, uow: Uow, c: Deps) -> NotificationsOut:
     athlete = _athlete_or_404(uow, athlete_id)
     refused: dict[int, str] = {}
     for position, url in enumerate(body.urls):
@@ -268,7 +268,7 @@ def set_notifications(athlete_id: StravaId, body: NotificationsIn, uow: Uow, c: 
     operation_id="get_notification_channels",
     summary="The athlete's notification channels",
 )
-def get_notifications(athlete_id: StravaId, uow: Uow, c: Deps) -> NotificationsOut:
+def get_notifications(athlete_id: AthleteId, uow: Uow, c: Deps) -> NotificationsOut:
     athlete = _athlete_or_404(uow, athlete_id)
     return NotificationsOut(
         channels=[_stored_channel_name(c.cipher, stored) for stored in athlete.notification_urls or []]

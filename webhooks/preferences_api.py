@@ -14,7 +14,7 @@ from messages import Units
 from store import plan_repository, repository
 from webhooks.api_deps import Uow, api_key
 from webhooks.errors import ApiError, responses
-from webhooks.schemas import StravaId
+from webhooks.schemas import AthleteId
 
 ERRORS = responses(
     {401: "missing or wrong API key", 404: "unknown athlete", 422: "invalid request; nothing changed"}
@@ -43,7 +43,7 @@ class PreferencesOut(BaseModel):
     operation_id="set_athlete_preferences",
     summary="Set what the athlete reads distances and paces in (metric or imperial)",
 )
-def set_preferences(athlete_id: StravaId, body: PreferencesIn, uow: Uow) -> PreferencesOut:
+def set_preferences(athlete_id: AthleteId, body: PreferencesIn, uow: Uow) -> PreferencesOut:
     # A write about the athlete: under their row lock, like every other one.
     athlete = repository.lock_athlete(uow.session, athlete_id)
     if athlete is None:
@@ -59,7 +59,7 @@ def set_preferences(athlete_id: StravaId, body: PreferencesIn, uow: Uow) -> Pref
     operation_id="get_athlete_preferences",
     summary="What the athlete reads distances and paces in",
 )
-def get_preferences(athlete_id: StravaId, uow: Uow) -> PreferencesOut:
+def get_preferences(athlete_id: AthleteId, uow: Uow) -> PreferencesOut:
     athlete = plan_repository.get_athlete(uow.session, athlete_id)
     if athlete is None:
         raise ApiError(404, "unknown athlete")

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 BIGINT_MAX = 2**63 - 1
-# A Strava id as our tables hold it (BIGINT): anything larger is a 422, never a database error.
-StravaId = Annotated[int, Field(gt=0, le=BIGINT_MAX)]
+# An athlete's id: Strava's athlete id, or negative for an athlete who never connected Strava
+# (docs/sources.md#file-only-athletes). Every /api/v1/athletes/{athlete_id} path takes either.
+AthleteId = Annotated[int, Field(ge=-BIGINT_MAX, le=BIGINT_MAX)]
 # A run's id: Strava's, or negative for a run first seen in an activity file (docs/sources.md#canonical-ids).
 ActivityId = Annotated[int, Field(ge=-BIGINT_MAX, le=BIGINT_MAX)]
 # Characters PostgreSQL's text and jsonb refuse: NUL, and the UTF-16 surrogates (a JSON body can carry a lone

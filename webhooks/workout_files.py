@@ -28,7 +28,7 @@ from store.db import as_utc
 from webhooks import plan_page
 from webhooks.api_deps import Deps, api_key
 from webhooks.errors import ApiError, responses
-from webhooks.schemas import StravaId
+from webhooks.schemas import AthleteId
 
 FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
@@ -59,7 +59,7 @@ router = APIRouter()
         ),
     },
 )
-def workout_file(athlete_id: StravaId, workout_id: str, request: Request, c: Deps) -> Response:
+def workout_file(athlete_id: AthleteId, workout_id: str, request: Request, c: Deps) -> Response:
     with c.sessions() as session:
         try:
             body = render(session, athlete_id, workout_id)

@@ -29,6 +29,7 @@ OPERATION_IDS = {
     ("post", "/webhooks/strava"): "receive",
     ("get", "/strava/connect"): "strava_connect",
     ("get", "/strava/callback"): "strava_callback",
+    ("post", "/api/v1/athletes"): "create_athlete",
     ("put", "/api/v1/athletes/{athlete_id}/plan"): "create_plan_from_goal",
     ("get", "/api/v1/athletes/{athlete_id}/plan"): "get_plan",
     ("put", "/api/v1/athletes/{athlete_id}/plan/upload"): "upload_plan",
