@@ -67,7 +67,17 @@ def server_log() -> Iterator[io.StringIO]:
     saved, level = root.handlers[:], root.level
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    # Whatever an earlier test in this process did to uvicorn's loggers (a dictConfig, a handler, a level),
+    # here they reach the root handler as `configure_logging` makes them do in production.
+    uvicorn_loggers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+    kept = [(lg.handlers[:], lg.propagate, lg.level, lg.disabled) for lg in uvicorn_loggers]
+    for lg in uvicorn_loggers:
+        lg.handlers[:], lg.propagate, lg.disabled = [], True, False
+        lg.setLevel(logging.NOTSET)
     yield out
+    for lg, (handlers, propagate, lg_level, disabled) in zip(uvicorn_loggers, kept, strict=True):
+        lg.handlers[:], lg.propagate, lg.disabled = handlers, propagate, disabled
+        lg.setLevel(lg_level)
     root.handlers[:] = saved
     root.setLevel(level)
 
