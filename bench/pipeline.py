@@ -26,19 +26,20 @@ from store.models import StravaEvent
 API_KEY = "bench-" + uuid.uuid4().hex
 
 
-def _peak_rss_mb(pid: int) -> float:
+def _rss_mb(pid: int, field: str = "VmHWM") -> float:
+    """A process's peak resident memory (VmHWM), or with ``field="VmRSS"`` its resident memory now."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
 
 
-def _tree_peak_rss_mb(pid: int) -> float:
-    """The largest peak RSS among a process and its children (a prefork worker's pool processes)."""
-    peaks = [_peak_rss_mb(pid)]
+def _tree_rss_mb(pid: int, field: str = "VmHWM") -> float:
+    """The largest peak RSS (or RSS now) among a process and its children (a prefork worker's pool processes)."""
+    peaks = [_rss_mb(pid, field)]
     children = Path(f"/proc/{pid}/task/{pid}/children")
     if children.exists():
-        peaks += [_peak_rss_mb(int(c)) for c in children.read_text().split()]
+        peaks += [_rss_mb(int(c), field) for c in children.read_text().split()]
     return max(peaks)
 
 
@@ -51,7 +52,7 @@ def _done(url: str) -> int:
 
 
 _KINDS = (
-    ("runsmart worker", "worker"),
+    ("workers.process", "worker"),  # `runsmart worker` replaces itself with it (workers/process.py)
     ("webhooks.server", "api"),
     ("runsmart simulator", "simulator"),
     ("postgres", "postgres"),
@@ -139,6 +140,8 @@ def run(runs: int = 200, athletes: int = 4, workers: int = 2, noop_tasks: int = 
         },
     )
     with stack:
+        # Where the API's memory stands before any request but the readiness probe: its start-up share.
+        api_startup_rss = _tree_rss_mb(stack.processes["api"].pid, "VmRSS")
         admin = stack.simulator.admin
         ids = [a["id"] for a in admin.athletes()][:athletes]
         monday = date.today() - timedelta(days=date.today().weekday())
@@ -186,6 +189,10 @@ def run(runs: int = 200, athletes: int = 4, workers: int = 2, noop_tasks: int = 
                 "object_type": "activity", "owner_id": athlete_id, "subscription_id": SUBSCRIPTION_ID, "updates": {},
             })  # fmt: skip
         before = _done(url)
+        # The workers after the plans' messages and the no-op tasks: what the burst adds shows beside the peak.
+        worker_rss_before_burst = max(
+            _tree_rss_mb(stack.processes[f"worker{n}"].pid, "VmRSS") for n in range(workers)
+        )
         cpu_before = _cpu_seconds_by_process()
         started = time.monotonic()
         _push_burst(f"{stack.api_url}/webhooks/strava", bodies)
@@ -214,9 +221,11 @@ def run(runs: int = 200, athletes: int = 4, workers: int = 2, noop_tasks: int = 
         ceiling_rate = cores * 1000 / (others_ms + noop_cpu_ms)
         batched_ceiling_rate = cores * 1000 / (others_ms + fetch_ms)
         memory = {
-            "api_peak_rss_mb": _tree_peak_rss_mb(stack.processes["api"].pid),
+            "api_startup_rss_mb": api_startup_rss,
+            "worker_rss_before_burst_mb": worker_rss_before_burst,
+            "api_peak_rss_mb": _tree_rss_mb(stack.processes["api"].pid),
             "worker_peak_rss_mb": max(
-                _tree_peak_rss_mb(stack.processes[f"worker{n}"].pid) for n in range(workers)
+                _tree_rss_mb(stack.processes[f"worker{n}"].pid) for n in range(workers)
             ),
         }
         with session_factory(engine_for(url))() as db:

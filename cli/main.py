@@ -146,7 +146,6 @@ def worker(
     queues: str = typer.Option("strava,strava_bulk,maintenance", help="Comma-separated queues to consume."),
 ) -> None:
     """Run a Celery worker for the sync, backfill and maintenance queues."""
-    from runsmart.logs import configure_logging
     from workers.celery_app import app as celery_app
 
     if pool not in WORKER_POOLS:
@@ -160,10 +159,9 @@ def worker(
             f"no task is routed to {', '.join(map(repr, unknown))}; queues: {', '.join(sorted(known))}",
             param_hint="--queues",
         )
-    configure_logging()
-    celery_app.worker_main(
-        ["worker", f"--concurrency={concurrency}", f"--pool={pool}", f"--queues={queues}", "--loglevel=INFO"]
-    )
+    # A fresh interpreter without this command line's imports (workers/process.py says why).
+    argv = [sys.executable, "-m", "workers.process", f"--concurrency={concurrency}", f"--pool={pool}"]
+    os.execv(sys.executable, [*argv, f"--queues={queues}", "--loglevel=INFO"])
 
 
 @app.command("beat")

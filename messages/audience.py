@@ -1,5 +1,6 @@
 """Who reads a message, and how numbers are said to them: distances and paces in their units, dates and times
-in their timezone, rounded for a person (Babel does the number, unit and date formatting; CLDR's English).
+in their timezone, rounded for a person (CLDR's English number, unit and date formats, from messages/cldr.py:
+a copy of Babel's CLDR data that tests keep equal to Babel's own formatting).
 
 Every number an athlete reads goes through an ``Audience``: templates never format a number themselves.
 """
@@ -8,17 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_interval, format_time
-from babel.numbers import format_decimal, format_percent
-from babel.units import format_unit
+from messages import cldr
 
-LOCALE = "en"  # CLDR English for numbers and units ("1 hr 30 min", where en_GB says "mins")
-DATE_LOCALE = "en_GB"  # the day before the month ("Tue 24 Nov", "7–13 Dec"), a 24-hour clock
 METRES_PER_KM = 1000.0
 METRES_PER_MILE = 1609.344
 # Track repeats are measured in metres the world over ("6 × 400 m"), in either unit system; longer stretches
@@ -27,10 +24,11 @@ REP_METRES_UP_TO = 2000.0
 TRACK_MARKS_M = (
     50.0  # a track's lengths: 200 m, 250 m, 400 m ... a repeat of another length is not said in metres
 )
-DISTANCE_FORMAT = "#,##0.#"
+DISTANCE_DECIMALS = 1  # CLDR pattern "#,##0.#"
 # A week said relative to the reader's own (weeks from theirs to it); any other is named by its date.
 WEEK_WORDS = {-1: "last week", 0: "this week", 1: "next week"}
 SMALL_SHARE = 0.095  # below this a percentage keeps one decimal  # one decimal at most, none when it is zero: "10 km", "10.5 km"
+WHOLE_COUNT_DECIMALS = 3  # CLDR's default decimal pattern "#,##0.###", for the counts of a duration
 
 
 class Units(StrEnum):
@@ -44,6 +42,11 @@ class Units(StrEnum):
             return cls(value or cls.METRIC)
         except ValueError:
             return cls.METRIC
+
+
+def _count(count: int, unit_id: str) -> str:
+    """A whole count with its short unit: "45 sec", "1 hr"."""
+    return cldr.unit(cldr.decimal(count, WHOLE_COUNT_DECIMALS), unit_id)
 
 
 def _zone(name: str | None) -> ZoneInfo:
@@ -103,7 +106,7 @@ class Audience:
         """ "10 km", "6.2 mi": one decimal at most."""
         unit = "length-mile" if self.units is Units.IMPERIAL else "length-kilometer"
         value = float(metres) / self.unit_metres
-        return format_unit(value, unit, length="short", format=DISTANCE_FORMAT, locale=LOCALE)
+        return cldr.unit(cldr.decimal(value, DISTANCE_DECIMALS), unit)
 
     def rep_distance(self, metres: float) -> str:
         """A repeat's length: metres on the track ("400 m"), the athlete's unit beyond, and for a length no
@@ -113,7 +116,7 @@ class Audience:
             return self.distance(metres)  # a mile repeat reads "1 mi", not "1609 m"
         marked = abs(metres / TRACK_MARKS_M - round(metres / TRACK_MARKS_M)) * TRACK_MARKS_M < 1
         if metres <= REP_METRES_UP_TO and marked:
-            return format_unit(round(metres), "length-meter", length="short", format="0", locale=LOCALE)
+            return cldr.unit(cldr.decimal(round(metres), 0, grouping=False), "length-meter")  # pattern "0"
         return self.distance(metres)
 
     def pace_seconds(self, seconds_per_km: float) -> int:
@@ -139,12 +142,12 @@ class Audience:
     def duration(self, seconds: float) -> str:
         """ "48 min", "1 hr 30 min", "45 sec": rounded to the minute from a minute on."""
         if seconds < 60:
-            return format_unit(round(seconds), "duration-second", length="short", locale=LOCALE)
+            return _count(round(seconds), "duration-second")
         total = round(seconds / 60)
         hours, minutes = divmod(total, 60)
-        parts = [format_unit(hours, "duration-hour", length="short", locale=LOCALE)] if hours else []
+        parts = [_count(hours, "duration-hour")] if hours else []
         if minutes or not hours:
-            parts.append(format_unit(minutes, "duration-minute", length="short", locale=LOCALE))
+            parts.append(_count(minutes, "duration-minute"))
         return " ".join(parts)
 
     def clock(self, seconds: float) -> str:
@@ -155,31 +158,30 @@ class Audience:
 
     def number(self, value: float) -> str:
         """A plain number with one decimal at most: "45.2", "2", "1,200"."""
-        return format_decimal(value, format=DISTANCE_FORMAT, locale=LOCALE)
+        return cldr.decimal(value, DISTANCE_DECIMALS)
 
     def percent(self, share: float) -> str:
         """A fraction 0–1 as a percentage: "78%"; a small one keeps a decimal ("0.2%", not "0%")."""
         small = 0 < abs(share) < SMALL_SHARE
-        return format_percent(share, format="#,##0.#%" if small else "#,##0%", locale=LOCALE)
+        return cldr.percent(share, 1 if small else 0)  # CLDR patterns "#,##0.#%" and "#,##0%"
 
     # --- dates and times (the athlete's calendar) ------------------------------------------------------
 
     def day(self, value: date | datetime | str) -> str:
         """ "Tue 24 Nov"."""
-        return format_date(as_date(value, self.zone), "EEE d MMM", locale=DATE_LOCALE)
+        return cldr.date_pattern("EEE d MMM", as_date(value, self.zone))
 
     def day_month(self, value: date | datetime | str) -> str:
         """ "24 Nov"."""
-        return format_date(as_date(value, self.zone), "d MMM", locale=DATE_LOCALE)
+        return cldr.date_pattern("d MMM", as_date(value, self.zone))
 
     def long_day(self, value: date | datetime | str) -> str:
         """ "Tuesday 24 November 2026"."""
-        return format_date(as_date(value, self.zone), "EEEE d MMMM y", locale=DATE_LOCALE)
+        return cldr.date_pattern("EEEE d MMMM y", as_date(value, self.zone))
 
     def day_span(self, first: date | datetime | str, last: date | datetime | str) -> str:
         """ "7 – 13 Dec", "30 Nov – 6 Dec" (as CLDR writes a span, thin spaces around the dash)."""
-        start, end = as_date(first, self.zone), as_date(last, self.zone)
-        return format_interval(start, end, "dMMM", locale=DATE_LOCALE)
+        return cldr.day_span(as_date(first, self.zone), as_date(last, self.zone))
 
     def week(self, monday: date | datetime | str, later: int = 0) -> str:
         """The week that starts on ``monday`` (``later`` weeks on), as the reader says it on their day. A week a
@@ -201,7 +203,7 @@ class Audience:
     def time(self, value: datetime) -> str:
         """An instant's time of day where the athlete is: "07:05"."""
         local = value.astimezone(self.zone) if value.tzinfo else value
-        return format_time(time(local.hour, local.minute), "HH:mm", locale=DATE_LOCALE)
+        return cldr.clock(local.hour, local.minute)
 
     def local(self, value: datetime) -> datetime:
         return value.astimezone(self.zone) if value.tzinfo else value

@@ -77,8 +77,12 @@ app.conf.update(
 @signals.worker_init.connect
 def _import_stravalib(**_: Any) -> None:
     # sync.strava imports stravalib lazily (it costs the API process ~30 MB); a worker needs it for every
-    # task, so it pays the import (~1 s with pint's unit registry) at start, not inside its first task.
-    import stravalib  # noqa: F401
+    # task, so it pays the import (~1 s with pint's unit registry) at start, not inside its first task. Without
+    # numpy and Babel, which pint would load for nothing (runsmart/lean_imports.py).
+    from runsmart.lean_imports import absent
+
+    with absent("numpy", "babel"):
+        import stravalib  # noqa: F401
 
 
 @signals.worker_ready.connect

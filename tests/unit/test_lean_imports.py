@@ -1,0 +1,38 @@
+"""runsmart.lean_imports.absent: a package is unimportable inside the block only, and one already imported is
+left alone; a worker starts without the numpy and Babel that pint would load (workers/celery_app.py)."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+from runsmart.lean_imports import absent
+
+
+def test_a_package_cannot_be_imported_inside_the_block_and_can_after_it() -> None:
+    sys.modules.pop("colorsys", None)  # a small standard module, imported afresh below
+    with absent("colorsys"), pytest.raises(ModuleNotFoundError):
+        importlib.import_module("colorsys")
+    assert importlib.import_module("colorsys").rgb_to_hsv(1.0, 0.0, 0.0)[0] == 0.0
+
+
+def test_a_package_already_imported_is_left_as_it_is() -> None:
+    import json
+
+    with absent("json"):
+        assert importlib.import_module("json") is json
+    assert sys.modules["json"] is json
+
+
+def test_the_worker_imports_stravalib_without_numpy_or_babel() -> None:
+    # A fresh interpreter, as a worker process is: the worker_init handler runs before any task.
+    code = (
+        "import sys; from workers.celery_app import _import_stravalib; _import_stravalib();"
+        "import stravalib, pint.compat;"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'babel'}), pint.compat.HAS_NUMPY)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["[]", "False"]
