@@ -26,7 +26,7 @@ from composition.root import Container
 from sources.errors import FileRefused, Refusal
 from store.db import UnitOfWork
 from webhooks.api_deps import Deps, api_key
-from webhooks.errors import ApiError, responses
+from webhooks.errors import ATHLETE_ROUTE_ERRORS, ApiError, responses
 from webhooks.schemas import AthleteId
 
 if TYPE_CHECKING:
@@ -35,11 +35,10 @@ if TYPE_CHECKING:
 # sources.files (the parsers' modules, defusedxml) is imported by the handlers, not here: the API process loads
 # it only once a file arrives (ARCHITECTURE.md, "The API process stays small").
 
-ERRORS = responses(
+# An upload's own refusals, beside the errors every athlete route answers (the router's).
+UPLOAD_ERRORS = responses(
     {
         400: "the multipart body is malformed",
-        401: "missing or wrong API key",
-        404: "unknown athlete, or no file with that sha256",
         413: "the file (or what it unpacks to) is larger than RUNSMART_IMPORT_MAX_BYTES",
         415: "not multipart/form-data, or not a FIT, GPX or TCX activity file",
         422: "corrupt, truncated, hostile or implausible file, or no file in the field `file`; nothing changed",
@@ -74,7 +73,7 @@ router = APIRouter(
     prefix="/api/v1/athletes/{athlete_id}/activities",
     tags=["activities"],
     dependencies=[Depends(api_key)],
-    responses=ERRORS,
+    responses=ATHLETE_ROUTE_ERRORS,
 )
 
 
@@ -112,7 +111,8 @@ class _TooLarge(Exception):
     summary="Import an activity file (FIT, GPX, TCX)",
     openapi_extra=UPLOAD_BODY,
     responses={
-        200: {"model": ImportedOut, "description": "this very file was imported before: nothing changed"}
+        200: {"model": ImportedOut, "description": "this very file was imported before: nothing changed"},
+        **UPLOAD_ERRORS,
     },
 )
 async def import_activity_file(
@@ -144,6 +144,7 @@ async def import_activity_file(
     response_model=WithdrawnOut,
     operation_id="withdraw_activity_file",
     summary="Take back an imported file; the run stays while another source has it",
+    responses=responses({404: "unknown athlete, or no file with that sha256"}),
 )
 def withdraw_activity_file(athlete_id: AthleteId, sha256: Sha256, c: Deps) -> WithdrawnOut:
     from sources.files.importer import UnknownAthlete, importer_from_settings

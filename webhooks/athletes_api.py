@@ -16,17 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from messages import Units
 from sources import athletes
 from webhooks.api_deps import Now, Uow, api_key
-from webhooks.errors import responses
-
-ERRORS = responses(
-    {
-        401: "missing or wrong API key",
-        422: "invalid request (a blank first name, an unknown timezone, unknown units); nothing changed",
-    }
-)
+from webhooks.errors import api_key_route_errors
 
 router = APIRouter(
-    prefix="/api/v1/athletes", tags=["athletes"], dependencies=[Depends(api_key)], responses=ERRORS
+    prefix="/api/v1/athletes",
+    tags=["athletes"],
+    dependencies=[Depends(api_key)],
+    responses=api_key_route_errors(
+        {422: "invalid request (a blank first name, an unknown timezone, unknown units); nothing changed"}
+    ),
 )
 
 

@@ -22,19 +22,17 @@ from notify.connector_sync import Connector, SyncCause, request_sync
 from store import connector_repository, repository
 from store.plan_models import ConnectorConnection, ConnectorStatus
 from webhooks.api_deps import Deps, Now, Uow, api_key
-from webhooks.errors import ApiError, responses
+from webhooks.errors import ATHLETE_ROUTE_ERRORS, ApiError, responses
 from webhooks.schemas import AthleteId
 
 ICU = Connector.INTERVALS_ICU
-ERRORS = responses(
-    {401: "missing or wrong API key", 404: "unknown athlete", 422: "invalid request; nothing changed"}
-)
+NO_CONNECTION = responses({404: "unknown athlete, or no intervals.icu connection for them"})
 
 router = APIRouter(
     prefix="/api/v1/athletes/{athlete_id}/connectors",
     tags=["connectors"],
     dependencies=[Depends(api_key)],
-    responses=ERRORS,
+    responses=ATHLETE_ROUTE_ERRORS,
 )
 
 
@@ -143,6 +141,7 @@ def _check_replaceable(uow: Uow, connection: ConnectorConnection, remote: str) -
     response_model=ConnectionOut,
     operation_id="get_intervals_icu_connection",
     summary="Where the athlete's intervals.icu connection stands (never its key)",
+    responses=NO_CONNECTION,
 )
 def get_connection(athlete_id: AthleteId, uow: Uow) -> ConnectionOut:
     connection = connector_repository.get_connection(uow.session, athlete_id, ICU)
@@ -157,7 +156,7 @@ def get_connection(athlete_id: AthleteId, uow: Uow) -> ConnectionOut:
     response_model=ConnectionOut,
     operation_id="remove_intervals_icu_connection",
     summary="Remove the connection: our workouts there are deleted, then the key is forgotten",
-    responses={204: {"description": "removed at once: none of our workouts were there"}},
+    responses={204: {"description": "removed at once: none of our workouts were there"}, **NO_CONNECTION},
 )
 def remove_connection(athlete_id: AthleteId, uow: Uow, now: Now) -> ConnectionOut | Response:
     _lock_athlete(uow, athlete_id)

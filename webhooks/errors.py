@@ -182,6 +182,31 @@ def responses(descriptions: Mapping[int, str]) -> dict[int | str, dict[str, Any]
     return {status: {"model": Problem, "description": text} for status, text in descriptions.items()}
 
 
+# What every route behind the API key can answer (its 422: a body, path or query that does not validate, or a
+# request refused before anything was written), and what one under /api/v1/athletes/{athlete_id} adds.
+_API_KEY_ROUTE = {401: "missing or wrong API key", 422: "invalid request; nothing changed"}
+_ATHLETE_ROUTE = {**_API_KEY_ROUTE, 404: "unknown athlete"}
+
+
+def api_key_route_errors(more: Mapping[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route behind the API key: 401 and 422, with `more` (a status of its own, or a closer
+    description of a shared one)."""
+    return responses(_in_status_order({**_API_KEY_ROUTE, **(more or {})}))
+
+
+def athlete_route_errors(more: Mapping[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """As `api_key_route_errors`, for a route that names an athlete: 404 as well."""
+    return responses(_in_status_order({**_ATHLETE_ROUTE, **(more or {})}))
+
+
+def _in_status_order(descriptions: Mapping[int, str]) -> dict[int, str]:
+    # The spec lists the answers in the order given: keep the statuses ascending wherever a router adds one.
+    return dict(sorted(descriptions.items()))
+
+
+ATHLETE_ROUTE_ERRORS = athlete_route_errors()
+
+
 def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is not None:
         return app.openapi_schema

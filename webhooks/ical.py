@@ -4,18 +4,20 @@ from the current plan version, with ETag and Last-Modified so calendar clients p
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
+from messages import Audience
 from notify import ical
 from store import plan_repository
 from store.db import UnitOfWork, as_utc
+from store.plan_models import PlanVersion
 from webhooks.api_deps import Deps, api_key
-from webhooks.errors import ApiError, responses
+from webhooks.errors import ATHLETE_ROUTE_ERRORS, ApiError
 from webhooks.schemas import AthleteId
 
 
@@ -42,17 +44,8 @@ def feed(token: str, request: Request, c: Deps) -> Response:
             return PlainTextResponse("not found", status_code=404)
         version = plan_repository.current_version(session, plan)
         reader = ical.audience(session, plan.athlete_id, plan.timezone)
-    updated = version.created_at
-    updated = as_utc(updated).astimezone(UTC)
     files = f"{c.settings.public_base_url.rstrip('/')}/ical/{token}/workouts"  # webhooks/workout_files.py
-    body = ical.render(
-        version.plan,
-        plan_id=plan.id,
-        version=version.version,
-        updated=updated,
-        workout_files=files,
-        audience=reader,
-    )
+    body, updated = render_version(version, files, reader)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {
         "etag": etag,
@@ -64,6 +57,20 @@ def feed(token: str, request: Request, c: Deps) -> Response:
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
+def render_version(version: PlanVersion, workout_files: str, reader: Audience) -> tuple[bytes, datetime]:
+    """One plan version as a calendar, and when that version was made (the feed's Last-Modified)."""
+    updated = as_utc(version.created_at).astimezone(UTC)
+    body = ical.render(
+        version.plan,
+        plan_id=version.plan_id,
+        version=version.version,
+        updated=updated,
+        workout_files=workout_files,
+        audience=reader,
+    )
+    return body, updated
+
+
 @router.post(
     "/api/v1/athletes/{athlete_id}/ical",
     response_model=IcalFeed,
@@ -71,7 +78,7 @@ def feed(token: str, request: Request, c: Deps) -> Response:
     operation_id="issue_ical_feed",
     summary="Issue the athlete's calendar feed URL (shown once; rotate=true replaces it)",
     dependencies=[Depends(api_key)],
-    responses=responses({401: "missing or wrong API key", 404: "unknown athlete"}),
+    responses=ATHLETE_ROUTE_ERRORS,
 )
 def issue(athlete_id: AthleteId, c: Deps, rotate: bool = False) -> IcalFeed:
     with UnitOfWork(c.sessions) as uow:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -28,16 +28,16 @@ from messages import Audience
 from notify import ical
 from plans import service, views
 from store import plan_page_repository, plan_repository, repository
-from store.db import UnitOfWork, as_utc
+from store.db import UnitOfWork
 from webhooks import plan_page_view
 from webhooks.api_deps import Deps, Now, api_key
-from webhooks.errors import ApiError, responses
+from webhooks.errors import ATHLETE_ROUTE_ERRORS, ApiError
+from webhooks.ical import render_version
 from webhooks.schemas import AthleteId
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-LINK_ERRORS = responses({401: "missing or wrong API key", 404: "unknown athlete"})
 MAX_TOKEN_LENGTH = 128  # token_urlsafe(32) is 43 characters; anything far longer is not ours
 
 
@@ -180,17 +180,8 @@ def calendar(token: str, c: Deps) -> Response:
             return not_found()
         row, version = found
         reader = ical.audience(session, row.athlete_id, row.timezone)
-    updated = version.created_at
-    updated = as_utc(updated).astimezone(UTC)
     files = f"{c.settings.public_base_url.rstrip('/')}/p/{token}/workouts"  # webhooks/workout_files.py
-    body = ical.render(
-        version.plan,
-        plan_id=row.id,
-        version=version.version,
-        updated=updated,
-        workout_files=files,
-        audience=reader,
-    )
+    body, _ = render_version(version, files, reader)
     headers = {"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
@@ -199,7 +190,7 @@ def calendar(token: str, c: Deps) -> Response:
     LINK_PATH,
     response_model=PlanPageLinkOut,
     tags=["plans"],
-    responses=LINK_ERRORS,
+    responses=ATHLETE_ROUTE_ERRORS,
     operation_id="issue_plan_page_link",
     summary="Issue the athlete's plan page link (shown once; rotate=true replaces it)",
     dependencies=[Depends(api_key)],
@@ -219,7 +210,7 @@ def issue(athlete_id: AthleteId, c: Deps, now: Now, rotate: bool = False) -> Pla
     LINK_PATH,
     response_model=PlanPageLinkRevoked,
     tags=["plans"],
-    responses=LINK_ERRORS,
+    responses=ATHLETE_ROUTE_ERRORS,
     operation_id="revoke_plan_page_link",
     summary="Revoke the athlete's plan page link (the page answers 404 from now on)",
     dependencies=[Depends(api_key)],

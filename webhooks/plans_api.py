@@ -25,7 +25,7 @@ from store.db import UnitOfWork
 from store.models import Athlete
 from webhooks import change_pages
 from webhooks.api_deps import Deps, Now, Uow, api_key
-from webhooks.errors import ApiError, responses
+from webhooks.errors import ApiError, athlete_route_errors
 from webhooks.plan_schemas import (
     MoveIn,
     NotificationsIn,
@@ -41,17 +41,16 @@ from webhooks.plan_schemas import (
 )
 from webhooks.schemas import ActivityId, AthleteId
 
-ERRORS = responses(
-    {
-        401: "missing or wrong API key",
-        404: "unknown athlete, plan, workout, change or activity",
-        409: "conflicts with the plan's state; nothing changed",
-        422: "invalid request; nothing changed",
-    }
-)
-
 router = APIRouter(
-    prefix="/api/v1/athletes/{athlete_id}", tags=["plans"], dependencies=[Depends(api_key)], responses=ERRORS
+    prefix="/api/v1/athletes/{athlete_id}",
+    tags=["plans"],
+    dependencies=[Depends(api_key)],
+    responses=athlete_route_errors(
+        {
+            404: "unknown athlete, plan, workout, change or activity",
+            409: "conflicts with the plan's state; nothing changed",
+        }
+    ),
 )
 
 

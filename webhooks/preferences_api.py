@@ -13,18 +13,14 @@ from pydantic import BaseModel, ConfigDict
 from messages import Units
 from store import plan_repository, repository
 from webhooks.api_deps import Uow, api_key
-from webhooks.errors import ApiError, responses
+from webhooks.errors import ATHLETE_ROUTE_ERRORS, ApiError
 from webhooks.schemas import AthleteId
-
-ERRORS = responses(
-    {401: "missing or wrong API key", 404: "unknown athlete", 422: "invalid request; nothing changed"}
-)
 
 router = APIRouter(
     prefix="/api/v1/athletes/{athlete_id}",
     tags=["athletes"],
     dependencies=[Depends(api_key)],
-    responses=ERRORS,
+    responses=ATHLETE_ROUTE_ERRORS,
 )
 
 

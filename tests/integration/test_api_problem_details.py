@@ -214,6 +214,27 @@ def test_the_spec_declares_every_error_as_problem_json(served: tuple[TestClient,
     assert {"type", "title", "status", "detail", "code"} <= set(problem["required"])
 
 
+def test_every_api_key_route_declares_the_errors_it_shares(served: tuple[TestClient, FastAPI]) -> None:
+    client, _ = served
+    paths = client.get("/openapi.json").json()["paths"]
+    operations = [
+        (path, op["responses"])
+        for path, item in paths.items()
+        if path.startswith("/api/v1/")
+        for op in item.values()
+    ]
+    assert operations
+    for path, answers in operations:
+        assert answers["401"]["description"] == "missing or wrong API key", path
+        assert "422" in answers, path
+        if "{athlete_id}" in path:
+            assert answers["404"]["description"].startswith("unknown athlete"), path
+    # An upload's own refusals are declared where a file is sent, not on taking one back.
+    activities = "/api/v1/athletes/{athlete_id}/activities"
+    assert {"400", "413", "415"} <= set(paths[activities]["post"]["responses"])
+    assert not {"400", "413", "415"} & set(paths[activities + "/files/{sha256}"]["delete"]["responses"])
+
+
 def test_the_plan_and_its_changes_have_typed_responses(served: tuple[TestClient, FastAPI]) -> None:
     client, _ = served
     paths = client.get("/openapi.json").json()["paths"]
