@@ -6,6 +6,7 @@ thing this layer cannot know: how new outbox rows reach the workers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,16 +16,16 @@ import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from notify.channels import AppWebhook
+from notify.channels import AppWebhook, Sent
 from notify.connector_sync import CONNECTOR_SYNC, CalendarSync
 from notify.delivery import DeliveryPolicy, Notifier
-from notify.intervals_icu import IntervalsIcuClient
 from plans.pipeline import PlanPipeline
 from runsmart.settings import Settings
 from sources.ledger import Ledger
 from sources.merge import parse_priority
 from sources.strava import StravaSource
 from store.db import engine_for, session_factory
+from store.plan_models import NotificationOutbox
 from sync.backfill import BackfillService
 from sync.budget import Budget, LocalBudget, RedisBudget
 from sync.crypto import TokenCipher
@@ -91,18 +92,45 @@ def make_notifier(settings: Settings, sessions: sessionmaker[Session]) -> Notifi
     # Channel URLs are encrypted with the token key(s), like OAuth tokens (docs/security.md).
     cipher = TokenCipher(settings.effective_token_key())
     allow_private = settings.notify_allow_private_targets
-    # The athletes' intervals.icu calendars: `connector.sync` rows go there (docs/connectors.md).
-    icu = IntervalsIcuClient(settings.intervals_icu_base_url, timeout_s=settings.connector_timeout_s)
-    calendar = CalendarSync(
-        icu, cipher, horizon_days=settings.connector_horizon_days, plan_now=plan_clock(settings)
-    )
     return Notifier(
         sessions,
         app=app,
         policy=policy,
         cipher=cipher,
         allow_private_targets=allow_private,
-        senders={CONNECTOR_SYNC: calendar.send},
+        senders={CONNECTOR_SYNC: CalendarSender(settings, cipher)},
+    )
+
+
+class CalendarSender:
+    """The athletes' intervals.icu calendars: `connector.sync` rows go there (docs/connectors.md).
+
+    The client and its CalendarSync are built at the first row, so a process that never syncs a calendar (the
+    API) neither builds them nor imports the client's module; a worker builds them once.
+    """
+
+    def __init__(self, settings: Settings, cipher: TokenCipher) -> None:
+        self._settings = settings
+        self._cipher = cipher
+        self._lock = threading.Lock()  # a threads pool could deliver two first rows at once
+        self._calendar: CalendarSync | None = None
+
+    def __call__(self, session: Session, row: NotificationOutbox) -> Sent:
+        return self.calendar().send(session, row)
+
+    def calendar(self) -> CalendarSync:
+        with self._lock:
+            if self._calendar is None:
+                self._calendar = make_calendar_sync(self._settings, self._cipher)
+            return self._calendar
+
+
+def make_calendar_sync(settings: Settings, cipher: TokenCipher) -> CalendarSync:
+    from notify.intervals_icu import IntervalsIcuClient  # only where a calendar is synced (CalendarSender)
+
+    icu = IntervalsIcuClient(settings.intervals_icu_base_url, timeout_s=settings.connector_timeout_s)
+    return CalendarSync(
+        icu, cipher, horizon_days=settings.connector_horizon_days, plan_now=plan_clock(settings)
     )
 
 

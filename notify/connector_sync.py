@@ -25,17 +25,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
 import planner
 from notify.channels import ChannelCipher, Sent
-from notify.intervals_icu import Answer, CallOutcome, IntervalsIcuClient, content_hash, event_for
 from store import connector_repository, plan_repository
 from store.connector_repository import Pushed
 from store.plan_models import ConnectorConnection, ConnectorStatus, NotificationOutbox
+
+if TYPE_CHECKING:  # the client's module is imported by the sync that uses it (`CalendarSync._desired`)
+    from notify.intervals_icu import Answer, IntervalsIcuClient
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +94,19 @@ class CalendarSync:
             return self._refused(session, connection, "the stored API key cannot be decrypted")
         today = self._today(_timezone(session, row.athlete_id))
         desired = self._desired(session, connection, today)
-        answer = self._push(session, connection, key, desired, today)
-        if not answer.ok:
-            return self._failed(session, connection, answer)
+        failure = self._push(session, connection, key, desired, today)
+        if failure is not None:
+            return self._failed(session, connection, failure)
         self._done(session, connection, desired)
         return Sent(True)
 
     # --- what the calendar should hold --------------------------------------------------------------------
 
     def _desired(self, session: Session, connection: ConnectorConnection, today: date) -> Desired:
+        # Imported here, not at the top: the API imports this module to write sync rows (`request_sync`) and
+        # never syncs, so it never loads the client (composition/root.py builds a CalendarSync on first use).
+        from notify.intervals_icu import content_hash, event_for
+
         if connection.status == ConnectorStatus.REMOVING:
             return Desired({}, None, None)
         found = plan_repository.active_plan_and_version(session, connection.athlete_id)
@@ -130,7 +136,8 @@ class CalendarSync:
 
     def _push(
         self, session: Session, connection: ConnectorConnection, key: str, desired: Desired, today: date
-    ) -> Answer:
+    ) -> Answer | None:
+        """Sends what changed and deletes what left the plan; the first refused call's answer, else None."""
         athlete, connector = connection.athlete_id, connection.connector
         pushed = connector_repository.pushed(session, athlete, connector)
         # Past workouts stay there as history; we stop tracking them.
@@ -165,7 +172,7 @@ class CalendarSync:
                 "unchanged": len(desired.events) - len(changed),
             },
         )
-        return Answer(CallOutcome.OK)
+        return None
 
     def _done(self, session: Session, connection: ConnectorConnection, desired: Desired) -> None:
         if connection.status == ConnectorStatus.REMOVING:
@@ -179,7 +186,7 @@ class CalendarSync:
 
     def _failed(self, session: Session, connection: ConnectorConnection, answer: Answer) -> Sent:
         error = answer.error or "intervals.icu: failed"
-        if answer.outcome is CallOutcome.NEEDS_ATTENTION:
+        if answer.needs_attention:
             return self._refused(session, connection, error)
         log.warning(
             "connector.sync_failed",

@@ -52,6 +52,10 @@ class Answer:
     def ok(self) -> bool:
         return self.outcome is CallOutcome.OK
 
+    @property
+    def needs_attention(self) -> bool:
+        return self.outcome is CallOutcome.NEEDS_ATTENTION
+
 
 class IntervalsIcuClient:
     """The two calls the connector makes. `base_url` is an operator's setting (RUNSMART_INTERVALS_ICU_BASE_URL),

@@ -1,11 +1,16 @@
-"""The real API and beat processes on a redis-server of the test's own, which the test SIGSTOPs and restarts: the
-intake keeps storing Strava's pushes within its 2 s, health answers within 1 s, beat keeps running."""
+"""The real API and beat processes on a redis-server of the test's own, which the test SIGSTOPs and restarts:
+while it is stopped the intake stores and acknowledges Strava's pushes and health answers (degraded), each
+answer arriving before the test lets Redis run again; beat keeps running through the hang and the restart.
+
+No clock is read: that the acknowledgement and readiness never wait for the broker at all is proved in-process
+by tests/integration/test_intake_hostile.py (a broker blocked until the test releases it); how fast they
+answer is bench/'s to measure.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +28,8 @@ from tests.e2e.conftest import wait_for
 pytestmark = [pytest.mark.chaos, pytest.mark.e2e, pytest.mark.integration]
 
 BEAT_LOCK = "runsmart:redbeat:lock"  # workers/celery_app.py use_redbeat's key prefix + ":lock"
+# How long a request may take before the test gives up on it: a bound on a hang, not a measure of speed.
+HANG_BOUND_S = 30
 
 
 def push(api_url: str, object_id: int) -> requests.Response:
@@ -35,7 +42,13 @@ def push(api_url: str, object_id: int) -> requests.Response:
         "subscription_id": SUBSCRIPTION_ID,
         "updates": {},
     }
-    return requests.post(f"{api_url}/webhooks/strava", json=event, timeout=2.0)  # Strava's deadline
+    return requests.post(f"{api_url}/webhooks/strava", json=event, timeout=HANG_BOUND_S)
+
+
+def stopped(pid: int) -> bool:
+    """The process is stopped by a signal (state T in /proc/<pid>/stat): Redis is still hung."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
 
 
 def stored(url: str) -> int:
@@ -77,20 +90,19 @@ def test_intake_health_and_beat_outlive_a_hung_then_restarted_broker(
     assert push(stack.api_url, 1).status_code == 200  # a healthy broker: published as usual
     assert own_redis.proc is not None
 
-    os.kill(own_redis.proc.pid, signal.SIGSTOP)
+    redis_pid = own_redis.proc.pid
+    os.kill(redis_pid, signal.SIGSTOP)
     try:
-        for object_id in range(2, 8):  # each within Strava's 2 s, and stored (a timeout would raise here)
+        wait_for(lambda: stopped(redis_pid), what="redis-server stopped")
+        for object_id in range(2, 8):  # each acknowledged and stored while Redis is still stopped
             assert push(stack.api_url, object_id).status_code == 200
         assert stored(e2e_db) == 7
-        started = time.monotonic()
-        ready = requests.get(f"{stack.api_url}/readyz", timeout=5)
-        assert time.monotonic() - started < 1.0
+        ready = requests.get(f"{stack.api_url}/readyz", timeout=HANG_BOUND_S)
         assert (ready.status_code, ready.json()["status"]) == (200, "degraded")
-        started = time.monotonic()
-        assert requests.get(f"{stack.api_url}/livez", timeout=5).status_code == 200
-        assert time.monotonic() - started < 1.0
+        assert requests.get(f"{stack.api_url}/livez", timeout=HANG_BOUND_S).status_code == 200
+        assert stopped(redis_pid), "Redis ran again before the answers: they prove nothing about a hang"
     finally:
-        os.kill(own_redis.proc.pid, signal.SIGCONT)
+        os.kill(redis_pid, signal.SIGCONT)
     assert stack.processes["beat"].poll() is None, "beat exited during the hang"
 
     own_redis.restart(down_for=1.0)  # an empty Redis: the beat lock is gone (LockNotOwnedError in RedBeat)

@@ -1,5 +1,6 @@
 """runsmart.lean_imports.absent: a package is unimportable inside the block only, and one already imported is
-left alone; a worker starts without the numpy and Babel that pint would load (workers/celery_app.py)."""
+left alone; a worker starts without the numpy and Babel that pint would load (workers/celery_app.py). The API
+starts without the intervals.icu client, which only a calendar sync builds (composition/root.py)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,18 @@ def test_the_worker_imports_stravalib_without_numpy_or_babel() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["[]", "False"]
+
+
+def test_the_api_starts_without_the_intervals_icu_client_and_the_first_sync_builds_it() -> None:
+    # A fresh interpreter, as the API process is: its container and app built as `webhooks.server` serves them.
+    code = (
+        "import sys; from workers.runtime import container; from webhooks.app import create_app;"
+        "built = container(); create_app();"
+        "client = {'notify.intervals_icu', 'planner.icu_workout_text'};"
+        "print(sorted(client & set(sys.modules)));"
+        "from composition.root import CalendarSender;"
+        "sender = CalendarSender(built.settings, built.cipher);"
+        "print(sender.calendar() is sender.calendar(), sorted(client & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "True ['notify.intervals_icu', 'planner.icu_workout_text']"]
