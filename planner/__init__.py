@@ -11,7 +11,7 @@ Entry points:
 """
 
 from planner.activity import RUN_SPORT_TYPES, Activity, Lap
-from planner.adapt import AdaptResult, adapt, undo
+from planner.adapt import AdaptResult, adapt, forget_memos, undo
 from planner.generate import generate_plan
 from planner.intensity import RunIntensity, Zones, run_intensity
 from planner.load import WeekLoad, acwr, week_load
@@ -93,6 +93,7 @@ __all__ = [
     "Zones",
     "acwr",
     "adapt",
+    "forget_memos",
     "change_from_dict",
     "change_to_dict",
     "colour",

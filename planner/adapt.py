@@ -13,9 +13,11 @@ Design (documented in docs/planner.md#adaptation):
   ``as_of`` and today's once a run of today counts (or the ids the caller names), are copied from the input
   plan, so a decision changes only what is still ahead, and a change lists only what it made of a done workout.
   The rules judge a week against those same workouts (what the athlete was shown and ran), not against today's
-  re-derivation of it, so an undo or a late run cannot make a planned session look unplanned.
-* Idempotent: the derivation depends only on (baseline, the input plan's done workouts, activities, as_of,
-  suppressed), so adapting the result again with the same inputs returns the same plan and no new changes.
+  re-derivation of it, so an undo or a late run cannot make a planned session look unplanned. A week re-planned
+  while under way keeps the volume it is given: its days left carry it less what its days behind count for, from
+  the first day a decision could change it, which the plan remembers (``Plan.replanned_from``, ``UnderWay``).
+* Idempotent: the derivation depends only on (baseline, the input plan's done workouts and the days its weeks
+  were re-planned from, activities, as_of, suppressed), so adapting the result again with the same inputs returns the same plan and no new changes.
 * Undo: pass the change id in ``suppressed`` (or call ``undo``); the fold skips that change and everything is
   re-derived without it. Suppressed ids are kept on the plan so later adaptations respect them.
 
@@ -76,6 +78,7 @@ from planner.fitness import (
     best_evidence,
     evidence_in,
     first_day_after_break,
+    forget_evidence,
     raised_vdot,
 )
 from planner.generate import (
@@ -89,7 +92,7 @@ from planner.generate import (
     spike_tolerance_m,
     with_paces,
 )
-from planner.history import Done, first_open_day
+from planner.history import Done, UnderWay, first_open_day
 from planner.intensity import RunIntensity, Zones, run_intensity
 from planner.load import (
     HARD_SESSION_S,
@@ -145,6 +148,20 @@ class _Rebuild:
     floored: bool  # next week is the maintenance floor
     pre_miss: float  # the most run in a week of the 4 before
     ramp: list[float]  # the targets of the weeks after next that climb back
+
+
+@dataclass(frozen=True, slots=True)
+class _Return:
+    """What a return after a break decided, for its reason (``_Fold._return_said``)."""
+
+    days_off: int
+    first_off: date
+    ref: float  # the weekly load before the break, km
+    ref_vdot: float
+    new_vdot: float
+    first_stage: float  # the first stage's share of ``ref``
+    staged_weeks: int  # the weeks set by the stages ...
+    reduced_weeks: int  # ... and with the climb back after them, every week below the plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,8 +308,23 @@ class _Fold:
         self._week_vdot = self.bp.ctx.paces.vdot  # set by ``run`` for the week its rules judge
         self._actual = sorted((a.local_date, a.distance_m) for a in runs)
         self._evidence = evidence_in(runs, plan.athlete.max_hr)  # fitness_up's candidates, read once per fold
+        self.replanned = dict(plan.replanned_from)  # week start → its first open day, from earlier decisions
+        self.under_way = self._weeks_under_way()
         # what each week was last rendered from; a week is re-rendered only when this or its history changes
         self._keys: list[tuple[object, ...]] = [self._key(k) for k in range(len(self.weeks))]
+
+    def _weeks_under_way(self) -> dict[int, UnderWay]:
+        """The weeks a decision re-plans with some of their days behind the athlete: those an earlier decision
+        re-planned while under way (from the day it could first change), and this week from today's first open
+        day (docs/science.md#past-is-history)."""
+        out: dict[int, UnderWay] = {}
+        for k, spec in enumerate(self.bp.specs):
+            open_from = self.replanned.get(spec.start)
+            if open_from is None and spec.start < self.done.open_from <= spec.end_date:
+                open_from = self.done.open_from
+            if open_from is not None and open_from > spec.start:
+                out[k] = UnderWay.of(self.done, spec.start, open_from, self.week_runs(k))
+        return out
 
     def intensity(self, a: Activity) -> RunIntensity:
         """The run's intensity, scored once per fold and only for the weeks a rule reads."""
@@ -318,6 +350,7 @@ class _Fold:
             st.recover.get(k),
             st.long_cap.get(k),
             st.vdot,
+            self.under_way.get(k),
         )
 
     def _blueprint(self) -> Blueprint:
@@ -368,7 +401,21 @@ class _Fold:
             hist.append((x.date, x.distance_m))
         return None
 
+    def _held_to_target(self, k: int) -> UnderWay | None:
+        """Week ``k``'s ``UnderWay`` when a volume decision (a return, a rebuild, a climb back) set it a target of
+        its own while it was under way: the week holds that target. A week at the plan's own volume was given its
+        days behind at that volume: it is on track, and the rules that answer a run (a spike's recovery days, the
+        speed guard) change only the days they name."""
+        under_way = self.under_way.get(k)
+        if under_way is None or abs(self.state.targets[k] - self.bp.specs[k].volume_km) < 1e-9:
+            return None
+        return under_way
+
     def _render(self, k: int, completed: int) -> tuple[Workout, ...]:
+        under_way = self._held_to_target(k)
+        if under_way is not None:
+            # from now on the week keeps the volume it is re-planned to, however often it is adapted again
+            self.replanned.setdefault(self.bp.specs[k].start, under_way.open_from)
         hist = self._history(k, completed)
         # every adaptation re-derives the same weeks from the same inputs: render each distinct week once
         cache_key = (self.plan_key, k, self._key(k), tuple(hist))
@@ -381,10 +428,16 @@ class _Fold:
         return found
 
     def _render_uncached(self, k: int, hist: list[tuple[date, float]]) -> tuple[Workout, ...]:
+        under_way = self._held_to_target(k)
+        if under_way is None:
+            return self._build(k, self.state.targets[k], hist)
+        return under_way.fit(self.state.targets[k], lambda km: self._build(k, km, list(hist)))
+
+    def _build(self, k: int, volume_km: float, hist: list[tuple[date, float]]) -> tuple[Workout, ...]:
         st = self.state
         bp = self._blueprint()
         ctx = bp.ctx
-        ws = list(build_week(bp, bp.specs[k], st.targets[k], spike_limit(hist, bp.specs[k].start)))
+        ws = list(build_week(bp, bp.specs[k], volume_km, spike_limit(hist, bp.specs[k].start)))
         if k in st.easy_only:
             note = "easy: no hard sessions while you build back up after the break"
             ws = [s.as_easy(ctx, w, note) if w.is_quality else w for w in ws]
@@ -560,9 +613,25 @@ class _Fold:
         changed = changed or any(abs(a - b) > 0.05 for a, b in zip(before, st.targets[w + 1 :], strict=True))
         if not changed and not ramp:
             return True
-        reduced = [*parts, *ramp]
+        said = _Return(
+            days_off, first_off, ref, ref_vdot, new_vdot, stages[0], len(parts), len(parts) + len(ramp)
+        )
+        self._apply(
+            ChangeCode.RETURN_AFTER_BREAK,
+            w,
+            lambda: self._return_said(w + 1, said),
+            w + 1,
+            cause_week=ref_week,
+        )
+        return True
+
+    def _return_said(self, first: int, r: _Return) -> tuple[str, dict[str, FactValue]]:
+        """The reason of a return after a break, with its weeks as re-rendered: what the athlete is asked to run
+        (a week under way counts its days behind, see ``week_volume_km``)."""
+        reduced = [self.week_volume_km(k) for k in range(first, first + r.reduced_weeks)]
         weeks = ", ".join(f"{_km(x)} km" for x in reduced)
-        first_share = parts[0] / ref if parts and ref > 0 else stages[0]
+        days_off, first_off, ref, ref_vdot, new_vdot = r.days_off, r.first_off, r.ref, r.ref_vdot, r.new_vdot
+        first_share = reduced[0] / ref if r.staged_weeks and ref > 0 else r.first_stage
         last_off = first_off + timedelta(days=days_off - 1)
         reason = (
             f"No runs for {days_off} days ({first_off:%d %b}–{last_off:%d %b}). "
@@ -585,8 +654,7 @@ class _Fold:
             "vdot_before": round(ref_vdot, 2),
             "vdot_after": round(new_vdot, 2),
         }
-        self._apply(ChangeCode.RETURN_AFTER_BREAK, w, lambda: (reason, facts), w + 1, cause_week=ref_week)
-        return True
+        return reason, facts
 
     def rule_volume(self, w: int, planned_km: float, done_km: float) -> None:
         """Next week follows what was actually run, continuously in compliance (no cliffs)."""
@@ -613,8 +681,8 @@ class _Fold:
         """The reason of a volume rebuild, with the weeks as re-rendered: the 110 % rule may plan them shorter
         than their targets, and the athlete is told what they are actually asked to run."""
         ratio = r.done_km / r.planned_km
-        next_km = self.weeks_km(nxt)
-        later = [self.weeks_km(k) for k in range(nxt + 1, nxt + 1 + len(r.ramp))]
+        next_km = self.week_volume_km(nxt)
+        later = [self.week_volume_km(k) for k in range(nxt + 1, nxt + 1 + len(r.ramp))]
         trimmed = next_km < self.state.targets[nxt] - 0.5  # the 110 % rule planned it below its target
         holds = any(
             abs(t - r.pre_miss) < 0.05 and abs(x - t) <= 0.5 for t, x in zip(r.ramp, later, strict=True)
@@ -681,6 +749,17 @@ class _Fold:
     def weeks_km(self, k: int) -> float:
         """Week ``k``'s planned training km (the race itself is not training volume)."""
         return sum(x.distance_m for x in self.weeks[k] if x.is_run and x.type is not WorkoutType.RACE) / 1000
+
+    def week_volume_km(self, k: int) -> float:
+        """What week ``k`` comes to if its days left are run as planned: for a week under way, what was run on
+        its days behind and its days left as planned (never more than its target: ``UnderWay.fit``)."""
+        under_way = self._held_to_target(k)
+        if under_way is None:
+            return self.weeks_km(k)
+        left = [x for x in self.weeks[k] if x.date >= under_way.open_from]
+        return (
+            under_way.run_m + sum(x.distance_m for x in left if x.is_run and x.type is not WorkoutType.RACE)
+        ) / 1000
 
     def rule_run_spike(self, w: int) -> None:
         """Runs done in week ``w`` (up to ``as_of``) longer than 110 % of the 30-day longest before them."""
@@ -1106,6 +1185,17 @@ _OVERDONE: dict[tuple[object, ...], tuple[tuple[object, ...], _Overdone]] = {}
 _OVERDONE_MAX = 4096
 
 
+def forget_memos() -> int:
+    """Empty adaptation's memo tables (rendered weeks, scored runs, overdone weeks, fitness evidence); returns how
+    many entries they held. They pay off across the adaptations of one job (a replay, the scorecard, a task that
+    adapts again); a long-running worker calls this after every task, because its next task loads its runs afresh
+    and would never meet the old run objects again, while the tables keep them, laps and splits included."""
+    held = len(_RENDERED) + len(_SCORED) + len(_OVERDONE)
+    for table in (_RENDERED, _SCORED, _OVERDONE):
+        table.clear()
+    return held + forget_evidence()
+
+
 def scored_intensity(a: Activity, zones: Zones) -> RunIntensity:
     """``run_intensity`` memoized by object identity: adaptation re-reads the same run objects every time it
     re-derives a plan. The entry keeps the run itself and is used only for that very object, so a changed run
@@ -1298,7 +1388,14 @@ def adapt(
         Week(spec.index, spec.start, spec.phase, kept.week(spec.start, derived))
         for spec, derived in zip(fold.bp.specs, fold.weeks, strict=True)
     )
-    out = replace(plan, weeks=weeks, vdot=fold.state.vdot, suppressed=all_suppressed, as_of=as_of)
+    out = replace(
+        plan,
+        weeks=weeks,
+        vdot=fold.state.vdot,
+        suppressed=all_suppressed,
+        as_of=as_of,
+        replanned_from=tuple(sorted(fold.replanned.items())),
+    )
     out = replace(out, changes=kept.as_made(fold.changes, (w for ws in fold.weeks for w in ws)))
     previous = {c.id: c for c in plan.changes}
     new_changes = tuple(c for c in out.changes if previous.get(c.id) != c)

@@ -224,6 +224,13 @@ _EVIDENCE: dict[tuple[int, float | None], tuple[Activity, Evidence | None]] = {}
 _EVIDENCE_MAX = 8192
 
 
+def forget_evidence() -> int:
+    """Empty the evidence memo; returns how many runs it held."""
+    held = len(_EVIDENCE)
+    _EVIDENCE.clear()
+    return held
+
+
 def evidence_of(a: Activity, max_hr: float | None) -> Evidence | None:
     """What run ``a`` shows, before the plausibility check against the working VDOT (memoized)."""
     key = (id(a), max_hr)

@@ -8,12 +8,12 @@ was planned for its done days and the plan keeps them, and a change lists only w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from planner.activity import Activity
-from planner.plan import Change, Plan, Workout, WorkoutDiff
+from planner.plan import Change, Plan, Workout, WorkoutDiff, WorkoutType
 
 
 def first_open_day(runs: Iterable[Activity], as_of: date) -> date:
@@ -82,3 +82,74 @@ class Done:
 
 def _kept(diffs: Sequence[WorkoutDiff], dropped: set[int]) -> tuple[WorkoutDiff, ...]:
     return tuple(d for j, d in enumerate(diffs) if j not in dropped) if dropped else tuple(diffs)
+
+
+@dataclass(frozen=True, slots=True)
+class UnderWay:
+    """A week that a decision re-plans while it is under way: the days before ``open_from`` are behind the
+    athlete. The week still holds the volume the decision names, so the days left carry that volume less what the
+    days behind count for: their planned km, or what was run on them if that was more (missed km are not made up,
+    extra km are not run twice)."""
+
+    open_from: date
+    held: tuple[Workout, ...]  # the week's workouts before ``open_from``, as the athlete was given them
+    behind_m: float  # what the days before ``open_from`` count for: planned km, or run km if clearly more
+    run_m: float  # what was run on them
+
+    @classmethod
+    def of(cls, done: Done, week_start: date, open_from: date, runs: Iterable[Activity]) -> UnderWay:
+        held = tuple(w for w in done.by_week.get(week_start, ()) if w.date < open_from)
+        run_m = sum(a.distance_m for a in runs if week_start <= a.local_date < open_from)
+        planned_m = _training_m(held)
+        # a run a little longer than planned (GPS, a detour) is the run planned: only a clear overrun is
+        # taken off the days left, so a few metres never re-plan the week
+        behind_m = run_m if run_m > planned_m * (1 + OVERRUN_MARGIN) else planned_m
+        return cls(open_from, held, behind_m, run_m)
+
+    def fit(self, target_km: float, build: Callable[[float], Sequence[Workout]]) -> tuple[Workout, ...]:
+        """The week at ``target_km``: its days left as ``build`` makes them, for the largest week volume whose
+        days left make room for what the days behind count for beyond what ``build`` puts on them; a week already
+        run to its volume keeps only what is not a run on its days left (the race stays). The days behind are
+        derived as for the whole week: the athlete keeps what they were given (``Done``), and each change keeps
+        the part it made of them."""
+        whole = build(target_km)
+        behind = [w for w in whole if w.date < self.open_from]
+        excess = self.behind_m - _training_m(behind)
+        chosen = whole
+        if excess > FIT_TOLERANCE_M:
+            chosen = self._largest_within(self._left_m(whole) - excess, target_km, build)
+        return (*behind, *(w for w in chosen if w.date >= self.open_from))
+
+    def _left_m(self, workouts: Iterable[Workout]) -> float:
+        return _training_m(w for w in workouts if w.date >= self.open_from)
+
+    def _largest_within(
+        self, budget_m: float, target_km: float, build: Callable[[float], Sequence[Workout]]
+    ) -> Sequence[Workout]:
+        # bisection on the week's volume: what the days left get grows with it (in steps: runs are dropped
+        # as a week gets small), so the largest volume within the budget is found to a fraction of a run
+        lo, hi = 0.0, target_km
+        best: Sequence[Workout] | None = None
+        for _ in range(FIT_STEPS):
+            mid = (lo + hi) / 2
+            trial = build(mid)
+            if self._left_m(trial) <= budget_m + FIT_TOLERANCE_M:
+                best, lo = trial, mid
+            else:
+                hi = mid
+        if best is None:
+            return [w for w in build(target_km) if not _is_training(w)]
+        return best
+
+
+OVERRUN_MARGIN = 0.10  # runs within 10 % of the planned km of their days count as planned
+FIT_STEPS = 12  # a 60 km week to within 15 m of volume: far below the 100 m the plan shows
+FIT_TOLERANCE_M = 50.0  # the plan shows runs to 0.1 km
+
+
+def _is_training(w: Workout) -> bool:
+    return w.is_run and w.type is not WorkoutType.RACE
+
+
+def _training_m(workouts: Iterable[Workout]) -> float:
+    return sum(w.distance_m for w in workouts if _is_training(w))

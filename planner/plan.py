@@ -263,6 +263,9 @@ class Plan:
     given as ``athlete.break_days``). ``predicted_time_s`` is the race time current fitness predicts and
     ``goal_verdict`` how the goal time compares with it (docs/science.md#goal-times). ``warnings`` are the
     texts of ``notices``; a plan stored before notices existed has warnings and no notices.
+    ``replanned_from`` remembers, for each week a decision re-planned while it was under way, the first day that
+    decision could change (week start, day): the week keeps the volume the decision named, whenever the plan is
+    adapted again (planner/adapt.py, docs/science.md#past-is-history).
     """
 
     athlete: Athlete
@@ -280,6 +283,7 @@ class Plan:
     predicted_time_s: float | None = None
     goal_verdict: GoalVerdict = GoalVerdict.NONE
     notices: tuple[Notice, ...] = ()  # ``warnings`` with their codes and facts (the same texts, in order)
+    replanned_from: tuple[tuple[date, date], ...] = ()  # (week start, first open day), in week order
 
     def workouts(self) -> tuple[Workout, ...]:
         return tuple(w for week in self.weeks for w in week.workouts)

@@ -33,7 +33,15 @@ from planner.paces import Paces, fvdot, race_time, training_paces
 from planner.plan import Athlete, Change, Goal, GoalKind, Phase, Plan, Workout, WorkoutDiff, WorkoutType
 from planner.reasons import ChangeCode, NoticeCode
 from planner.sessions import LONG_MAX_S, LONG_SHARE, MARATHON_LONG_SHARE
-from planner.synthetic import Behaviour, Extra, Simulation, as_planned, simulate
+from planner.synthetic import (
+    Behaviour,
+    Extra,
+    Simulation,
+    activity_from_strava,
+    as_planned,
+    simulate,
+    strava_run,
+)
 
 START = date(2026, 1, 5)  # a Monday
 RACES = {"5K": 5000.0, "10K": 10_000.0, "half": 21_097.5, "marathon": 42_195.0}
@@ -147,6 +155,13 @@ RULES = (
         True,
         "adaptation",
         "a change alters a past day's workout, or today's once a run of today is synced",
+    ),
+    Rule(
+        "week_held",
+        True,
+        "adaptation",
+        "a volume decision made by a run mid-week: the week (days behind as run, days left as planned) holds "
+        "more than it names or than the runs allow, or the decision changes as the week is run",
     ),
     Rule("athlete_text", True, "both", "text the athlete reads names a file, section or internal code"),
     Rule("race_moved", True, "adaptation", "the race is not on the goal date"),
@@ -642,6 +657,80 @@ def check_history(p: Profile, sim: Simulation, t: Tally) -> None:
         t.check("history_kept", not wrong, p, f"synced {day}: {wrong[:3]} rewritten")
 
 
+# the fact that names the volume of the week a decision is made in, by the decision's code
+WEEK_VOLUME_FACT = {ChangeCode.RETURN_AFTER_BREAK: "first_week_m", ChangeCode.VOLUME_REBUILD: "next_week_m"}
+
+
+def check_week_held(p: Profile, sim: Simulation, t: Tally) -> None:
+    """A volume decision made by the first run of a week, synced the day it was run (docs/science.md#past-is-
+    history), holds that week to the volume it names and the runs allow: what was run on its days behind and its
+    days left, as planned, add up to no more. Then the rest of the week is run as given, and the plan adapted the
+    next Monday still holds the same decision."""
+    for before, day in _same_day_probes(sim):
+        week = before.week_of(day)
+        if week is None or day >= week.end:
+            continue
+        runs = [a for a in sim.activities if a.local_date <= day]
+        made = adapt(before, runs, day).plan
+        shown = made.week_of(day)
+        assert shown is not None
+        for c in made.changes:
+            fact = WEEK_VOLUME_FACT.get(ChangeCode(c.code))
+            if fact is None or not _decided_for(c, week.start) or c == _same_id(before, c):
+                continue
+            said = float(c.facts[fact]) / 1000
+            ran = sum(a.distance_m for a in runs if a.is_run and a.local_date >= week.start) / 1000
+            holds = ran + training_km(w for w in shown.workouts if w.date > day)
+            bound = _week_bound(p, sim, c, week.start)
+            # a later rule of the day may shorten the week further (its own change), never lengthen it
+            ok = holds <= said + SLACK_KM / 10 and holds <= bound + SLACK_KM
+            t.check(
+                "week_held",
+                ok,
+                p,
+                f"{c.id} on {day}: names {said:.1f} km (at most {bound:.1f}), holds {holds:.1f}",
+            )
+            after = adapt(made, [*runs, *_run_as_given(made, day, week.end)], week.end + timedelta(days=1))
+            later = _same_id(after.plan, c)
+            if later is not None and later.facts.get("days_off") != c.facts.get("days_off"):
+                continue  # the break was longer than that run showed (its week ended without one): a new decision
+            t.check("week_held", later == c, p, f"{c.id} on {day}: changed by {week.end + timedelta(days=1)}")
+
+
+def _decided_for(c: Change, week_start: date) -> bool:
+    """Whether ``c`` sets the volume of the week from ``week_start``: a rebuild after the week before it, or a
+    return from a break seen to the end of the week before it (the return begins the week after the last week
+    the break is seen in: docs/planner.md#adaptation)."""
+    if c.code == ChangeCode.VOLUME_REBUILD:
+        return c.week_start == week_start - timedelta(days=7)
+    last_off = date.fromisoformat(str(c.facts["last_day_off_date"]))
+    return week_start - timedelta(days=7) <= last_off < week_start
+
+
+def _week_bound(p: Profile, sim: Simulation, c: Change, week_start: date) -> float:
+    """The most the week a decision is made in may hold, from the runs alone (``check_volume``'s bounds): after
+    a break, the second stage of a return; after an under-done week, 120 % of what was run (or the maintenance
+    floor); after a week nearly done, the plan's own progression (no bound here)."""
+    if c.code == ChangeCode.RETURN_AFTER_BREAK:
+        return BREAK_RETURN_MAX * _load_before(p, sim, date.fromisoformat(str(c.facts["first_day_off_date"])))
+    last = next((w for w in sim.weeks if w.start == week_start - timedelta(days=7)), None)
+    if last is None or last.done_km >= UNDER_DONE * last.planned_km:
+        return float("inf")
+    floor_km = maintenance_floor_km(training_paces(sim.weeks[0].plan.vdot))
+    return max(NEXT_OVER_ACTUAL_MAX * last.done_km, floor_km)
+
+
+def _same_id(plan: Plan, c: Change) -> Change | None:
+    return next((x for x in plan.changes if x.id == c.id), None)
+
+
+def _run_as_given(plan: Plan, after: date, last: date) -> list[Activity]:
+    """The plan's runs of the days after ``after`` up to ``last``, run as given."""
+    easy = sum(training_paces(plan.vdot).easy) / 2
+    todo = [w for w in plan.workouts() if w.is_run and after < w.date <= last]
+    return [activity_from_strava(strava_run(900_000 + i, 1, w, easy)) for i, w in enumerate(todo)]
+
+
 def _done_diffs(change: Change, day: date) -> list[WorkoutDiff]:
     return [d for d in change.workouts if d.after.date <= day]
 
@@ -684,6 +773,7 @@ def run_athlete(p: Profile, t: Tally) -> None:
         check_responses(p, sim, t)
         check_ids(p, sim, t)
         check_history(p, sim, t)
+        check_week_held(p, sim, t)
     except Exception as error:  # noqa: BLE001 - the scorecard counts every failure as a broken rule
         t.check("error", False, p, f"{type(error).__name__}: {error}")
         return
@@ -805,6 +895,7 @@ limit worth watching, here whether a goal is "typical", so flagging it errs on t
 | `vdot_bounded` | the working VDOT of any week's plan is above the best evidence (a race or a sustained hard stretch, before that week) or the generated plan's VDOT, or more than 2 points above its value in a plan of the 28 days before |
 | `change_id_stable` | a change (`code@week-start`, the id a decision is stored under) made by one weekly adaptation is missing from the next one (no change is undone in the simulation), or the final plan answers one break (its first day off) with more than one change |
 | `history_kept` | the plan as last adapted, adapted again on a day the athlete ran with that day's runs (the first run of each week whose Monday brought a decision, from the plan of the week before; each spike run, from its week's plan), holds other workouts for that day or a day before it, or one of its changes lists a change to such a workout that it did not list before |
+| `week_held` | a volume decision (a return after a break, a volume rebuild) made by the first run of a week, synced the day it was run, from the plan of the week before: what was run that week so far plus the days left as planned comes to more than the volume the decision names (0.1 km) or than the runs allow (after a break, the second stage of a return; after an under-done week, 120 % of what was run, or the maintenance floor); or, with the rest of the week run as given, the plan adapted the next Monday holds a different decision (unless the break turned out longer) |
 | `athlete_text` | a change reason, workout note or plan warning names a file, a section sign or a code-like word |
 | `race_moved` | the race is not exactly once, on the goal date |
 | `unsafe_typical` | a typical goal is flagged unsafe: 5K from 15 km/wk, 10K from 20, half from 30 km/wk and 10 weeks, marathon from 50 km/wk and 16 weeks (6 weeks for 5K/10K), with a long run of at least 25 % of the week |

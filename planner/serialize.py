@@ -236,6 +236,7 @@ def plan_to_dict(p: Plan) -> JSON:
         "predicted_time_s": p.predicted_time_s,
         "goal_verdict": p.goal_verdict.value,
         "notices": [notice_to_dict(n) for n in p.notices],
+        "replanned_from": [[week.isoformat(), day.isoformat()] for week, day in p.replanned_from],
     }
 
 
@@ -258,4 +259,7 @@ def plan_from_dict(d: JSON) -> Plan:
         predicted_time_s=None if d.get("predicted_time_s") is None else float(d["predicted_time_s"]),
         goal_verdict=GoalVerdict(d.get("goal_verdict", "")),
         notices=tuple(notice_from_dict(n) for n in d.get("notices", ())),
+        replanned_from=tuple(
+            (date.fromisoformat(week), date.fromisoformat(day)) for week, day in d.get("replanned_from", ())
+        ),
     )

@@ -138,6 +138,11 @@ def _task_finished(
 
     if task_id and task is not None:
         task_finished(task_id, task, state, retval)
+    # The planner memoizes by run object within a job; the next task loads its runs afresh, so what the
+    # tables hold now would only be memory (README "Performance").
+    from planner import forget_memos
+
+    forget_memos()
 
 
 @signals.worker_process_shutdown.connect
