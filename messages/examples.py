@@ -488,7 +488,7 @@ def template_examples(audience: Audience) -> dict[str, list[dict[str, Any]]]:
     reason = reasons.change_message(audience, REBUILD)
     notice = reasons.notice_message(audience, notice_of(NoticeCode.SHORT_PLAN))
     text = workouts.describe(audience, tempo(TUESDAY))
-    lines = [line.text for line in notifications.workout_lines(audience, [], [REBUILD])]
+    lines = [line.text for line in notifications.workout_lines(audience, None, [REBUILD])]
     empty: list[dict[str, Any]] = [{}]
     scores = rep_scores()
     return {

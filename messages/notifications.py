@@ -17,6 +17,8 @@ from messages.audience import Audience
 from messages.catalogue import Message
 from planner.rep_scoring import RepScore
 
+# Before and after, per workout: None for a side that is newly planned or no longer planned.
+Pairs = Sequence[tuple[planner.Workout | None, planner.Workout | None]]
 MAX_WORKOUT_LINES = 6  # a push stays short: the rest is "and N more workouts" (the page shows them all)
 NEW_PLAN_CAUSES = frozenset({"generated", "uploaded"})
 CAUSE_KINDS = {"undo": "undo", "resume": "resume"}
@@ -74,14 +76,12 @@ class PlanUpdate:
 
 
 def workout_lines(
-    audience: Audience,
-    pairs: Sequence[tuple[planner.Workout | None, planner.Workout | None]],
-    changes: Sequence[planner.Change] = (),
+    audience: Audience, pairs: Pairs | None, changes: Sequence[planner.Change] = ()
 ) -> tuple[WorkoutLine, ...]:
-    """The changed workouts in date order: ``pairs`` (before, after) when known, else the changes' own diffs
-    (one line per workout: its first "before" and last "after"); those whose change the athlete would not see
-    are left out."""
-    if not pairs:
+    """The changed workouts in date order: ``pairs`` (before, after) when known, even none, else (None) the
+    changes' own diffs (one line per workout: its first "before" and last "after"); those whose change the
+    athlete would not see are left out."""
+    if pairs is None:
         by_id: dict[str, tuple[planner.Workout, planner.Workout]] = {}
         for change in changes:
             for diff in change.workouts:
@@ -109,14 +109,15 @@ def plan_updated(
     changes: Sequence[planner.Change] = (),
     ended: Sequence[Ended] = (),
     revised: frozenset[str] = frozenset(),
-    pairs: Sequence[tuple[planner.Workout | None, planner.Workout | None]] = (),
+    pairs: Pairs | None = None,
     notices: Sequence[planner.Notice] = (),
     goal: planner.Goal | None = None,
     start: date | None = None,
 ) -> PlanUpdate:
     """``changes``: the decisions in effect that this update made or revised (``revised``: the ids of those
     that revise an earlier message); ``ended``: those that no longer hold; ``pairs``: the future workouts
-    that changed (before, after); ``notices``, ``goal``, ``start``: a new plan's."""
+    these decisions changed (before, after), the only ones listed (None: not known, the changes' own diffs
+    are listed); ``notices``, ``goal``, ``start``: a new plan's."""
     kind = _kind(cause, changes, ended)
     # The headline is the news: a decision this version made comes before one it revised.
     saying = sorted(told(changes, revised, pairs), key=lambda c: c.id in revised)
@@ -140,16 +141,14 @@ def plan_updated(
 
 
 def told(
-    changes: Sequence[planner.Change],
-    revised: frozenset[str],
-    pairs: Sequence[tuple[planner.Workout | None, planner.Workout | None]],
+    changes: Sequence[planner.Change], revised: frozenset[str], pairs: Pairs | None
 ) -> list[planner.Change]:
     """The decisions to say: each new one, and each revision that touches a future workout that changed. A
     revision whose workouts are all behind the athlete (its figures were judged again once its week was over,
     while another decision changed the plan) has nothing left to tell them: "next week" would be a week gone."""
-    changed = {w.id for pair in pairs for w in pair if w is not None}
-    if not changed:
+    if pairs is None:
         return list(changes)  # the changed workouts are not known here: say every one
+    changed = {w.id for pair in pairs for w in pair if w is not None}
     return [
         c
         for c in changes

@@ -32,10 +32,15 @@ class WorkoutChange:
     after: planner.Workout | None  # None: no longer planned
 
     @property
-    def workout_id(self) -> str:
+    def workout(self) -> planner.Workout:
+        """The workout as planned now, or as it was planned when no longer planned."""
         found = self.after or self.before
         assert found is not None  # never both: an unchanged workout is no change
-        return found.id
+        return found
+
+    @property
+    def workout_id(self) -> str:
+        return self.workout.id
 
 
 def _future(plan: planner.Plan, today: date) -> dict[str, dict[str, Any]]:
@@ -55,6 +60,45 @@ def future_workout_changes(
     was = {w.id: w for w in before.workouts() if w.id in old}
     now = {w.id: w for w in after.workouts() if w.id in new}
     return tuple(WorkoutChange(was.get(i), now.get(i)) for i in differ)
+
+
+def announced(
+    revised: Sequence[DecisionRevision], produced: Mapping[str, planner.Change]
+) -> tuple[planner.Change, ...]:
+    """What a message about ``revised`` speaks of: each decision in effect as the new version judges it
+    (``produced``: the version's changes by id), and each one that ended as it last stood."""
+    return tuple(
+        produced[r.change_id] if r.status is DecisionStatus.ACTIVE else planner.change_from_dict(r.change)
+        for r in revised
+    )
+
+
+def decided_workout_changes(
+    workouts: Sequence[WorkoutChange], decided: Iterable[planner.Change], plan: planner.Plan
+) -> tuple[WorkoutChange, ...]:
+    """Of a version's changed future workouts (`future_workout_changes`), those the ``decided`` changes made:
+    each workout one of their diffs names, and one newly planned or no longer planned in a week where one of
+    them changed a workout (a diff pairs a workout with its next state, so it never names one added or removed;
+    ``plan``: the new plan, for its weeks). A workout that changed for another reason (the athlete moved it,
+    a decision not among ``decided``) is not theirs to tell.
+
+    Each keeps the version's from → to: as the athlete had it before this version, and as they have it now.
+    Not the decision's own diff: that starts where the planner's derivation stood before the decision, which
+    for a decision revised in place is before its first message, a part the athlete was told already."""
+    diffs = [d for change in decided for d in change.workouts]
+    named = {d.after.id for d in diffs}
+    weeks = {_week_start(plan, d.after.date) for d in diffs} - {None}
+    return tuple(
+        w
+        for w in workouts
+        if w.workout_id in named
+        or ((w.before is None or w.after is None) and _week_start(plan, w.workout.date) in weeks)
+    )
+
+
+def _week_start(plan: planner.Plan, day: date) -> date | None:
+    week = plan.week_of(day)
+    return week.start if week is not None else None
 
 
 def _revision(change: planner.Change, revision: int) -> DecisionRevision:

@@ -65,11 +65,12 @@ def plan_updated_payload(
     changes: Sequence[planner.Change],
     reasons: Sequence[str],
     decisions: Sequence[DecisionRevision] = (),
-    pairs: Sequence[tuple[planner.Workout | None, planner.Workout | None]] = (),
+    pairs: notifications.Pairs | None = None,
     new: planner.Plan | None = None,
 ) -> dict[str, Any]:
     """The `plan.updated` payload (docs/notifications.md): the machine fields, and the message for ``reader``;
-    ``new``: the plan itself, when this is a new plan."""
+    ``pairs``: the workouts the decisions changed (before, after), None when not known; ``new``: the plan
+    itself, when this is a new plan."""
     update = notifications.plan_updated(
         reader,
         cause=cause,
@@ -106,11 +107,13 @@ def plan_updated(
     reasons: Sequence[str],
     now: datetime,
     decisions: Sequence[DecisionRevision] = (),
-    workouts: Sequence[WorkoutChange] = (),
+    workouts: Sequence[WorkoutChange] | None = None,
     idempotency_key: str | None = None,
 ) -> None:
     """`changes`: the decisions in effect this update made or revised; `decisions`: every decision it created,
-    revised, withdrew or undid (plans/decisions.py); `workouts`: the future workouts that changed."""
+    revised, withdrew or undid (plans/decisions.py); `workouts`: the future workouts those decisions changed
+    (plans/decisions.py decided_workout_changes), the only ones the message lists; None when not known (the
+    changes' own diffs are listed then)."""
     # Read today: "this week", "next week" are said from the athlete's day (messages/audience.py).
     reader = audience(session, row.athlete_id, row.timezone).at(now)
     new = _new_plan(session, row) if cause in notifications.NEW_PLAN_CAUSES else None
@@ -121,7 +124,7 @@ def plan_updated(
         changes=changes,
         reasons=reasons,
         decisions=decisions,
-        pairs=[(w.before, w.after) for w in workouts],
+        pairs=None if workouts is None else [(w.before, w.after) for w in workouts],
         new=new,
     )
     plan_repository.enqueue_notification(

@@ -84,7 +84,9 @@ class Outcome:
     newly_matched: tuple[tuple[str, int], ...]
     # Every decision the version created, revised, withdrew or undid, at its new revision.
     decisions: tuple[DecisionRevision, ...] = ()
-    workouts: tuple[WorkoutChange, ...] = ()  # the future workouts that changed
+    # Every future workout that changed, whatever changed it (the athlete's move too): what the API answers.
+    # The plan.updated message lists only those its decisions changed.
+    workouts: tuple[WorkoutChange, ...] = ()
 
 
 def load(session: Session, athlete_id: int, *, now: datetime) -> Loaded | None:
@@ -119,7 +121,8 @@ def refresh(
     force: bool = False,
 ) -> Outcome:
     """Adapt; when the future workouts change (or `force`: an undo), store the version, revise its decisions
-    and write the one `plan.updated` about them; then re-match (docs/api.md#decisions)."""
+    and write the one `plan.updated` about them and the workouts they changed; then re-match
+    (docs/api.md#decisions)."""
     row = loaded.row
     raw = overlay.without_moves(loaded.view, loaded.overrides)
     result = planner.adapt(
@@ -141,9 +144,14 @@ def refresh(
         plan_repository.record_revisions(session, row.id, row.version, revised, now=now)
     produced = {c.id: c for c in result.plan.changes}
     changes = tuple(produced[r.change_id] for r in revised if r.status is DecisionStatus.ACTIVE)
-    # One message per version that changes what the athlete will run, naming the decisions behind it; a
-    # version no decision explains (a workout the athlete moved) is their own doing: nothing to tell them.
-    if workouts and revised:
+    announced = decisions.announced(revised, produced)
+    # What the message lists: only the workouts its own decisions changed, never one the athlete moved or
+    # another cause changed in the same version.
+    decided = decisions.decided_workout_changes(workouts, announced, view)
+    # One message per version whose decisions change what the athlete will run, naming them; a version no
+    # decision explains (a workout the athlete moved) is their own doing: nothing to tell them. A decision about
+    # the goal changes no workout: it is news by itself.
+    if decided or (workouts and any(not c.workouts for c in announced)):
         notify.plan_updated(
             session,
             row,
@@ -151,7 +159,7 @@ def refresh(
             changes=changes,
             reasons=[*(c.reason for c in changes), *reasons],
             decisions=revised,
-            workouts=workouts,
+            workouts=decided,
             idempotency_key=decisions.announcement_key(notify.PLAN_UPDATED, row.id, revised),
             now=now,
         )

@@ -101,6 +101,67 @@ def test_added_removed_and_moved_workouts_in_date_order(plan: planner.Plan) -> N
     assert dates == sorted(dates)
 
 
+# --- the workouts a message lists -----------------------------------------------------------------------
+
+
+def on(plan: planner.Plan, day: date) -> planner.Workout:
+    return next(w for w in plan.workouts() if w.date == day)
+
+
+def test_a_message_lists_only_its_decisions_workouts_from_the_last_version_to_now(plan: planner.Plan) -> None:
+    # The decision was told before (revision 1 made Friday's run 6 km of 9.6); revised, it makes it 5 km and
+    # drops Sunday's run of its week. The same version holds the athlete's move of a run the week after, a
+    # change by a decision this message does not announce, and a run added in a week the decision leaves alone.
+    friday, sunday = on(plan, START + timedelta(days=11)), on(plan, START + timedelta(days=13))
+    later = plan.weeks[2].workouts
+    moved, other = later[-1], later[0]
+    told = edited(plan, {friday.id: replace(friday, distance_m=6000)})  # as the athlete has it now
+    added = replace(other, id=f"w{START + timedelta(days=14):%Y%m%d}", date=START + timedelta(days=14))
+    new = edited(
+        told,
+        {
+            friday.id: replace(friday, distance_m=5000),
+            sunday.id: None,
+            moved.id: replace(moved, date=moved.date - timedelta(days=1)),
+            other.id: replace(other, distance_m=other.distance_m - 1000),
+            added.id: added,
+        },
+    )
+    revised = change(
+        "volume_rebuild", "You ran 3 of 40 km.", planner.WorkoutDiff(friday, replace(friday, distance_m=5000))
+    )
+    unannounced = change(
+        "run_spike",
+        "A long run.",
+        planner.WorkoutDiff(other, on(new, other.date)),
+        week=START + timedelta(weeks=2),
+    )
+    workouts = decisions.future_workout_changes(told, new, TODAY)
+    assert len(workouts) == 5, "not vacuous: the version changes five workouts"
+
+    listed = decisions.decided_workout_changes(workouts, [revised], new)
+
+    # From what the athlete had before this version (6 km, told already), not the decision's own before.
+    assert listed == (
+        decisions.WorkoutChange(replace(friday, distance_m=6000), replace(friday, distance_m=5000)),
+        decisions.WorkoutChange(sunday, None),
+    )
+    both = decisions.decided_workout_changes(workouts, [revised, unannounced], new)
+    assert [c.workout_id for c in both] == [friday.id, sunday.id, added.id, other.id]  # by date
+    assert decisions.decided_workout_changes(workouts, [], new) == ()
+
+
+def test_a_message_speaks_of_its_active_decisions_as_judged_now_and_its_ended_ones_as_they_stood() -> None:
+    now = change("volume_rebuild", "You ran 5 of 40 km.")
+    gone = change("run_spike", "A long run.", week=START + timedelta(weeks=1))
+    revised = decisions.revisions(
+        {now.id: stored(replace(now, reason="You ran 3 of 40 km.")), gone.id: stored(gone)},
+        [now],
+        frozenset(),
+    )
+    assert decisions.announced(revised, {now.id: now}) == (now, gone)
+
+
 # --- revisions --------------------------------------------------------------------------------------------
 
 

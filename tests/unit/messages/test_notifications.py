@@ -66,6 +66,22 @@ def test_without_pairs_the_changes_own_diffs_are_the_lines_and_a_long_list_is_cu
     assert len(long.workouts) == 9  # the payload keeps them all
 
 
+def test_known_to_change_no_workout_a_message_lists_none_and_leaves_a_revision_unsaid() -> None:
+    # Pairs given, even none, are the workouts the message's decisions changed: the changes' own diffs (from
+    # where the planner stood before each decision, not what the athlete had) are never listed instead.
+    update = notifications.plan_updated(
+        METRIC,
+        cause="synced",
+        changes=[examples.REBUILD, examples.SPIKE],
+        revised=frozenset({examples.REBUILD.id}),
+        pairs=[],
+    )
+    assert update.workouts == ()
+    assert "What changes" not in update.message.body
+    assert reasons.change_message(METRIC, examples.REBUILD).body not in update.message.body
+    assert reasons.change_message(METRIC, examples.SPIKE).body in update.message.body  # new: said
+
+
 def test_a_revision_is_an_update_and_an_ended_decision_says_why() -> None:
     revised = notifications.plan_updated(
         METRIC, cause="synced", changes=[examples.REBUILD], revised=frozenset({examples.REBUILD.id})
