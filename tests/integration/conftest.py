@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 import responses
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+import planner
 from composition.root import Container, build
+from notify.receiver import Receiver
+from plans import commands
 from runsmart.settings import Settings
+from sources.files.importer import FileImporter, importer_from_settings
 from store.db import UnitOfWork
 from sync.budget import RedisBudget
 from sync.connect import save_connection
 from sync.strava import TokenSet
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, database_name, temporary_database
+from webhooks.app import create_app
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +41,14 @@ RATE_HEADERS = {
     "X-ReadRateLimit-Limit": "100,1000",
     "X-ReadRateLimit-Usage": "1,1",
 }
+API_KEY = "app-key-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
+# The fixed plan of the calendar and workout-file tests: a 10 km race plan from a Monday, made the day before.
+PLAN_START = date(2026, 7, 6)
+PLAN_MADE = datetime(2026, 7, 5, 12, tzinfo=UTC)
+TEN_K_RUNNER = planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45)
+TEN_K_RACE = planner.Goal(planner.GoalKind.RACE, PLAN_START + timedelta(weeks=10, days=6), 10_000)
 
 
 @pytest.fixture
@@ -71,6 +89,125 @@ def strava() -> Iterator[responses.RequestsMock]:
         yield mock
 
 
+@contextmanager
+def api_client(container: Container) -> Iterator[TestClient]:
+    """The real API app on this container, open to AUTH."""
+    container.settings.api_keys = SecretStr(API_KEY)
+    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
+        yield c
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:
+    with api_client(container) as c:
+        yield c
+
+
+def create_plan(
+    container: Container,
+    athlete_id: int,
+    athlete: planner.Athlete,
+    goal: planner.Goal,
+    *,
+    start: date,
+    timezone: str,
+    now: datetime,
+) -> None:
+    """The athlete's plan for the goal, created as the API creates it."""
+    with UnitOfWork(container.sessions) as uow:
+        commands.create_from_goal(
+            uow.session, athlete_id, athlete=athlete, goal=goal, start=start, timezone=timezone, now=now
+        )
+        uow.commit()
+
+
+@pytest.fixture
+def ten_k_plan(container: Container) -> None:
+    """ATHLETE_ID connected, with the fixed 10 km race plan, in Amsterdam."""
+    connect_athlete(container)
+    create_plan(
+        container,
+        ATHLETE_ID,
+        TEN_K_RUNNER,
+        TEN_K_RACE,
+        start=PLAN_START,
+        timezone="Europe/Amsterdam",
+        now=PLAN_MADE,
+    )
+
+
+def a_run_to_move(plan: planner.Plan) -> planner.Workout:
+    """A run more than two weeks into the fixed plan whose next day is free and not a Sunday."""
+    taken = {w.date for w in plan.workouts()}
+    return next(
+        w
+        for w in plan.workouts()
+        if w.is_run
+        and w.date > PLAN_START + timedelta(days=14)
+        and w.date + timedelta(days=1) not in taken
+        and w.date.weekday() < 6
+    )
+
+
+def move_a_day_later(container: Container, workout: planner.Workout) -> date:
+    """The athlete moves the workout to the next day; that day."""
+    moved_to = workout.date + timedelta(days=1)
+    with UnitOfWork(container.sessions) as uow:
+        commands.move(uow.session, ATHLETE_ID, workout.id, moved_to, now=PLAN_MADE)
+        uow.commit()
+    return moved_to
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A local webhook receiver that checks signatures made with WEBHOOK_SECRET."""
+    with Receiver(secret=WEBHOOK_SECRET) as r:
+        yield r
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime.now(UTC))
+
+
+@pytest.fixture
+def importer(container: Container, tmp_path: Path) -> FileImporter:
+    """The file importer of a connected athlete, its files kept under the test's own folder."""
+    connect_athlete(container)
+    settings = container.settings.model_copy(update={"import_files_dir": str(tmp_path / "files")})
+    return importer_from_settings(settings, [container.plans])
+
+
+@pytest.fixture
+def empty_database(run_tag: str) -> Iterator[str]:
+    """A database of its own at no migration at all, dropped afterwards."""
+    with temporary_database(database_name(f"empty_{uuid.uuid4().hex[:10]}", run_tag), migrated=False) as url:
+        yield url
+
+
+@pytest.fixture
+def enqueued_outbox(container: Container, monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The CLI runs on this container; the outbox ids it hands to the workers are recorded, not sent."""
+    import workers.enqueue
+    from workers import runtime
+
+    monkeypatch.setattr(runtime, "container", lambda: container)
+    enqueued: list[list[int]] = []
+    monkeypatch.setattr(workers.enqueue, "enqueue_outbox", lambda ids, kick=False: enqueued.append(list(ids)))
+    return enqueued
+
+
 def connect_athlete(
     container: Container,
     athlete_id: int = ATHLETE_ID,
@@ -87,6 +224,16 @@ def connect_athlete(
             scopes="read,activity:read_all",
             cipher=container.cipher,
         )
+        uow.commit()
+
+
+def update_row(container: Container, model: type[Any], key: object, **values: Any) -> None:
+    """Set columns of one stored row, found by its primary key (it must exist)."""
+    with UnitOfWork(container.sessions) as uow:
+        row = uow.session.get(model, key)
+        assert row is not None
+        for name, value in values.items():
+            setattr(row, name, value)
         uow.commit()
 
 
@@ -136,6 +283,11 @@ def detailed_activity(
     }
     activity.update(overrides)
     return activity
+
+
+def strava_error(resource: str, field: str, code: str, message: str = "Bad Request") -> dict[str, Any]:
+    """An error body as Strava sends it: a message and the fault's resource, field and code."""
+    return {"message": message, "errors": [{"resource": resource, "field": field, "code": code}]}
 
 
 def event_body(

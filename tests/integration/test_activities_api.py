@@ -167,29 +167,10 @@ def test_runsmart_import_walks_folders_and_reports_refusals(
 def test_a_run_first_seen_in_a_file_can_be_paired_and_unpaired_by_hand(
     client: TestClient, container: Container
 ) -> None:
-    import planner
-    from plans import commands
-    from store import plan_repository
-    from store.db import UnitOfWork
+    from tests.integration.test_plans_pipeline import current_plan, start_plan
 
-    today = datetime.now(UTC).date()
-    monday = today - timedelta(days=today.weekday() + 7)
-    with UnitOfWork(container.sessions) as uow:
-        commands.create_from_goal(
-            uow.session,
-            ATHLETE_ID,
-            athlete=planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45, long_run_km=12),
-            goal=planner.Goal(planner.GoalKind.RACE, monday + timedelta(weeks=14), 10000),
-            start=monday,
-            timezone="Europe/Amsterdam",
-            now=datetime.now(UTC),
-        )
-        uow.commit()
-        plan = plan_repository.active_plan(uow.session, ATHLETE_ID)
-        assert plan is not None
-        workouts = (
-            planner.plan_from_dict(plan_repository.current_version(uow.session, plan).plan).weeks[0].workouts
-        )
+    start_plan(container)  # last week's Monday, in Amsterdam
+    workouts = current_plan(container).weeks[0].workouts
     at = datetime.combine(workouts[0].date, datetime.min.time(), tzinfo=UTC) + timedelta(hours=6)
     activity_id = upload(client, fit_file(RunSpec(start=at, elapsed_s=2400, distance_m=7000))).json()[
         "activity_id"

@@ -12,14 +12,12 @@ import pytest
 import responses
 from sqlalchemy import select
 
-import planner
 from composition.root import Container
-from plans import commands
 from sources.files.importer import FileImporter, FileOutcome, Imported, importer_from_settings
 from sources.files.synthetic import RunSpec, fit_file, gpx_file, tcx_file
 from store import plan_repository, repository
 from store.db import UnitOfWork
-from store.models import Activity, ActivityCopy, ActivitySource, CopyRole
+from store.models import Activity, ActivityCopy, ActivitySource, CopyRole, StravaConnection
 from tests.integration.conftest import (
     ATHLETE_ID,
     RATE_HEADERS,
@@ -28,7 +26,9 @@ from tests.integration.conftest import (
     detailed_activity,
     event_body,
     store_event,
+    update_row,
 )
+from tests.integration.test_plans_pipeline import first_workout, outbox, plan_row, start_plan
 
 pytestmark = pytest.mark.integration
 
@@ -36,13 +36,6 @@ TZ = "Europe/Amsterdam"
 STRAVA_ID = 9_100_000_001
 DAY = (datetime.now(UTC) - timedelta(days=2)).date()
 START = datetime.combine(DAY, datetime.min.time(), tzinfo=UTC) + timedelta(hours=6)
-
-
-@pytest.fixture
-def importer(container: Container, tmp_path: Path) -> FileImporter:
-    connect_athlete(container)
-    settings = container.settings.model_copy(update={"import_files_dir": str(tmp_path / "files")})
-    return importer_from_settings(settings, [container.plans])
 
 
 @pytest.fixture
@@ -122,6 +115,24 @@ def runs(container: Container) -> list[Activity]:
 def copies(container: Container) -> list[ActivityCopy]:
     with container.sessions() as session:
         return list(session.scalars(select(ActivityCopy).order_by(ActivityCopy.id)).all())
+
+
+def grant_dead_for(container: Container, days: int) -> None:
+    """The athlete's Strava grant has waited `days` days for a new consent (what the retention purge reads)."""
+    update_row(
+        container,
+        StravaConnection,
+        ATHLETE_ID,
+        status="needs_reauth",
+        updated_at=datetime.now(UTC) - timedelta(days=days),
+    )
+
+
+def assert_only_the_fit_files_run_is_left(container: Container) -> None:
+    [run] = runs(container)
+    assert run.id < 0
+    assert run.distance_m == pytest.approx(10_300)
+    assert [c.source for c in copies(container)] == [ActivitySource.FILE_FIT]
 
 
 def test_a_file_of_a_run_strava_holds_merges_into_it(
@@ -213,10 +224,7 @@ def test_deleting_a_run_on_strava_keeps_it_while_a_file_has_it(
     push(container, strava, strava_run())
     import_file(container, importer, fit_file(spec(km=10.3)))
     assert push(container, strava, strava_run(), aspect="delete") == "deleted"
-    [run] = runs(container)
-    assert run.id < 0
-    assert run.distance_m == pytest.approx(10_300)
-    assert [c.source for c in copies(container)] == [ActivitySource.FILE_FIT]
+    assert_only_the_fit_files_run_is_left(container)
 
 
 def test_taking_back_a_file_keeps_the_run_strava_has_and_drops_a_run_only_the_file_had(
@@ -273,38 +281,19 @@ def test_reconciliation_never_sees_a_file_first_run_as_a_missing_strava_run(
 def test_a_merged_run_fulfils_its_workout_once(
     container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
-    today = datetime.now(UTC).date()
-    start = today - timedelta(days=today.weekday() + 7)  # last week's Monday: its workouts are all past
-    with UnitOfWork(container.sessions) as uow:
-        commands.create_from_goal(
-            uow.session,
-            ATHLETE_ID,
-            athlete=planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45, long_run_km=12),
-            goal=planner.Goal(planner.GoalKind.RACE, start + timedelta(weeks=14), 10000),
-            start=start,
-            timezone=TZ,
-            now=datetime.now(UTC),
-        )
-        uow.commit()
-        plan = plan_repository.active_plan(uow.session, ATHLETE_ID)
-        assert plan is not None
-        plan_id = plan.id
-        workout = (
-            planner.plan_from_dict(plan_repository.current_version(uow.session, plan).plan)
-            .weeks[0]
-            .workouts[0]
-        )
+    start_plan(container)  # last week's Monday: its workouts are all past
+    with container.sessions() as session:
+        plan_id = plan_row(session).id
+    workout = first_workout(container)
     at = datetime.combine(workout.date, datetime.min.time(), tzinfo=UTC) + timedelta(hours=6)
     km = 8.0
     import_file(container, importer, fit_file(spec(km=km, minutes=48, base=at)))
     push(container, strava, strava_run(km=km, minutes=48, base=at))
     with container.sessions() as session:
         pairs = plan_repository.match_pairs(session, plan_id)
-        matched = [
-            n for n in plan_repository.notifications(session, ATHLETE_ID) if n.event_type == "workout.matched"
-        ]
     assert pairs == {(workout.id, STRAVA_ID)}
-    assert len(matched) == 1  # announced once, when the file brought it; Strava's copy changed nothing
+    # Announced once, when the file brought it; Strava's copy changed nothing.
+    assert len(outbox(container, "workout.matched")) == 1
 
 
 def test_an_import_for_an_unknown_athlete_changes_nothing(
@@ -320,28 +309,16 @@ def test_an_import_for_an_unknown_athlete_changes_nothing(
 def test_the_retention_purge_of_a_dead_grant_keeps_the_files_runs_too(
     container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
-    from sqlalchemy import update
-
     from jobs import retention
-    from store.models import StravaConnection
 
     push(container, strava, strava_run())
     import_file(container, importer, fit_file(spec(km=10.3)))
-    now = datetime.now(UTC)
+    grant_dead_for(container, days=8)
     with UnitOfWork(container.sessions) as uow:
-        uow.session.execute(
-            update(StravaConnection)
-            .where(StravaConnection.athlete_id == ATHLETE_ID)
-            .values(status="needs_reauth", updated_at=now - timedelta(days=8))
-        )
-        uow.commit()
-    with UnitOfWork(container.sessions) as uow:
+        now = datetime.now(UTC)
         assert retention.purge_dead_grant(uow.session, ATHLETE_ID, now=now, days=7).startswith("purged")
         uow.commit()
-    [run] = runs(container)
-    assert run.id < 0
-    assert run.distance_m == pytest.approx(10_300)
-    assert [c.source for c in copies(container)] == [ActivitySource.FILE_FIT]
+    assert_only_the_fit_files_run_is_left(container)
 
 
 def test_a_rename_on_strava_reaches_the_merged_run_and_stravas_copy(

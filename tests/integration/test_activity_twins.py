@@ -7,53 +7,45 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import responses
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 import planner
 from composition.root import Container
 from plans import commands
-from sources.files.importer import FileImporter, importer_from_settings
+from sources.files.importer import FileImporter
 from sources.files.synthetic import fit_file
 from store import plan_repository, repository
 from store.db import UnitOfWork
-from store.models import ActivitySource, CopyRole, StravaConnection
+from store.models import ActivitySource, CopyRole
 from store.plan_models import OverrideKind, PlanOverride
 from tests.integration.conftest import (
     ATHLETE_ID,
     RATE_HEADERS,
     STRAVA,
-    connect_athlete,
     event_body,
     store_event,
 )
+from tests.integration.helpers_backfill import pages, summary
 from tests.integration.test_activity_sources import (
     START,
     STRAVA_ID,
-    TZ,
     copies,
+    grant_dead_for,
     import_file,
     push,
     runs,
     spec,
     strava_run,
 )
-from tests.integration.test_backfill_reconcile import pages, summary
+from tests.integration.test_plans_pipeline import current_plan, outbox, plan_row, start_plan
 
 pytestmark = pytest.mark.integration
 
 UPLOADED_AGAIN = STRAVA_ID + 7  # Strava gives the hand upload a later id
-
-
-@pytest.fixture
-def files(container: Container, tmp_path: Path) -> FileImporter:
-    connect_athlete(container)
-    settings = container.settings.model_copy(update={"import_files_dir": str(tmp_path / "files")})
-    return importer_from_settings(settings, [container.plans])
 
 
 def upload(
@@ -70,7 +62,7 @@ def strava_ids(container: Container) -> list[tuple[str, int | None, str]]:
 
 
 def test_the_same_run_twice_on_strava_is_one_activity_under_the_first_id(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
     assert push(container, strava, strava_run()) == "synced"
     # The hand upload of the watch's file: the same recording, a few seconds and metres apart, a new title.
@@ -85,7 +77,7 @@ def test_the_same_run_twice_on_strava_is_one_activity_under_the_first_id(
 
 
 def test_the_first_id_keys_the_run_whatever_order_strava_delivers_them_in(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
     push(container, strava, upload(km=10.05))
     push(container, strava, strava_run())
@@ -105,7 +97,7 @@ def test_the_first_id_keys_the_run_whatever_order_strava_delivers_them_in(
 def test_a_double_run_on_strava_stays_two_activities(
     container: Container,
     strava: responses.RequestsMock,
-    files: FileImporter,
+    importer: FileImporter,
     second_minutes_in: float,
     second_minutes: float,
 ) -> None:
@@ -115,7 +107,7 @@ def test_a_double_run_on_strava_stays_two_activities(
 
 
 def test_deleting_either_strava_activity_keeps_the_run_while_the_other_exists(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
     push(container, strava, strava_run())
     push(container, strava, upload(km=10.4, name="Upload"))
@@ -131,7 +123,7 @@ def test_deleting_either_strava_activity_keeps_the_run_while_the_other_exists(
 
 
 def test_deleting_the_upload_on_strava_leaves_the_run_as_it_was(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
     push(container, strava, strava_run())
     push(container, strava, upload(km=10.4, heart_rate=150.0))
@@ -149,7 +141,7 @@ def test_deleting_the_upload_on_strava_leaves_the_run_as_it_was(
 
 
 def test_an_edit_of_the_upload_on_strava_keeps_one_run_and_reaches_its_copy(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
     push(container, strava, strava_run())
     push(container, strava, strava_run(UPLOADED_AGAIN, 0.1))
@@ -170,7 +162,7 @@ def test_an_edit_of_the_upload_on_strava_keeps_one_run_and_reaches_its_copy(
 
 
 def test_an_upload_cropped_on_strava_to_another_run_becomes_an_activity_of_its_own(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
     push(container, strava, strava_run())
     push(container, strava, strava_run(UPLOADED_AGAIN, 0.1))
@@ -186,7 +178,7 @@ def test_an_upload_cropped_on_strava_to_another_run_becomes_an_activity_of_its_o
 
 
 def test_reconciliation_knows_the_upload_and_sees_it_gone(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
     push(container, strava, strava_run())
     push(container, strava, upload(name="Upload"))
@@ -202,7 +194,7 @@ def test_reconciliation_knows_the_upload_and_sees_it_gone(
 
 
 def test_a_reconciliation_that_finds_the_upload_gone_from_strava_deletes_only_its_copy(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
     push(container, strava, strava_run())
     push(container, strava, upload())
@@ -225,15 +217,15 @@ def test_a_reconciliation_that_finds_the_upload_gone_from_strava_deletes_only_it
 
 
 def test_the_same_run_in_two_files_of_one_format_is_one_activity_and_either_may_go(
-    container: Container, files: FileImporter
+    container: Container, importer: FileImporter
 ) -> None:
-    first = import_file(container, files, fit_file(spec(km=10.0, device_product=4315)))
-    second = import_file(container, files, fit_file(spec(0.4, minutes=49, km=10.2, device_product=3990)))
+    first = import_file(container, importer, fit_file(spec(km=10.0, device_product=4315)))
+    second = import_file(container, importer, fit_file(spec(0.4, minutes=49, km=10.2, device_product=3990)))
     assert first.activity_id is not None
     assert second.activity_id == first.activity_id
     assert len(runs(container)) == 1
     with UnitOfWork(container.sessions) as uow:
-        withdrawn = files.withdraw(uow.session, ATHLETE_ID, first.file.digest)
+        withdrawn = importer.withdraw(uow.session, ATHLETE_ID, first.file.digest)
         uow.commit()
     assert withdrawn is not None
     assert withdrawn.activity_id == first.activity_id
@@ -241,53 +233,39 @@ def test_the_same_run_in_two_files_of_one_format_is_one_activity_and_either_may_
     assert run.distance_m == pytest.approx(10_200)  # the remaining file's fields
 
 
-def test_a_double_run_in_two_files_of_one_format_stays_two(container: Container, files: FileImporter) -> None:
-    import_file(container, files, fit_file(spec(minutes=50)))
-    import_file(container, files, fit_file(spec(55, minutes=20, km=4)))
+def test_a_double_run_in_two_files_of_one_format_stays_two(
+    container: Container, importer: FileImporter
+) -> None:
+    import_file(container, importer, fit_file(spec(minutes=50)))
+    import_file(container, importer, fit_file(spec(55, minutes=20, km=4)))
     assert len(runs(container)) == 2
 
 
-def _plan_with_past_workouts(container: Container) -> tuple[int, list[planner.Workout]]:
-    today = datetime.now(UTC).date()
-    start = today - timedelta(days=today.weekday() + 7)  # last week's Monday: its workouts are all past
-    with UnitOfWork(container.sessions) as uow:
-        commands.create_from_goal(
-            uow.session,
-            ATHLETE_ID,
-            athlete=planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45, long_run_km=12),
-            goal=planner.Goal(planner.GoalKind.RACE, start + timedelta(weeks=14), 10000),
-            start=start,
-            timezone=TZ,
-            now=datetime.now(UTC),
-        )
-        uow.commit()
-        plan = plan_repository.active_plan(uow.session, ATHLETE_ID)
-        assert plan is not None
-        plan_id = plan.id
-        planned = planner.plan_from_dict(plan_repository.current_version(uow.session, plan).plan)
-    return plan_id, [w for w in planned.weeks[0].workouts if w.is_run]
-
-
-def _at(workout: planner.Workout) -> datetime:
-    return datetime.combine(workout.date, datetime.min.time(), tzinfo=UTC) + timedelta(hours=6)
+def _first_workout_run_on_strava(
+    container: Container, strava: responses.RequestsMock
+) -> tuple[int, list[planner.Workout], datetime]:
+    """A plan whose workouts are all past, its first run done as planned and synced from Strava: the plan's id,
+    its runs, and when that run started."""
+    start_plan(container)  # last week's Monday
+    with container.sessions() as session:
+        plan_id = plan_row(session).id
+    workouts = [w for w in current_plan(container).weeks[0].workouts if w.is_run]
+    at = datetime.combine(workouts[0].date, datetime.min.time(), tzinfo=UTC) + timedelta(hours=6)
+    push(container, strava, strava_run(km=8, minutes=48, base=at))
+    return plan_id, workouts, at
 
 
 def test_the_same_run_twice_on_strava_fulfils_its_workout_once(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
-    plan_id, workouts = _plan_with_past_workouts(container)
-    at = _at(workouts[0])
-    push(container, strava, strava_run(km=8, minutes=48, base=at))
+    plan_id, workouts, at = _first_workout_run_on_strava(container, strava)
     push(container, strava, strava_run(UPLOADED_AGAIN, 0.1, km=8, minutes=48, base=at))
     with container.sessions() as session:
         pairs = plan_repository.match_pairs(session, plan_id)
         inputs = plan_repository.activities_since(session, ATHLETE_ID, workouts[0].date)
-        matched = [
-            n for n in plan_repository.notifications(session, ATHLETE_ID) if n.event_type == "workout.matched"
-        ]
     assert pairs == {(workouts[0].id, STRAVA_ID)}
     assert [a.id for a in inputs] == [STRAVA_ID]  # the plan counts the run once
-    assert len(matched) == 1
+    assert len(outbox(container, "workout.matched")) == 1
 
 
 def _pairings(container: Container) -> set[tuple[str, int | None]]:
@@ -303,12 +281,10 @@ def _pair(container: Container, workout: planner.Workout, activity_id: int) -> N
 
 
 def test_a_hand_pairing_stays_with_the_run_when_strava_deletes_it_and_a_file_holds_it(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
-    plan_id, workouts = _plan_with_past_workouts(container)
-    at = _at(workouts[0])
-    push(container, strava, strava_run(km=8, minutes=48, base=at))
-    import_file(container, files, fit_file(spec(km=8.2, minutes=48, base=at)))
+    plan_id, workouts, at = _first_workout_run_on_strava(container, strava)
+    import_file(container, importer, fit_file(spec(km=8.2, minutes=48, base=at)))
     # The athlete says this run was the next workout (done a day early): a pairing by hand.
     _pair(container, workouts[1], STRAVA_ID)
     assert _pairings(container) == {(workouts[1].id, STRAVA_ID)}
@@ -321,35 +297,25 @@ def test_a_hand_pairing_stays_with_the_run_when_strava_deletes_it_and_a_file_hol
 
 
 def test_a_hand_pairing_stays_with_the_run_when_strava_deletes_the_first_of_two_activities(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
-    plan_id, workouts = _plan_with_past_workouts(container)
-    at = _at(workouts[0])
-    push(container, strava, strava_run(km=8, minutes=48, base=at))
+    plan_id, workouts, at = _first_workout_run_on_strava(container, strava)
     push(container, strava, strava_run(UPLOADED_AGAIN, 0.1, km=8, minutes=48, base=at))
     _pair(container, workouts[1], STRAVA_ID)
-    announced = _matched_notifications(container)
+    announced = len(outbox(container, "workout.matched"))
     push(container, strava, strava_run(base=at), aspect="delete")
     assert [r.id for r in runs(container)] == [UPLOADED_AGAIN]
     assert _pairings(container) == {(workouts[1].id, UPLOADED_AGAIN)}
     with container.sessions() as session:
         assert (workouts[1].id, UPLOADED_AGAIN) in plan_repository.match_pairs(session, plan_id)
     # The run's match moved with it: nothing announced it a second time.
-    assert _matched_notifications(container) == announced
-
-
-def _matched_notifications(container: Container) -> int:
-    with container.sessions() as session:
-        return sum(
-            1 for n in plan_repository.notifications(session, ATHLETE_ID) if n.event_type == "workout.matched"
-        )
+    assert len(outbox(container, "workout.matched")) == announced
 
 
 def test_a_run_deleted_without_other_copies_takes_its_pairing_with_it(
-    container: Container, strava: responses.RequestsMock, files: FileImporter
+    container: Container, strava: responses.RequestsMock, importer: FileImporter
 ) -> None:
-    _, workouts = _plan_with_past_workouts(container)
-    push(container, strava, strava_run(km=8, minutes=48, base=_at(workouts[0])))
+    _, workouts, _ = _first_workout_run_on_strava(container, strava)
     _pair(container, workouts[1], STRAVA_ID)
     push(container, strava, strava_run(), aspect="delete")
     assert runs(container) == []
@@ -359,22 +325,16 @@ def test_a_run_deleted_without_other_copies_takes_its_pairing_with_it(
 def test_the_retention_purge_files_the_rest_with_the_configured_priority(
     container: Container,
     strava: responses.RequestsMock,
-    files: FileImporter,
+    importer: FileImporter,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import workers.jobs as tasks
     from sources.files.synthetic import gpx_file
 
     push(container, strava, strava_run())
-    import_file(container, files, fit_file(spec(km=10.3)))
-    import_file(container, files, gpx_file(spec(0.2, km=9.8)))
-    with UnitOfWork(container.sessions) as uow:
-        uow.session.execute(
-            update(StravaConnection)
-            .where(StravaConnection.athlete_id == ATHLETE_ID)
-            .values(status="needs_reauth", updated_at=datetime.now(UTC) - timedelta(days=40))
-        )
-        uow.commit()
+    import_file(container, importer, fit_file(spec(km=10.3)))
+    import_file(container, importer, gpx_file(spec(0.2, km=9.8)))
+    grant_dead_for(container, days=40)
     gpx_first = container.settings.model_copy(update={"source_priority": "file_gpx,file_fit,strava"})
     monkeypatch.setattr(tasks, "container", lambda: dataclasses.replace(container, settings=gpx_first))
     assert tasks.retention_purge(ATHLETE_ID).startswith("purged")

@@ -5,36 +5,24 @@ receive and by their calendar feed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 import responses
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from cli.main import app
 from composition.root import Container
 from messages import Units
 from store import plan_repository
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
+from tests.integration.conftest import ATHLETE_ID, AUTH, connect_athlete
 from tests.integration.test_plans_pipeline import first_workout, outbox, push_run, start_plan
 from tests.unit.messages.checks import problems
-from webhooks.app import create_app
 from workers import runtime
 
 pytestmark = pytest.mark.integration
 
-KEY = "app-key-0123456789abcdef"
-AUTH = {"Authorization": f"Bearer {KEY}"}
 PREFERENCES = f"/api/v1/athletes/{ATHLETE_ID}/preferences"
-
-
-@pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    container.settings.api_keys = SecretStr(KEY)
-    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
-        yield c
 
 
 def stored_units(container: Container) -> str:

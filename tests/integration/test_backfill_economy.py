@@ -14,13 +14,11 @@ import responses
 from sqlalchemy import select
 
 from composition.root import Container
-from store.db import UnitOfWork
 from store.models import Activity, StravaEvent
-from sync.backfill import schedule_backfill
-from tests.integration.conftest import ATHLETE_ID, RATE_HEADERS, STRAVA, connect_athlete
+from tests.integration.conftest import ATHLETE_ID, connect_athlete
+from tests.integration.helpers_backfill import pages, run_backfill_to_end, start_backfill
 
 pytestmark = pytest.mark.integration
-LIST_URL = f"{STRAVA}/api/v3/athlete/activities"
 
 
 def summary(activity_id: int, start: datetime, **fields: Any) -> dict[str, Any]:
@@ -46,35 +44,12 @@ def summary(activity_id: int, start: datetime, **fields: Any) -> dict[str, Any]:
     }
 
 
-def serve(strava: responses.RequestsMock, items: list[dict[str, Any]]) -> None:
-    def callback(request: Any) -> tuple[int, dict[str, str], str]:
-        import json
-
-        page = int(re.search(r"[?&]page=(\d+)", request.url or "").group(1))  # type: ignore[union-attr]
-        return 200, RATE_HEADERS, json.dumps(items if page == 1 else [])
-
-    strava.add_callback(responses.GET, LIST_URL, callback=callback)
-
-
-def run_backfill(container: Container) -> list[int]:
-    with UnitOfWork(container.sessions) as uow:
-        assert schedule_backfill(uow.session, ATHLETE_ID, weeks=4, now=datetime.now(UTC))
-        uow.commit()
-    queued: list[int] = []
-    for _ in range(10):
-        step = container.backfill.step(ATHLETE_ID)
-        queued.extend(step.queued)
-        if step.done:
-            return queued
-    raise AssertionError("backfill did not finish")
-
-
 def test_only_runs_cost_a_detail_read_and_other_sports_are_stored_from_the_summary(
     container: Container, strava: responses.RequestsMock
 ) -> None:
     connect_athlete(container)
     day = datetime.now(UTC) - timedelta(days=3)
-    serve(
+    pages(
         strava,
         [
             summary(1, day),  # a run
@@ -85,7 +60,8 @@ def test_only_runs_cost_a_detail_read_and_other_sports_are_stored_from_the_summa
             summary(6, day, sport_type=None, type=None),  # sport unknown: fetched, to be safe
         ],
     )
-    queued = run_backfill(container)
+    start_backfill(container)
+    queued = run_backfill_to_end(container, limit=10)
     with container.sessions() as session:
         inbox = [e.object_id for e in session.scalars(select(StravaEvent).where(StravaEvent.id.in_(queued)))]
         stored = {a.id: (a.sport_type, a.is_run) for a in session.scalars(select(Activity))}

@@ -12,9 +12,7 @@ import responses
 from sqlalchemy import select
 
 from composition.root import Container
-from store.db import UnitOfWork
 from store.models import BackfillJob, ReconciliationRun, StravaEvent
-from sync.backfill import schedule_backfill
 from sync.reconcile import athletes_due
 from sync.subscriptions import SubscriptionError, SubscriptionManager
 from tests.integration.conftest import (
@@ -25,38 +23,11 @@ from tests.integration.conftest import (
     detailed_activity,
     event_body,
     store_event,
+    strava_error,
 )
+from tests.integration.helpers_backfill import pages, run_backfill_to_end, start_backfill, summary
 
 pytestmark = pytest.mark.integration
-LIST_URL = f"{STRAVA}/api/v3/athlete/activities"
-
-
-def summary(activity_id: int, start: datetime, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": activity_id,
-        "resource_state": 2,
-        "athlete": {"id": ATHLETE_ID},
-        "name": "Morning Run",
-        "sport_type": "Run",
-        "type": "Run",
-        "distance": 10012.3,
-        "moving_time": 2950,
-        "start_date": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        **fields,
-    }
-
-
-def pages(strava: responses.RequestsMock, *batches: list[dict[str, Any]]) -> responses.BaseResponse:
-    """Serve `batches` as pages 1..n, then empty pages."""
-
-    def callback(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        import json
-
-        page = int(re.search(r"[?&]page=(\d+)", request.url or "").group(1))  # type: ignore[union-attr]
-        body = batches[page - 1] if page <= len(batches) else []
-        return 200, RATE_HEADERS, json.dumps(body)
-
-    return strava.add_callback(responses.GET, LIST_URL, callback=callback)
 
 
 def events(container: Container, source: str) -> list[StravaEvent]:
@@ -69,30 +40,14 @@ def events(container: Container, source: str) -> list[StravaEvent]:
 # --- backfill ---------------------------------------------------------------------------------------
 
 
-def start(container: Container, weeks: int = 4) -> None:
-    with UnitOfWork(container.sessions) as uow:
-        assert schedule_backfill(uow.session, ATHLETE_ID, weeks=weeks, now=datetime.now(UTC))
-        uow.commit()
-
-
-def run_to_end(container: Container, limit: int = 20) -> list[int]:
-    queued: list[int] = []
-    for _ in range(limit):
-        step = container.backfill.step(ATHLETE_ID)
-        queued.extend(step.queued)
-        if step.done:
-            return queued
-    raise AssertionError("backfill did not finish")
-
-
 def test_backfill_reads_past_short_pages_until_an_empty_one(
     container: Container, strava: responses.RequestsMock
 ) -> None:
     connect_athlete(container)
     day = datetime.now(UTC) - timedelta(days=3)
     listing = pages(strava, [summary(1, day), summary(2, day)], [summary(3, day)])  # short, then shorter
-    start(container)
-    queued = run_to_end(container)
+    start_backfill(container)
+    queued = run_backfill_to_end(container)
     assert len(queued) == 3
     assert listing.call_count == 3  # two pages with items and the empty one that ends the list
     assert [e.object_id for e in events(container, "backfill")] == [1, 2, 3]
@@ -110,11 +65,11 @@ def test_backfill_is_idempotent_and_skips_what_we_already_hold(
     container.events.process(store_event(container, event_body(1)))  # already synced through a push
     day = datetime.now(UTC) - timedelta(days=3)
     pages(strava, [summary(1, day), summary(2, day)])
-    start(container)
-    assert len(run_to_end(container)) == 1
+    start_backfill(container)
+    assert len(run_backfill_to_end(container)) == 1
     # Re-running the whole backfill queues nothing new: the inbox key and the pending row both hold.
-    start(container)
-    assert run_to_end(container) == []
+    start_backfill(container)
+    assert run_backfill_to_end(container) == []
     assert [e.object_id for e in events(container, "backfill")] == [2]
 
 
@@ -126,7 +81,7 @@ def test_backfill_resumes_from_its_cursor_after_a_crash(
     connect_athlete(container)
     day = datetime.now(UTC) - timedelta(days=3)
     listing = pages(strava, [summary(1, day)], [summary(2, day)])
-    start(container)
+    start_backfill(container)
     container.backfill.step(ATHLETE_ID)  # page 1 done and committed
     real = repository.synthetic_event
     monkeypatch.setattr(
@@ -135,7 +90,7 @@ def test_backfill_resumes_from_its_cursor_after_a_crash(
     with pytest.raises(RuntimeError):
         container.backfill.step(ATHLETE_ID)  # dies in the middle of page 2: nothing of it is committed
     monkeypatch.setattr(repository, "synthetic_event", real)
-    run_to_end(container)
+    run_backfill_to_end(container)
     assert [e.object_id for e in events(container, "backfill")] == [1, 2]
     pages_asked = [int(re.search(r"[?&]page=(\d+)", c.request.url or "").group(1)) for c in listing.calls]  # type: ignore[union-attr]
     assert pages_asked == [
@@ -151,7 +106,7 @@ def test_backfill_pauses_while_webhook_events_wait(
 ) -> None:
     connect_athlete(container)
     listing = pages(strava, [summary(1, datetime.now(UTC))])
-    start(container)
+    start_backfill(container)
     store_event(container, event_body(99))  # a push not yet processed
     step = container.backfill.step(ATHLETE_ID)
     assert (step.done, step.retry_in_s, listing.call_count) == (False, 5.0, 0)
@@ -166,7 +121,7 @@ def test_backfill_waits_for_the_budget_instead_of_calling(
     container.budget.observe(
         {**RATE_HEADERS, "X-ReadRateLimit-Usage": "80,80"}, "GET"
     )  # backfill's share is spent
-    start(container)
+    start_backfill(container)
     step = container.backfill.step(ATHLETE_ID)
     assert step.retry_in_s is not None
     assert 0 < step.retry_in_s <= 901
@@ -295,10 +250,7 @@ def test_subscription_errors_from_strava_are_explained() -> None:
         mock.post(
             f"{STRAVA}/api/v3/push_subscriptions",
             status=400,
-            json={
-                "message": "Bad Request",
-                "errors": [{"resource": "PushSubscription", "field": "", "code": "already exists"}],
-            },
+            json=strava_error("PushSubscription", "", "already exists"),
         )
         with pytest.raises(SubscriptionError, match="delete it first"):
             manager().create(CALLBACK, "verify-me")

@@ -13,38 +13,15 @@ import responses
 
 from cli.strava import backfill_eta_s
 from composition.root import Container
-from store.db import UnitOfWork
-from sync.backfill import schedule_backfill
 from tests.integration.conftest import ATHLETE_ID, RATE_HEADERS, STRAVA, connect_athlete, detailed_activity
+from tests.integration.helpers_backfill import run_backfill_to_end, start_backfill, summary
 
 pytestmark = pytest.mark.integration
 
 
-def summary(activity_id: int, start: datetime) -> dict[str, object]:
-    return {
-        "id": activity_id,
-        "resource_state": 2,
-        "athlete": {"id": ATHLETE_ID},
-        "name": "Morning Run",
-        "sport_type": "Run",
-        "type": "Run",
-        "distance": 10012.3,
-        "moving_time": 2950,
-        "start_date": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-
-
 def backfill_once(container: Container) -> list[int]:
-    with UnitOfWork(container.sessions) as uow:
-        assert schedule_backfill(uow.session, ATHLETE_ID, weeks=4, now=datetime.now(UTC))
-        uow.commit()
-    queued: list[int] = []
-    for _ in range(10):
-        step = container.backfill.step(ATHLETE_ID)
-        queued.extend(step.queued)
-        if step.done:
-            return queued
-    raise AssertionError("backfill did not finish")
+    start_backfill(container)
+    return run_backfill_to_end(container, limit=10)
 
 
 def test_a_second_backfill_reports_its_own_progress_not_the_first_runs(

@@ -9,7 +9,6 @@ import signal
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -17,23 +16,18 @@ from typing import Any
 import pytest
 import redis
 from celery import Celery
-from redbeat.schedulers import RedBeatSchedulerEntry, acquire_distributed_beat_lock
+from redbeat.schedulers import acquire_distributed_beat_lock
 
 from tests.chaos.conftest import RedisServer
+from tests.integration.helpers_beat import CountingSends, make_due
 from workers.beat_scheduler import ResilientRedBeatScheduler
 from workers.celery_app import use_redbeat
 
 pytestmark = pytest.mark.integration
 
 
-class CountingScheduler(ResilientRedBeatScheduler):
-    sent: list[str]
-
-    def apply_async(self, entry: Any, producer: Any = None, advance: bool = True, **kwargs: Any) -> Any:
-        # What beat would publish; counted instead of sent, then rescheduled exactly as beat does.
-        entry = self.reserve(entry) if advance else entry
-        self.sent.append(entry.name)
-        return None
+class CountingScheduler(CountingSends, ResilientRedBeatScheduler):
+    pass
 
 
 @pytest.fixture
@@ -53,11 +47,6 @@ def app(server: RedisServer) -> Celery:
     celery.conf.redbeat_redis_options = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
     celery.conf.beat_schedule = {"outbox-redrive": {"task": "notify.redrive", "schedule": 60.0}}
     return celery
-
-
-def make_due(app: Celery, name: str) -> None:
-    entry = RedBeatSchedulerEntry.from_key(RedBeatSchedulerEntry.generate_key(app, name), app=app)
-    entry.reschedule(last_run_at=app.now() - timedelta(seconds=120))
 
 
 def tick_until(beat: CountingScheduler, condition: Any, what: str, timeout: float = 60.0) -> None:

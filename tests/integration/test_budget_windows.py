@@ -43,6 +43,14 @@ def make(request: pytest.FixtureRequest) -> Iterator[Make]:
         client.delete(key)
 
 
+# Each window's reset (midnight for the day, a quarter hour), with usage that spent the window it ends.
+AT_EACH_RESET = pytest.mark.parametrize(
+    ("boundary", "quarter_used", "day_used"),
+    [(MIDNIGHT, 40, 1000), (NOON + QUARTER_S, 100, 500)],
+    ids=["daily", "15-min"],
+)
+
+
 def usage_headers(quarter: int, day: int, *, dated: float | None) -> dict[str, str]:
     headers = {
         **LIMITS,
@@ -62,11 +70,7 @@ def can_call(budget: RedisBudget | LocalBudget) -> bool:
     return True
 
 
-@pytest.mark.parametrize(
-    ("boundary", "quarter_used", "day_used"),
-    [(MIDNIGHT, 40, 1000), (NOON + QUARTER_S, 100, 500)],
-    ids=["daily", "15-min"],
-)
+@AT_EACH_RESET
 def test_usage_dated_before_a_reset_and_read_after_it_feeds_the_old_window(
     make: Make, boundary: int, quarter_used: int, day_used: int
 ) -> None:
@@ -78,11 +82,7 @@ def test_usage_dated_before_a_reset_and_read_after_it_feeds_the_old_window(
     assert budget.usage()["read"]["quarter_used"] == 1  # the new window holds only our own call
 
 
-@pytest.mark.parametrize(
-    ("boundary", "quarter_used", "day_used"),
-    [(MIDNIGHT, 40, 1000), (NOON + QUARTER_S, 100, 500)],
-    ids=["daily", "15-min"],
-)
+@AT_EACH_RESET
 def test_undated_usage_read_right_after_a_reset_is_not_trusted_for_the_new_window(
     make: Make, boundary: int, quarter_used: int, day_used: int
 ) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -12,22 +10,10 @@ from sqlalchemy import create_engine, text
 from runsmart.settings import get_settings
 from store.migrate import downgrade, upgrade
 from sync.crypto import TokenCipher
-from tests.conftest import PG_HOST, drop_database
 
 pytestmark = pytest.mark.integration
 
 URLS = ["ntfys://user:s3cr3t@93.184.216.34/topic", "mailtos://me:pw@93.184.216.34?to=a@b.example"]
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    name = f"runsmart_mig6_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(f"{PG_HOST}/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    yield f"{PG_HOST}/{name}"
-    drop_database(name)
 
 
 def urls_of(url: str, athlete_id: int) -> list[str]:
@@ -40,9 +26,9 @@ def urls_of(url: str, athlete_id: int) -> list[str]:
     return list(value)
 
 
-def test_plaintext_urls_are_encrypted_on_upgrade_and_restored_on_downgrade(database: str) -> None:
-    upgrade(database, revision="0005")
-    engine = create_engine(database)
+def test_plaintext_urls_are_encrypted_on_upgrade_and_restored_on_downgrade(empty_database: str) -> None:
+    upgrade(empty_database, revision="0005")
+    engine = create_engine(empty_database)
     with engine.begin() as conn:
         for athlete_id, urls in ((1, URLS), (2, [])):
             conn.execute(
@@ -54,12 +40,12 @@ def test_plaintext_urls_are_encrypted_on_upgrade_and_restored_on_downgrade(datab
             )
     engine.dispose()
 
-    upgrade(database, revision="0006")
-    encrypted = urls_of(database, 1)
+    upgrade(empty_database, revision="0006")
+    encrypted = urls_of(empty_database, 1)
     assert not any("s3cr3t" in value or "://" in value for value in encrypted)
     cipher = TokenCipher(get_settings().effective_token_key())  # the key the migration used
     assert [cipher.decrypt(value) for value in encrypted] == URLS
-    assert urls_of(database, 2) == []
+    assert urls_of(empty_database, 2) == []
 
-    downgrade(database, revision="0005")
-    assert urls_of(database, 1) == URLS
+    downgrade(empty_database, revision="0005")
+    assert urls_of(empty_database, 1) == URLS

@@ -92,43 +92,23 @@ def test_a_bare_group_shows_its_help_without_an_empty_error(argv: list[str], tmp
 
 
 def test_replaying_an_id_that_is_not_a_dead_letter_names_it_and_replays_nothing(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, enqueued_outbox: list[list[int]]
 ) -> None:
-    from datetime import UTC, datetime
-
     from typer.testing import CliRunner
 
-    import workers.enqueue
     from cli.main import app
-    from store.db import UnitOfWork
     from store.plan_models import NotificationOutbox
-    from tests.integration.conftest import ATHLETE_ID, connect_athlete
-    from workers import runtime
+    from tests.integration.conftest import connect_athlete
+    from tests.integration.helpers_notify import outbox_row
 
-    monkeypatch.setattr(runtime, "container", lambda: container)
-    enqueued: list[list[int]] = []
-    monkeypatch.setattr(workers.enqueue, "enqueue_outbox", lambda ids, kick=False: enqueued.append(list(ids)))
     connect_athlete(container)
-    with UnitOfWork(container.sessions) as uow:
-        row = NotificationOutbox(
-            athlete_id=ATHLETE_ID,
-            event_type="plan.updated",
-            payload={"reasons": ["r"]},
-            idempotency_key="k:dead",
-            status="dead",
-            attempts=8,
-            created_at=datetime.now(UTC),
-        )
-        uow.session.add(row)
-        uow.session.flush()
-        dead = row.id
-        uow.commit()
+    dead = outbox_row(container, "k:dead", "dead")
 
     done = CliRunner().invoke(app, ["notifications", "replay", str(dead), str(dead + 1000)])
     assert done.exit_code == 1
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert lines == [f"error: no dead notification with id {dead + 1000} (see `runsmart notifications dead`)"]
-    assert enqueued == []  # all or nothing: the dead one named beside the typo is not replayed either
+    assert enqueued_outbox == []  # all or nothing: the dead one named beside the typo is not replayed either
     with container.sessions() as session:
         stored = session.get(NotificationOutbox, dead)
         assert stored is not None

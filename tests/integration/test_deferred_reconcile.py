@@ -25,7 +25,7 @@ from tests.integration.conftest import (
     event_body,
     store_event,
 )
-from tests.integration.test_backfill_reconcile import pages
+from tests.integration.helpers_backfill import pages
 
 pytestmark = pytest.mark.integration
 

@@ -32,7 +32,7 @@ from tests.integration.conftest import (
     event_body,
     store_event,
 )
-from tests.integration.test_backfill_reconcile import pages
+from tests.integration.helpers_backfill import pages
 from tests.integration.test_plans_pipeline import (
     REFRESH_INVALID,
     TOKEN_URL,

@@ -26,16 +26,14 @@ from tests.integration.conftest import (
     detailed_activity,
     event_body,
     store_event,
+    strava_error,
 )
 
 pytestmark = pytest.mark.integration
 
 ACTIVITY_URL = f"{STRAVA}/api/v3/activities/1360128428"
 TOKEN_URL = f"{STRAVA}/oauth/token"
-REFRESH_INVALID = {
-    "message": "Bad Request",
-    "errors": [{"resource": "RefreshToken", "field": "refresh_token", "code": "invalid"}],
-}
+REFRESH_INVALID = strava_error("RefreshToken", "refresh_token", "invalid")
 
 
 def event(container: Container, event_id: int) -> StravaEvent:
@@ -56,6 +54,20 @@ def pending_until(container: Container, event_id: int) -> datetime:
 def activity(container: Container, activity_id: int = 1360128428) -> Activity | None:
     with container.sessions() as session:
         return session.get(Activity, activity_id)
+
+
+def synced_once(container: Container, strava: responses.RequestsMock) -> responses.BaseResponse:
+    """The athlete connected and the run synced from Strava once; the mocked detail read, to count calls on."""
+    connect_athlete(container)
+    fetch = strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
+    container.events.process(store_event(container, event_body()))
+    return fetch
+
+
+def stored_activity(container: Container) -> Activity:
+    stored = activity(container)
+    assert stored is not None
+    return stored
 
 
 def connection(container: Container) -> StravaConnection:
@@ -90,8 +102,7 @@ def test_create_fetches_with_the_owners_token_and_stores_a_normalized_run(
     assert (result.outcome, result.retry_in_s) == ("synced", None)
     assert fetch.call_count == 1
     assert fetch.calls[0].request.headers["Authorization"] == "Bearer access-1"
-    stored = activity(container)
-    assert stored is not None
+    stored = stored_activity(container)
     assert stored.is_run
     assert stored.sport_type == "Run"
     # start_date_local's "Z" is fake: the plan day comes from the local wall clock (docs/strava.md, "Activity data")
@@ -149,8 +160,7 @@ def test_unknown_sport_types_and_fractional_heart_rate_are_kept(
         headers=RATE_HEADERS,
     )
     container.events.process(store_event(container, event_body()))
-    stored = activity(container)
-    assert stored is not None
+    stored = stored_activity(container)
     assert (stored.sport_type, stored.is_run, stored.max_heartrate, stored.average_heartrate) == (
         "Padel",
         False,
@@ -165,9 +175,7 @@ def test_unknown_sport_types_and_fractional_heart_rate_are_kept(
 def test_title_and_privacy_updates_need_no_api_call(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    fetch = strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
-    container.events.process(store_event(container, event_body()))
+    fetch = synced_once(container, strava)
     update = store_event(
         container,
         event_body(
@@ -175,8 +183,7 @@ def test_title_and_privacy_updates_need_no_api_call(
         ),
     )
     assert container.events.process(update).outcome == "updated_locally"
-    stored = activity(container)
-    assert stored is not None
+    stored = stored_activity(container)
     assert (stored.name, stored.private, stored.raw["name"]) == ("Messy", True, "Messy")
     assert fetch.call_count == 1
 
@@ -184,9 +191,7 @@ def test_title_and_privacy_updates_need_no_api_call(
 def test_a_run_retyped_as_a_ride_stops_counting_as_a_run(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
-    container.events.process(store_event(container, event_body()))
+    synced_once(container, strava)
     strava.replace(
         responses.GET,
         ACTIVITY_URL,
@@ -197,8 +202,7 @@ def test_a_run_retyped_as_a_ride_stops_counting_as_a_run(
         container, event_body(aspect_type="update", updates={"type": "Ride"}, event_time=1_700_000_100)
     )
     assert container.events.process(update).outcome == "synced"
-    stored = activity(container)
-    assert stored is not None
+    stored = stored_activity(container)
     assert not stored.is_run
     assert stored.sport_type == "Ride"
 
@@ -210,17 +214,13 @@ def test_update_before_create_fetches_the_activity(
     strava.get(ACTIVITY_URL, json=detailed_activity(name="Renamed"), headers=RATE_HEADERS)
     update = store_event(container, event_body(aspect_type="update", updates={"title": "Renamed"}))
     assert container.events.process(update).outcome == "synced"
-    stored = activity(container)
-    assert stored is not None
-    assert stored.name == "Renamed"
+    assert stored_activity(container).name == "Renamed"
 
 
 def test_delete_removes_and_a_late_create_does_not_resurrect(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
-    container.events.process(store_event(container, event_body(event_time=1_700_000_000)))
+    synced_once(container, strava)
     strava.replace(
         responses.GET, ACTIVITY_URL, status=404, json={"message": "Resource Not Found"}, headers=RATE_HEADERS
     )
@@ -240,9 +240,7 @@ def test_delete_removes_and_a_late_create_does_not_resurrect(
 
 
 def test_a_forged_delete_removes_nothing(container: Container, strava: responses.RequestsMock) -> None:
-    connect_athlete(container)
-    strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
-    container.events.process(store_event(container, event_body()))
+    synced_once(container, strava)
     forged = store_event(container, event_body(aspect_type="delete", event_time=1_700_000_200))
     assert container.events.process(forged).outcome == "ignored_delete_not_confirmed"
     assert activity(container) is not None
@@ -265,9 +263,7 @@ def test_a_stale_fetch_never_overwrites_a_newer_copy(
             uow.session, activity_row(parse_activity(older), older, now - timedelta(seconds=5))
         )
         uow.commit()
-    stored = activity(container)
-    assert stored is not None
-    assert stored.name == "newer"
+    assert stored_activity(container).name == "newer"
 
 
 # --- Strava failures --------------------------------------------------------------------------------
@@ -301,10 +297,7 @@ def _refuse_with_429(strava: responses.RequestsMock) -> None:
     strava.get(
         ACTIVITY_URL,
         status=429,
-        json={
-            "message": "Rate Limit Exceeded",
-            "errors": [{"resource": "Application", "field": "read rate limit", "code": "exceeded"}],
-        },
+        json=strava_error("Application", "read rate limit", "exceeded", "Rate Limit Exceeded"),
         headers={**RATE_HEADERS, "X-ReadRateLimit-Usage": "101,950"},
     )
 
@@ -402,9 +395,7 @@ def test_a_long_backoff_is_parked_and_the_retry_count_survives_the_re_drive(
 
 
 def test_timeout_is_applied_to_every_request(container: Container, strava: responses.RequestsMock) -> None:
-    connect_athlete(container)
-    fetch = strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
-    container.events.process(store_event(container, event_body()))
+    fetch = synced_once(container, strava)
     assert fetch.calls[0].request.req_kwargs["timeout"] == container.settings.strava_http_timeout_s
 
 
@@ -467,10 +458,7 @@ def test_a_revoked_grant_parks_the_event_until_the_athlete_reconnects(
 
 def test_a_401_triggers_one_refresh_and_a_retry(container: Container, strava: responses.RequestsMock) -> None:
     connect_athlete(container)
-    unauthorized = {
-        "message": "Authorization Error",
-        "errors": [{"resource": "Athlete", "field": "access_token", "code": "invalid"}],
-    }
+    unauthorized = strava_error("Athlete", "access_token", "invalid", "Authorization Error")
     strava.get(ACTIVITY_URL, status=401, json=unauthorized, headers=RATE_HEADERS)
     strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
     token = strava.post(TOKEN_URL, json=refreshed())
@@ -480,10 +468,7 @@ def test_a_401_triggers_one_refresh_and_a_retry(container: Container, strava: re
 
 def test_a_missing_scope_needs_reauthorization(container: Container, strava: responses.RequestsMock) -> None:
     connect_athlete(container)
-    missing = {
-        "message": "Authorization Error",
-        "errors": [{"resource": "AccessToken", "field": "activity:read_permission", "code": "missing"}],
-    }
+    missing = strava_error("AccessToken", "activity:read_permission", "missing", "Authorization Error")
     strava.get(ACTIVITY_URL, status=401, json=missing, headers=RATE_HEADERS)
     event_id = store_event(container, event_body())
     assert container.events.process(event_id).outcome == "awaiting_reauth"
@@ -543,9 +528,7 @@ def deauth_body() -> dict[str, object]:
 def test_a_forged_deauthorization_deletes_nothing(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
-    container.events.process(store_event(container, event_body()))
+    synced_once(container, strava)
     token = strava.post(TOKEN_URL, json=refreshed())  # the grant is alive: refresh works
     outcome = container.events.process(store_event(container, deauth_body())).outcome
     assert outcome == "deauth_rejected_grant_alive"
@@ -560,9 +543,7 @@ def test_a_forged_deauthorization_deletes_nothing(
 def test_a_confirmed_deauthorization_purges_every_strava_derived_row(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    strava.get(ACTIVITY_URL, json=detailed_activity(), headers=RATE_HEADERS)
-    container.events.process(store_event(container, event_body()))
+    synced_once(container, strava)
     container.events.process(
         store_event(container, event_body(object_id=77, aspect_type="delete", event_time=1_700_000_300))
     )

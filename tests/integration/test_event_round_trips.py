@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 import planner
 from composition.root import Container
-from plans import commands, service
+from plans import service
 from store import plan_repository, repository
 from store.db import UnitOfWork
 from store.models import ConnectionStatus, EventAttempt, StravaConnection, StravaEvent
@@ -36,6 +36,7 @@ from tests.integration.conftest import (
     RATE_HEADERS,
     STRAVA,
     connect_athlete,
+    create_plan,
     detailed_activity,
     event_body,
     store_event,
@@ -62,19 +63,12 @@ def statements(container: Container) -> Iterator[list[str]]:
 
 def start_plan(container: Container) -> int:
     monday = date.today() - timedelta(days=date.today().weekday() + 7)
-    with UnitOfWork(container.sessions) as uow:
-        commands.create_from_goal(
-            uow.session,
-            ATHLETE_ID,
-            athlete=planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45, long_run_km=12),
-            goal=planner.Goal(planner.GoalKind.RACE, monday + timedelta(weeks=14), 10000),
-            start=monday,
-            timezone="UTC",
-            now=datetime.now(UTC),
-        )
-        row = plan_repository.active_plan(uow.session, ATHLETE_ID)
+    runner = planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45, long_run_km=12)
+    race = planner.Goal(planner.GoalKind.RACE, monday + timedelta(weeks=14), 10000)
+    create_plan(container, ATHLETE_ID, runner, race, start=monday, timezone="UTC", now=datetime.now(UTC))
+    with container.sessions() as session:
+        row = plan_repository.active_plan(session, ATHLETE_ID)
         assert row is not None
-        uow.commit()
         return row.id
 
 

@@ -17,15 +17,11 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import yaml
-
-from tests.conftest import PG_HOST, drop_database
 
 pytestmark = pytest.mark.integration
 
@@ -201,19 +197,6 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Image:
     home = base / "home"
     home.mkdir()
     return Image(venv=venv, home=home)
-
-
-@pytest.fixture
-def empty_database() -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-
-    name = f"runsmart_image_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(f"{PG_HOST}/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    yield f"{PG_HOST}/{name}"
-    drop_database(name)
 
 
 def test_secrets_and_local_state_stay_out_of_the_build_context() -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 import planner
 from composition.root import Container, build
 from notify.connector_sync import CONNECTOR_SYNC, CalendarSync, SyncCause, request_due_syncs, request_sync
-from notify.delivery import DeliveryPolicy, Notifier
+from notify.delivery import Notifier
 from notify.intervals_icu import IntervalsIcuClient
 from planner.workout_steps import expanded, workout_steps
 from runsmart.settings import Settings
@@ -27,16 +27,13 @@ from store import connector_repository, outbox_repository
 from store.db import UnitOfWork
 from store.plan_models import ConnectorConnection, NotificationOutbox, OutboxStatus
 from sync.budget import RedisBudget
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
-from tests.integration.test_notify_delivery import Clock
+from tests.integration.conftest import API_KEY, ATHLETE_ID, AUTH, Clock, api_client, connect_athlete
+from tests.integration.helpers_notify import exact_notifier
 from tests.integration.test_plan_decisions import push
 from tests.integration.test_plans_pipeline import current_plan, start_plan, today
-from webhooks.app import create_app
 
 pytestmark = pytest.mark.integration
 
-KEY = "app-key-0123456789abcdef"
-AUTH = {"Authorization": f"Bearer {KEY}"}
 CONNECTION = f"/api/v1/athletes/{ATHLETE_ID}/connectors/intervals-icu"
 ICU_ATHLETE = "i4242"
 ICU_KEY = "4pi5ecret0key1for2tests3x"
@@ -55,7 +52,7 @@ def icu_container(settings: Settings, budget: RedisBudget, icu: StandIn) -> Cont
     configured = settings.model_copy(
         update={
             "intervals_icu_base_url": icu.base_url,
-            "api_keys": SecretStr(KEY),
+            "api_keys": SecretStr(API_KEY),
             "connector_horizon_days": HORIZON_DAYS,
         }
     )
@@ -64,14 +61,8 @@ def icu_container(settings: Settings, budget: RedisBudget, icu: StandIn) -> Cont
 
 @pytest.fixture
 def client(icu_container: Container) -> Iterator[TestClient]:
-    app = create_app(lambda: icu_container, enqueue=lambda _: True, broker_check=lambda: True)
-    with TestClient(app) as c:
+    with api_client(icu_container) as c:
         yield c
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime.now(UTC))
 
 
 @pytest.fixture
@@ -89,14 +80,8 @@ def notifier(container: Container, icu: StandIn, clock: Clock, *, max_attempts: 
         plan_now=lambda: datetime.now(UTC),
         clock=clock,
     )
-    return Notifier(
-        container.sessions,
-        app=None,
-        policy=DeliveryPolicy(max_attempts=max_attempts, base_s=30, max_s=600),
-        cipher=container.cipher,
-        clock=clock,
-        rng=lambda: 1.0,  # the top of the jitter range: waits are exact
-        senders={CONNECTOR_SYNC: calendar.send},
+    return exact_notifier(
+        container, clock, max_attempts=max_attempts, senders={CONNECTOR_SYNC: calendar.send}
     )
 
 
@@ -118,6 +103,33 @@ def connect(client: TestClient, key: str = ICU_KEY, athlete: str = ICU_ATHLETE) 
     response = client.put(CONNECTION, json={"athlete_id": athlete, "api_key": key}, headers=AUTH)
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+def connected_and_synced(client: TestClient, container: Container, icu: StandIn, clock: Clock) -> Notifier:
+    """Connect the athlete and deliver the first sync; the notifier that delivered it."""
+    connect(client)
+    service = notifier(container, icu, clock)
+    deliver_pending(container, service)
+    return service
+
+
+def connected_while_failing(
+    client: TestClient,
+    container: Container,
+    icu: StandIn,
+    clock: Clock,
+    status: int,
+    *,
+    max_attempts: int = 4,
+    **failure: Any,
+) -> tuple[Notifier, NotificationOutbox]:
+    """Connect while the stand-in is set to answer `status` (as its fail_next takes it); the notifier and the one
+    sync row it has to deliver."""
+    connect(client)
+    icu.fail_next(status, **failure)
+    service = notifier(container, icu, clock, max_attempts=max_attempts)
+    [row] = sync_rows(container)
+    return service, row
 
 
 def tick(container: Container, now: datetime | None = None, resync_every_s: int = 6 * 3600) -> int:
@@ -219,9 +231,7 @@ def test_the_composition_root_wires_the_connector_into_the_notifier(
 def test_a_changed_plan_updates_its_events_in_place_and_deletes_what_left(
     icu_container: Container, client: TestClient, icu: StandIn, clock: Clock, athlete_with_plan: int
 ) -> None:
-    connect(client)
-    service = notifier(icu_container, icu, clock)
-    deliver_pending(icu_container, service)
+    service = connected_and_synced(client, icu_container, icu, clock)
     before = {e["external_id"]: e for e in icu.events(ICU_ATHLETE)}
 
     moved = _move_a_future_workout(client)
@@ -282,9 +292,7 @@ def test_a_decision_that_changes_workouts_reaches_the_calendar(
     # The plan began last Monday and nothing was run that week: the planner decided to rebuild the weeks ahead.
     # Then last week's runs arrive from Strava, as planned: the decision is withdrawn, the weeks ahead change.
     strava.add_passthru(icu.base_url)  # Strava is mocked; the stand-in is served for real
-    connect(client)
-    service = notifier(icu_container, icu, clock)
-    deliver_pending(icu_container, service)
+    service = connected_and_synced(client, icu_container, icu, clock)
     before = {e["external_id"]: e["description"] for e in icu.events(ICU_ATHLETE)}
 
     runs = [w for w in current_plan(icu_container).weeks[0].workouts if w.is_run]
@@ -302,9 +310,7 @@ def test_a_decision_that_changes_workouts_reaches_the_calendar(
 def test_removing_deletes_our_events_then_forgets_the_key(
     icu_container: Container, client: TestClient, icu: StandIn, clock: Clock, athlete_with_plan: int
 ) -> None:
-    connect(client)
-    service = notifier(icu_container, icu, clock)
-    deliver_pending(icu_container, service)
+    service = connected_and_synced(client, icu_container, icu, clock)
     # The athlete's own note, put there by hand: never ours to delete.
     icu.world.upsert(
         ICU_ATHLETE,
@@ -327,9 +333,7 @@ def test_removing_deletes_our_events_then_forgets_the_key(
 def test_removing_with_a_key_revoked_there_still_forgets_it(
     icu_container: Container, client: TestClient, icu: StandIn, clock: Clock, athlete_with_plan: int
 ) -> None:
-    connect(client)
-    service = notifier(icu_container, icu, clock)
-    deliver_pending(icu_container, service)
+    service = connected_and_synced(client, icu_container, icu, clock)
     sent = icu.events(ICU_ATHLETE)
     icu.world.keys[ICU_ATHLETE] = "revoked-and-replaced-there"
     assert client.delete(CONNECTION, headers=AUTH).status_code == 202
@@ -372,10 +376,7 @@ def test_a_refused_key_marks_the_connection_and_is_not_retried(
 def test_429_waits_at_least_its_retry_after_then_succeeds(
     icu_container: Container, client: TestClient, icu: StandIn, clock: Clock, athlete_with_plan: int
 ) -> None:
-    connect(client)
-    icu.fail_next(429, retry_after=300)
-    service = notifier(icu_container, icu, clock)
-    [row] = sync_rows(icu_container)
+    service, row = connected_while_failing(client, icu_container, icu, clock, 429, retry_after=300)
     first = service.deliver(row.id)
     assert first.outcome == "retrying"
     assert first.retry_in_s is not None
@@ -390,9 +391,7 @@ def test_429_waits_at_least_its_retry_after_then_succeeds(
 def test_a_failed_delete_after_a_good_upsert_retries_only_the_delete(
     icu_container: Container, client: TestClient, icu: StandIn, clock: Clock, athlete_with_plan: int
 ) -> None:
-    connect(client)
-    service = notifier(icu_container, icu, clock)
-    deliver_pending(icu_container, service)
+    service = connected_and_synced(client, icu_container, icu, clock)
     client.put(f"/api/v1/athletes/{ATHLETE_ID}/plan", json=_goal(weeks=10), headers=AUTH)
     icu.fail_next(503, on="/bulk-delete")
     tick(icu_container)
@@ -409,10 +408,7 @@ def test_a_failed_delete_after_a_good_upsert_retries_only_the_delete(
 def test_a_sync_failing_every_time_is_dead_lettered_then_replayed(
     icu_container: Container, client: TestClient, icu: StandIn, clock: Clock, athlete_with_plan: int
 ) -> None:
-    connect(client)
-    icu.fail_next(503, times=3)
-    service = notifier(icu_container, icu, clock, max_attempts=3)
-    [row] = sync_rows(icu_container)
+    service, row = connected_while_failing(client, icu_container, icu, clock, 503, times=3, max_attempts=3)
     outcomes = []
     for _ in range(3):
         result = service.deliver(row.id)

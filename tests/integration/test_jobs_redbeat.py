@@ -6,30 +6,23 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 import redis
 from celery import Celery
-from redbeat.schedulers import RedBeatScheduler, RedBeatSchedulerEntry, acquire_distributed_beat_lock
+from redbeat.schedulers import RedBeatScheduler, acquire_distributed_beat_lock
 
 from tests.conftest import REDIS_URL
+from tests.integration.helpers_beat import CountingSends, make_due
 from workers.celery_app import use_redbeat
 
 pytestmark = pytest.mark.integration
 REDIS_DB = f"{REDIS_URL}/3"
 
 
-class CountingScheduler(RedBeatScheduler):
-    sent: list[str]
-
-    def apply_async(self, entry: Any, producer: Any = None, advance: bool = True, **kwargs: Any) -> Any:
-        # What beat would publish; counted instead of sent, then rescheduled exactly as beat does.
-        entry = self.reserve(entry) if advance else entry
-        self.sent.append(entry.name)
-        return None
+class CountingScheduler(CountingSends, RedBeatScheduler):
+    pass
 
 
 @pytest.fixture
@@ -49,11 +42,6 @@ def scheduler(app: Celery, sent: list[str]) -> CountingScheduler:
     s = CountingScheduler(app=app)
     s.sent = sent
     return s
-
-
-def make_due(app: Celery, name: str) -> None:
-    entry = RedBeatSchedulerEntry.from_key(RedBeatSchedulerEntry.generate_key(app, name), app=app)
-    entry.reschedule(last_run_at=app.now() - timedelta(seconds=120))
 
 
 def test_the_second_beat_waits_for_the_lock_and_a_due_job_runs_once(app: Celery) -> None:

@@ -17,7 +17,8 @@ from plans import commands
 from store.db import UnitOfWork
 from store.models import StravaConnection
 from store.plan_models import NotificationOutbox
-from tests.integration.conftest import connect_athlete
+from tests.integration.conftest import connect_athlete, create_plan
+from tests.integration.test_jobs_weekly_review import GOAL, PROFILE
 
 pytestmark = pytest.mark.integration
 
@@ -36,22 +37,8 @@ def plans(container: Container) -> dict[int, planner.Plan]:
     out = {}
     for athlete_id in (TOKYO, LA):
         connect_athlete(container, athlete_id)
-        with UnitOfWork(container.sessions) as uow:
-            commands.create_from_goal(
-                uow.session,
-                athlete_id,
-                athlete=planner.Athlete(weekly_km=40, runs_per_week=5, vdot=45),
-                goal=planner.Goal(planner.GoalKind.RACE, START + timedelta(weeks=12, days=6), 10_000),
-                start=START,
-                timezone=TZ[athlete_id],
-                now=CREATED,
-            )
-            uow.commit()
-        out[athlete_id] = planner.generate_plan(
-            planner.Athlete(weekly_km=40, runs_per_week=5, vdot=45),
-            planner.Goal(planner.GoalKind.RACE, START + timedelta(weeks=12, days=6), 10_000),
-            START,
-        )
+        create_plan(container, athlete_id, PROFILE, GOAL, start=START, timezone=TZ[athlete_id], now=CREATED)
+        out[athlete_id] = planner.generate_plan(PROFILE, GOAL, START)
     return out
 
 

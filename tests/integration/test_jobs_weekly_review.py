@@ -1,6 +1,8 @@
 """The set-based weekly review (jobs.review) on the real PostgreSQL with an injected clock: due per timezone
 (Monday, once the week has ended there), idempotent on re-run, the same figures as the per-athlete path,
-chunked."""
+chunked. `week.reviewed` is one payload (docs/notifications.md): the set-based review and the per-athlete path
+(the SQLite demo, built by jobs.service.week_reviewed_payload) write the same fields and values; the per-athlete
+path adds only its per-workout rows."""
 
 from __future__ import annotations
 
@@ -8,18 +10,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 import planner
 from composition.root import Container
 from jobs import review, service
-from plans import commands
 from plans import service as plan_service
 from store import plan_repository
 from store.db import UnitOfWork
 from store.models import Activity
 from store.plan_models import NotificationOutbox, PlanWeek
-from tests.integration.conftest import connect_athlete
+from tests.integration.conftest import connect_athlete, create_plan
 
 pytestmark = pytest.mark.integration
 
@@ -39,17 +40,7 @@ def local(day: date, hh: int, mm: int, athlete: int) -> datetime:
 
 def make_plan(container: Container, athlete_id: int) -> None:
     connect_athlete(container, athlete_id)
-    with UnitOfWork(container.sessions) as uow:
-        commands.create_from_goal(
-            uow.session,
-            athlete_id,
-            athlete=PROFILE,
-            goal=GOAL,
-            start=START,
-            timezone=TZ[athlete_id],
-            now=CREATED,
-        )
-        uow.commit()
+    create_plan(container, athlete_id, PROFILE, GOAL, start=START, timezone=TZ[athlete_id], now=CREATED)
 
 
 def add_run(
@@ -91,6 +82,22 @@ def reviews(container: Container) -> list[NotificationOutbox]:
     with container.sessions() as session:
         stmt = select(NotificationOutbox).where(NotificationOutbox.event_type == service.WEEK_REVIEWED)
         return list(session.scalars(stmt.order_by(NotificationOutbox.id)))
+
+
+def review_both_ways(
+    container: Container, athlete_id: int, now: datetime, hour: int
+) -> tuple[NotificationOutbox, NotificationOutbox]:
+    """The athlete's first week reviewed set-based, then forgotten and reviewed by the per-athlete path: both rows."""
+    assert review.review_all(container.sessions, now=now, hour=hour).written == 1
+    [set_based] = reviews(container)
+    with UnitOfWork(container.sessions) as uow:  # forget it, so the per-athlete path writes the same week
+        uow.session.execute(delete(NotificationOutbox).where(NotificationOutbox.id == set_based.id))
+        uow.commit()
+    with UnitOfWork(container.sessions) as uow:
+        assert service.weekly_review(uow.session, athlete_id, START, now=now) == "reviewed"
+        uow.commit()
+    [per_athlete] = reviews(container)
+    return set_based, per_athlete
 
 
 def test_plan_weeks_follow_the_current_version(container: Container) -> None:
@@ -197,3 +204,22 @@ def test_bulk_review_writes_in_chunks_and_skips_inactive_plans_and_weeks_outside
     assert (run.scanned, run.written, run.chunks) == (6, 6, 3)  # 3 + 3, then an empty chunk
     assert [len(chunk) for chunk in ids] == [3, 3]
     assert sorted(r.athlete_id for r in reviews(container)) == athletes[1:]
+
+
+def test_both_review_paths_write_the_same_week_reviewed_payload(container: Container) -> None:
+    make_plan(container, TOKYO)
+    run_days = [w.date for w in planner.generate_plan(PROFILE, GOAL, START).weeks[0].workouts if w.is_run]
+    add_run(container, TOKYO, 1, run_days[0], 8.0)
+    add_run(container, TOKYO, 2, run_days[1], 12.3)
+    add_run(container, TOKYO, 3, run_days[1] + timedelta(days=1), 30.0, run=False)
+    adapt(container, TOKYO, local(SUNDAY, 12, 0, TOKYO))
+    now = local(SUNDAY + timedelta(days=1), 20, 5, TOKYO)  # Monday evening: the week has ended
+
+    set_based, per_athlete = review_both_ways(container, TOKYO, now, hour=20)
+
+    assert per_athlete.idempotency_key == set_based.idempotency_key
+    single = dict(per_athlete.payload)
+    workouts = single.pop("workouts")
+    assert len(workouts) == len(run_days)
+    assert single == set_based.payload
+    assert (single["planned_runs"], single["done_runs"]) == (len(run_days), 2)

@@ -9,27 +9,23 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import text
 
 from composition.root import Container
 from notify import channels
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
-from webhooks.app import create_app
+from tests.integration.conftest import API_KEY, ATHLETE_ID, api_client, connect_athlete
 
 pytestmark = pytest.mark.integration
 
-KEY = "app-key-0123456789abcdef"
-AUTH = {"Authorization": f"Bearer {KEY}", "content-type": "application/json"}
+AUTH = {"Authorization": f"Bearer {API_KEY}", "content-type": "application/json"}
 URL = f"/api/v1/athletes/{ATHLETE_ID}/notifications"
 PUBLIC = "ntfys://user:s3cr3t-pass@93.184.216.34/runsmart"  # a literal public address: no DNS needed
 
 
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
-    container.settings.api_keys = SecretStr(KEY)
     connect_athlete(container)
-    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
+    with api_client(container) as c:
         yield c
 
 

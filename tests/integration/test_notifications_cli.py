@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from typer.testing import CliRunner
 
-import workers.enqueue
 from cli.main import app
 from composition.root import Container
 from store import outbox_repository as outbox
-from store.db import UnitOfWork
 from store.plan_models import NotificationOutbox
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
+from tests.integration.conftest import ATHLETE_ID, connect_athlete, update_row
+from tests.integration.helpers_notify import outbox_row
 from workers import runtime
 
 pytestmark = pytest.mark.integration
-
-
-def outbox_row(container: Container, key: str, status: str, error: str | None = None) -> int:
-    with UnitOfWork(container.sessions) as uow:
-        row = NotificationOutbox(
-            athlete_id=ATHLETE_ID,
-            event_type="plan.updated",
-            payload={"reasons": ["r"]},
-            idempotency_key=key,
-            status=status,
-            attempts=8 if status == "dead" else 1,
-            next_attempt_at=None,
-            last_error=error,
-            created_at=datetime.now(UTC) - timedelta(hours=2),
-        )
-        uow.session.add(row)
-        uow.session.flush()
-        uow.commit()
-        return row.id
 
 
 def state(container: Container, outbox_id: int) -> tuple[str, int]:
@@ -46,11 +26,8 @@ def state(container: Container, outbox_id: int) -> tuple[str, int]:
 
 
 def test_dead_notifications_are_listed_and_replayed(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, enqueued_outbox: list[list[int]]
 ) -> None:
-    monkeypatch.setattr(runtime, "container", lambda: container)
-    enqueued: list[list[int]] = []
-    monkeypatch.setattr(workers.enqueue, "enqueue_outbox", lambda ids, kick=False: enqueued.append(list(ids)))
     connect_athlete(container)
     first = outbox_row(container, "k:1", "dead", "app: HTTP 503")
     second = outbox_row(container, "k:2", "dead", "app: timed out")
@@ -66,7 +43,7 @@ def test_dead_notifications_are_listed_and_replayed(
     one = runner.invoke(app, ["notifications", "replay", str(first)])
     assert one.exit_code == 0, one.output
     assert f"replayed 1 notification(s): {first}" in one.output
-    assert enqueued == [[first]]
+    assert enqueued_outbox == [[first]]
     assert state(container, first) == ("pending", 0)
     assert state(container, second) == ("dead", 8)
     with container.sessions() as session:  # the sweeper would deliver it even if the enqueue were lost
@@ -74,7 +51,7 @@ def test_dead_notifications_are_listed_and_replayed(
 
     rest = runner.invoke(app, ["notifications", "replay", "--athlete", str(ATHLETE_ID)])
     assert rest.exit_code == 0, rest.output
-    assert enqueued[-1] == [second]
+    assert enqueued_outbox[-1] == [second]
     assert state(container, second) == ("pending", 0)
     assert state(container, delivered) == ("delivered", 1)  # only dead rows are ever touched
 
@@ -93,11 +70,9 @@ def test_reencrypt_moves_every_channel_to_the_first_key(
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     urls = ["ntfys://u:pw@93.184.216.34/a", "json://93.184.216.34/b"]
     connect_athlete(container)
-    with UnitOfWork(container.sessions) as uow:
-        athlete = uow.session.get(Athlete, ATHLETE_ID)
-        assert athlete is not None
-        athlete.notification_urls = [TokenCipher(old).encrypt(url) for url in urls]
-        uow.commit()
+    update_row(
+        container, Athlete, ATHLETE_ID, notification_urls=[TokenCipher(old).encrypt(url) for url in urls]
+    )
     monkeypatch.setattr(container, "cipher", TokenCipher(f"{new},{old}"))  # the rotation's configuration
     monkeypatch.setattr(runtime, "container", lambda: container)
 

@@ -4,9 +4,7 @@ retried whole and delivered once, a crash before the send loses nothing, dead le
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,36 +12,18 @@ from sqlalchemy import select
 
 from composition.root import Container
 from notify.channels import AppWebhook, Sent
-from notify.delivery import BUSY_RECHECK_S, DeliveryPolicy, Notifier
+from notify.delivery import BUSY_RECHECK_S, Notifier
 from notify.receiver import Receiver
-from store import outbox_repository, plan_repository
+from store import outbox_repository
 from store.db import UnitOfWork
-from store.models import Athlete
 from store.plan_models import NotificationOutbox
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
+from tests.integration.conftest import ATHLETE_ID, WEBHOOK_SECRET, Clock, connect_athlete
+from tests.integration.helpers_notify import enqueue, exact_notifier, receiver_webhook, set_channels
 
 pytestmark = pytest.mark.integration
 
-SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 WINDOW_S = 120.0
 OTHER_ATHLETE = 134816
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver(secret=SECRET) as r:
-        yield r
 
 
 @pytest.fixture
@@ -55,11 +35,7 @@ def clock() -> Clock:
 @pytest.fixture
 def athlete(container: Container, receiver: Receiver) -> int:
     connect_athlete(container)
-    with UnitOfWork(container.sessions) as uow:
-        row = uow.session.get(Athlete, ATHLETE_ID)
-        assert row is not None
-        row.notification_urls = [container.cipher.encrypt(f"json://127.0.0.1:{receiver.port}/phone")]
-        uow.commit()
+    set_channels(container, f"json://127.0.0.1:{receiver.port}/phone")
     return ATHLETE_ID
 
 
@@ -72,14 +48,13 @@ def notifier(
     max_attempts: int = 4,
     app: AppWebhook | None = None,
 ) -> Notifier:
-    return Notifier(
-        container.sessions,
-        app=app or AppWebhook(f"{receiver.url}/webhooks", SECRET, timeout_s=5),
-        policy=DeliveryPolicy(max_attempts=max_attempts, base_s=30, max_s=600, coalesce_window_s=window_s),
-        cipher=container.cipher,
+    return exact_notifier(
+        container,
+        clock,
+        app=app or receiver_webhook(receiver),
+        max_attempts=max_attempts,
+        coalesce_window_s=window_s,
         allow_private_targets=True,  # the receiver listens on 127.0.0.1
-        clock=clock,
-        rng=lambda: 1.0,
     )
 
 
@@ -107,14 +82,7 @@ def write(
 ) -> int:
     key = key or f"plan.updated:7:v{payload['version']}"
     with UnitOfWork(container.sessions) as uow:
-        plan_repository.enqueue_notification(
-            uow.session,
-            athlete_id=athlete_id,
-            event_type=event_type,
-            payload=payload,
-            idempotency_key=key,
-            now=clock.now,
-        )
+        enqueue(uow.session, key, payload, event_type=event_type, athlete_id=athlete_id, now=clock.now)
         uow.commit()
         return uow.session.scalars(
             select(NotificationOutbox.id).where(NotificationOutbox.idempotency_key == key)
@@ -276,7 +244,7 @@ def test_a_crash_between_merge_and_send_loses_nothing(
     container: Container, receiver: Receiver, clock: Clock, athlete: int
 ) -> None:
     ids = [write(container, clock, update_payload(v)) for v in (2, 3)]
-    crashing_app = CrashingApp(f"{receiver.url}/webhooks", SECRET, timeout_s=5)
+    crashing_app = CrashingApp(f"{receiver.url}/webhooks", WEBHOOK_SECRET, timeout_s=5)
     crashing = notifier(container, receiver, clock, app=crashing_app)
     assert crashing.deliver(ids[1]).outcome == "coalescing"
     clock.advance(WINDOW_S)

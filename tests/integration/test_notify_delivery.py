@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,41 +14,18 @@ from standardwebhooks import Webhook
 
 from composition.root import Container
 from notify import publish
-from notify.channels import AppWebhook, Sent
+from notify.channels import Sent
 from notify.delivery import DeliveryPolicy, Notifier
 from notify.receiver import Receiver
-from store import plan_repository
 from store.db import UnitOfWork
 from store.models import Athlete
 from store.plan_models import NotificationOutbox
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
+from tests.integration.conftest import ATHLETE_ID, WEBHOOK_SECRET, Clock, connect_athlete, update_row
+from tests.integration.helpers_notify import enqueue, exact_notifier, receiver_webhook, set_channels
 
 pytestmark = pytest.mark.integration
 
-SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 T0 = datetime(2026, 7, 20, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver(secret=SECRET) as r:
-        yield r
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime.now(UTC))
 
 
 def notifier(
@@ -61,33 +37,20 @@ def notifier(
     timeout: float = 5,
     allow_private_targets: bool = True,
 ) -> Notifier:
-    app = AppWebhook(f"{receiver.url}/webhooks", SECRET, timeout_s=timeout) if receiver else None
-    return Notifier(
-        container.sessions,
-        app=app,
-        policy=DeliveryPolicy(max_attempts=max_attempts, base_s=30, max_s=600),
-        cipher=container.cipher,
+    return exact_notifier(
+        container,
+        clock,
+        app=receiver_webhook(receiver, timeout_s=timeout) if receiver else None,
+        max_attempts=max_attempts,
         # The receiver listens on 127.0.0.1: loopback targets are allowed explicitly, as in the demo.
         allow_private_targets=allow_private_targets,
-        clock=clock,
-        rng=lambda: 1.0,  # the top of the jitter range, so waits are exact in assertions
     )
 
 
 def write_row(container: Container, key: str = "plan.updated:1:v2", **payload: Any) -> int:
+    usual = {"athlete_id": ATHLETE_ID, "reasons": ["Last week was 45 % of plan: next week steps back."]}
     with UnitOfWork(container.sessions) as uow:
-        plan_repository.enqueue_notification(
-            uow.session,
-            athlete_id=ATHLETE_ID,
-            event_type="plan.updated",
-            payload={
-                "athlete_id": ATHLETE_ID,
-                "reasons": ["Last week was 45 % of plan: next week steps back."],
-            }
-            | payload,
-            idempotency_key=key,
-            now=datetime.now(UTC),
-        )
+        enqueue(uow.session, key, usual | payload)
         uow.commit()
     return row(container, key).id
 
@@ -117,7 +80,7 @@ def test_a_delivery_is_signed_per_standard_webhooks_and_never_sent_twice(
     [message] = receiver.webhooks()
     assert message.headers["webhook-id"] == "plan.updated:1:v2"
     # The app's side: the reference package verifies the signature and returns the parsed body.
-    body = Webhook(SECRET).verify(message.body, message.headers)
+    body = Webhook(WEBHOOK_SECRET).verify(message.body, message.headers)
     assert body["type"] == "plan.updated"
     assert body["data"]["reasons"] == ["Last week was 45 % of plan: next week steps back."]
     assert "_delivery" not in body["data"]
@@ -136,7 +99,7 @@ def test_a_tampered_body_or_wrong_secret_does_not_verify(
     with pytest.raises(Exception, match="signature"):
         Webhook(other).verify(message.body, message.headers)
     with pytest.raises(Exception, match="signature"):
-        Webhook(SECRET).verify(message.body.replace(b"45", b"95"), message.headers)
+        Webhook(WEBHOOK_SECRET).verify(message.body.replace(b"45", b"95"), message.headers)
 
 
 def test_failures_back_off_exponentially_then_deliver_with_the_same_id_and_body(
@@ -216,14 +179,7 @@ def test_a_row_locked_by_another_worker_is_skipped(
 def test_apprise_fans_out_and_a_delivered_channel_is_not_repeated_on_retry(
     container: Container, receiver: Receiver, clock: Clock, athlete: int
 ) -> None:
-    with UnitOfWork(container.sessions) as uow:
-        athlete_row = uow.session.get(Athlete, ATHLETE_ID)
-        assert athlete_row is not None
-        athlete_row.notification_urls = [
-            container.cipher.encrypt(url)
-            for url in (f"json://127.0.0.1:{receiver.port}/ntfy", "notaservice://nowhere")
-        ]
-        uow.commit()
+    set_channels(container, f"json://127.0.0.1:{receiver.port}/ntfy", "notaservice://nowhere")
     receiver.responses[:] = [500]  # the app webhook fails once; apprise's post gets 200
     outbox_id = write_row(container)
     service = notifier(container, receiver, clock)
@@ -282,14 +238,7 @@ def test_outbox_rows_are_announced_after_commit_only(container: Container, athle
     publish.install(container.sessions, lambda ids, kick: calls.append((list(ids), kick)))
 
     with UnitOfWork(container.sessions) as uow:
-        plan_repository.enqueue_notification(
-            uow.session,
-            athlete_id=ATHLETE_ID,
-            event_type="plan.updated",
-            payload={},
-            idempotency_key="k:rolled-back",
-            now=datetime.now(UTC),
-        )
+        enqueue(uow.session, "k:rolled-back", {})
     assert calls == []  # rolled back: nothing announced
 
     with UnitOfWork(container.sessions) as uow:
@@ -302,14 +251,7 @@ def test_outbox_rows_are_announced_after_commit_only(container: Container, athle
                 created_at=datetime.now(UTC),
             )
         )
-        plan_repository.enqueue_notification(
-            uow.session,
-            athlete_id=ATHLETE_ID,
-            event_type="plan.updated",
-            payload={},
-            idempotency_key="k:core",
-            now=datetime.now(UTC),
-        )
+        enqueue(uow.session, "k:core", {})
         assert calls == []  # not before the commit
         uow.commit()
     # Both by id, no kick: the Core insert's id came back through RETURNING.
@@ -346,32 +288,31 @@ def test_outbox_rows_are_announced_after_commit_only(container: Container, athle
 def test_enqueue_notification_says_whether_it_wrote(container: Container, athlete: int) -> None:
     """Once per idempotency key: True for the first write, False for the same key again (on PostgreSQL too)."""
     with UnitOfWork(container.sessions) as uow:
-        written = [
-            plan_repository.enqueue_notification(
-                uow.session,
-                athlete_id=athlete,
-                event_type="plan.updated",
-                payload={},
-                idempotency_key="k:1",
-                now=datetime.now(UTC),
-            )
-            for _ in range(2)
-        ]
+        written = [enqueue(uow.session, "k:1", {}, athlete_id=athlete) for _ in range(2)]
         uow.commit()
     assert written == [True, False]
-
-
-def set_channels(container: Container, *urls: str) -> None:
-    with UnitOfWork(container.sessions) as uow:
-        athlete_row = uow.session.get(Athlete, ATHLETE_ID)
-        assert athlete_row is not None
-        athlete_row.notification_urls = [container.cipher.encrypt(url) for url in urls]
-        uow.commit()
 
 
 def apprise_states(container: Container) -> list[dict[str, Any]]:
     state = row(container, "plan.updated:1:v2").payload["_delivery"]
     return [value for key, value in state.items() if key.startswith("apprise:")]
+
+
+def settled_without_sending(container: Container, clock: Clock) -> dict[str, Any]:
+    """A row delivered by a notifier that records every apprise send: it sent nothing. The one channel's state."""
+    sent: list[str] = []
+    service = Notifier(
+        container.sessions,
+        app=None,
+        policy=DeliveryPolicy(),
+        cipher=container.cipher,
+        notify=lambda target, title, body: sent.append(target) or Sent(True),
+        clock=clock,
+    )
+    assert service.deliver(write_row(container)).outcome == "delivered"
+    assert sent == []
+    [state] = apprise_states(container)
+    return state
 
 
 def test_without_the_setting_the_worker_never_posts_to_a_loopback_target(
@@ -404,19 +345,7 @@ def test_a_name_re_pointed_at_an_internal_address_after_it_was_accepted_is_refus
     url = f"json://hooks.rebind.example:{receiver.port}/internal"
     channels.check_channel_url(url, allow_private=False)  # what the API checked when the URL was set
     set_channels(container, url)
-    sent: list[str] = []
-    outbox_id = write_row(container)
-    service = Notifier(
-        container.sessions,
-        app=None,
-        policy=DeliveryPolicy(),
-        cipher=container.cipher,
-        notify=lambda target, title, body: sent.append(target) or channels.Sent(True),
-        clock=clock,
-    )
-    assert service.deliver(outbox_id).outcome == "delivered"
-    assert sent == []
-    [state] = apprise_states(container)
+    state = settled_without_sending(container, clock)
     assert (state["status"], state["error"]) == (
         "invalid",
         "refused: target is a loopback, private, link-local, multicast or reserved address",
@@ -431,24 +360,8 @@ def test_a_channel_no_configured_key_opens_is_given_up_without_sending(
     from sync.crypto import TokenCipher
 
     foreign = TokenCipher(Fernet.generate_key().decode()).encrypt("json://93.184.216.34/hook")
-    with UnitOfWork(container.sessions) as uow:
-        athlete_row = uow.session.get(Athlete, ATHLETE_ID)
-        assert athlete_row is not None
-        athlete_row.notification_urls = [foreign]
-        uow.commit()
-    sent: list[str] = []
-    outbox_id = write_row(container)
-    service = Notifier(
-        container.sessions,
-        app=None,
-        policy=DeliveryPolicy(),
-        cipher=container.cipher,
-        notify=lambda target, title, body: sent.append(target) or Sent(True),
-        clock=clock,
-    )
-    assert service.deliver(outbox_id).outcome == "delivered"
-    assert sent == []
-    [state] = apprise_states(container)
+    update_row(container, Athlete, ATHLETE_ID, notification_urls=[foreign])
+    state = settled_without_sending(container, clock)
     assert (state["status"], state["error"]) == ("invalid", "cannot be decrypted")
 
 

@@ -4,44 +4,33 @@ the calendar follows every plan change (ETag changes, events move)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
-from pydantic import SecretStr
 
 import planner
 from composition.root import Container
 from notify import ical
-from plans import commands
-from store.db import UnitOfWork
 from store.models import Athlete
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
-from webhooks.app import create_app
+from tests.integration.conftest import (
+    ATHLETE_ID,
+    AUTH,
+    PLAN_START,
+    TEN_K_RACE,
+    TEN_K_RUNNER,
+    a_run_to_move,
+    api_client,
+    move_a_day_later,
+)
+from tests.integration.test_plans_pipeline import current_plan
 
 pytestmark = pytest.mark.integration
-KEY = "app-key-0123456789abcdef"
-START = date(2026, 7, 6)
-NOW = datetime(2026, 7, 5, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    container.settings.api_keys = SecretStr(KEY)
-    connect_athlete(container)
-    with UnitOfWork(container.sessions) as uow:
-        commands.create_from_goal(
-            uow.session,
-            ATHLETE_ID,
-            athlete=planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45),
-            goal=planner.Goal(planner.GoalKind.RACE, START + timedelta(weeks=10, days=6), 10_000),
-            start=START,
-            timezone="Europe/Amsterdam",
-            now=NOW,
-        )
-        uow.commit()
-    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
+def client(container: Container, ten_k_plan: None) -> Iterator[TestClient]:
+    with api_client(container) as c:
         yield c
 
 
@@ -49,7 +38,7 @@ def issue(client: TestClient, rotate: bool = False) -> str | None:
     response = client.post(
         f"/api/v1/athletes/{ATHLETE_ID}/ical",
         params={"rotate": rotate},
-        headers={"Authorization": f"Bearer {KEY}"},
+        headers=AUTH,
     )
     assert response.status_code == 200
     url = response.json()["url"]
@@ -90,15 +79,7 @@ def test_the_feed_needs_its_token_and_only_a_digest_is_stored(
 def test_every_workout_is_an_all_day_event_with_paces_and_structure(client: TestClient) -> None:
     path = issue(client)
     body = client.get(f"/ical/{path}").content
-    runs = [
-        w
-        for w in planner.generate_plan(
-            planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45),
-            planner.Goal(planner.GoalKind.RACE, START + timedelta(weeks=10, days=6), 10_000),
-            START,
-        ).workouts()
-        if w.is_run
-    ]
+    runs = [w for w in planner.generate_plan(TEN_K_RUNNER, TEN_K_RACE, PLAN_START).workouts() if w.is_run]
     by_uid = events(body)
     assert len(by_uid) == len(runs)
     first = by_uid[f"{runs[0].id}.plan1@runsmart"]
@@ -115,32 +96,12 @@ def test_the_feed_follows_a_plan_change(client: TestClient, container: Container
     etag = before.headers["etag"]
     assert client.get(f"/ical/{path}", headers={"if-none-match": etag}).status_code == 304
 
-    plan = planner.plan_from_dict(_current(container))
-    taken = {w.date for w in plan.workouts()}
-    workout = next(
-        w
-        for w in plan.workouts()
-        if w.is_run
-        and w.date > START + timedelta(days=14)
-        and w.date + timedelta(days=1) not in taken
-        and w.date.weekday() < 6
-    )
-    with UnitOfWork(container.sessions) as uow:
-        commands.move(uow.session, ATHLETE_ID, workout.id, workout.date + timedelta(days=1), now=NOW)
-        uow.commit()
+    workout = a_run_to_move(current_plan(container))
+    moved_to = move_a_day_later(container, workout)
 
     after = client.get(f"/ical/{path}", headers={"if-none-match": etag})
     assert after.status_code == 200
     assert after.headers["etag"] != etag
     moved = events(after.content)[f"{workout.id}.plan1@runsmart"]
-    assert moved["dtstart"].dt == workout.date + timedelta(days=1)
+    assert moved["dtstart"].dt == moved_to
     assert int(moved["sequence"]) == 2
-
-
-def _current(container: Container) -> dict[str, object]:
-    from store import plan_repository
-
-    with container.sessions() as session:
-        plan = plan_repository.active_plan(session, ATHLETE_ID)
-        assert plan is not None
-        return plan_repository.current_version(session, plan).plan

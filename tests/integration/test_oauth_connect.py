@@ -25,7 +25,15 @@ from sync.budget import Priority, RedisBudget
 from sync.connect import STATE_COOKIE, Grant, save_connection
 from sync.errors import StravaRateLimited
 from sync.strava import TokenSet
-from tests.integration.conftest import ATHLETE_ID, STRAVA, connect_athlete, event_body, store_event
+from tests.integration.conftest import (
+    ATHLETE_ID,
+    STRAVA,
+    connect_athlete,
+    event_body,
+    store_event,
+    strava_error,
+    update_row,
+)
 from webhooks.app import create_app
 
 pytestmark = pytest.mark.integration
@@ -38,10 +46,7 @@ TOKEN_RESPONSE = {
     "access_token": "access-new",
     "athlete": {"id": ATHLETE_ID, "resource_state": 2, "firstname": "Ada", "lastname": "Runner"},
 }
-CODE_INVALID = {
-    "message": "Bad Request",
-    "errors": [{"resource": "AuthorizationCode", "field": "code", "code": "invalid"}],
-}
+CODE_INVALID = strava_error("AuthorizationCode", "code", "invalid")
 GRANTED = "read,activity:read_all"
 
 
@@ -187,12 +192,7 @@ def test_reconnecting_re_drives_the_events_kept_while_the_grant_was_dead(
 ) -> None:
     connect_athlete(container, expires_in=60)
     strava.post(
-        f"{STRAVA}/oauth/token",
-        status=400,
-        json={
-            "message": "Bad Request",
-            "errors": [{"resource": "RefreshToken", "field": "refresh_token", "code": "invalid"}],
-        },
+        f"{STRAVA}/oauth/token", status=400, json=strava_error("RefreshToken", "refresh_token", "invalid")
     )
     event_id = store_event(container, event_body())
     assert container.events.process(event_id).outcome == "awaiting_reauth"
@@ -324,36 +324,18 @@ class GrantingGateway:
 FAILURES = {
     "code reused or expired": ({"status": 400, "json": CODE_INVALID}, 400, "Connect again"),
     "code refused in the older shape": (
-        {
-            "status": 400,
-            "json": {
-                "message": "Bad Request",
-                "errors": [{"resource": "RequestToken", "field": "code", "code": "invalid"}],
-            },
-        },
+        {"status": 400, "json": strava_error("RequestToken", "code", "invalid")},
         400,
         "Connect again",
     ),
     "Strava down": ({"status": 503, "body": "<html>maintenance</html>"}, 503, "Try again"),
     "Strava refuses the application": (
-        {
-            "status": 403,
-            "json": {
-                "message": "Forbidden",
-                "errors": [{"resource": "Application", "field": "Status", "code": "Inactive"}],
-            },
-        },
+        {"status": 403, "json": strava_error("Application", "Status", "Inactive", "Forbidden")},
         503,
         "your coach has been told",
     ),
     "our client secret is refused": (
-        {
-            "status": 401,
-            "json": {
-                "message": "Authorization Error",
-                "errors": [{"resource": "Application", "field": "", "code": "invalid"}],
-            },
-        },
+        {"status": 401, "json": strava_error("Application", "", "invalid", "Authorization Error")},
         503,
         "your coach has been told",
     ),
@@ -439,14 +421,6 @@ def assert_plain_page(page: str) -> None:
 def connected_athletes(container: Container, *ids: int) -> None:
     for athlete_id in ids:
         connect_athlete(container, athlete_id)
-
-
-def set_status(container: Container, athlete_id: int, status: str) -> None:
-    with UnitOfWork(container.sessions) as uow:
-        connection = uow.session.get(StravaConnection, athlete_id)
-        assert connection is not None
-        connection.status = status
-        uow.commit()
 
 
 def test_at_our_capacity_connect_shows_the_full_page_instead_of_sending_the_athlete_to_strava(
@@ -642,7 +616,7 @@ def test_two_athletes_racing_for_the_last_place_do_not_both_get_it(
 def test_revoked_athletes_hold_no_place(container: Container, strava: responses.RequestsMock) -> None:
     container.settings.strava_athlete_capacity = 2
     connected_athletes(container, 1, 2)
-    set_status(container, 2, ConnectionStatus.REVOKED)
+    update_row(container, StravaConnection, 2, status=ConnectionStatus.REVOKED)
     client = make_client(container)
     token_answer(strava)
     assert finish(client, begin(client), code="abc", scope=GRANTED).status_code == 200
@@ -653,7 +627,7 @@ def test_an_athlete_who_holds_a_place_may_reconnect_at_capacity(
 ) -> None:
     container.settings.strava_athlete_capacity = 2
     connected_athletes(container, 1, ATHLETE_ID)
-    set_status(container, ATHLETE_ID, ConnectionStatus.NEEDS_REAUTH)
+    update_row(container, StravaConnection, ATHLETE_ID, status=ConnectionStatus.NEEDS_REAUTH)
     client = make_client(container)
     token_answer(strava)
     assert finish(client, begin(client, returning=True), code="abc", scope=GRANTED).status_code == 200
@@ -667,7 +641,7 @@ def test_the_operator_is_warned_when_one_place_is_left_and_sees_the_gauges(
 ) -> None:
     container.settings.strava_athlete_capacity = 4
     connected_athletes(container, 1, 2)
-    set_status(container, 2, ConnectionStatus.REVOKED)
+    update_row(container, StravaConnection, 2, status=ConnectionStatus.REVOKED)
     client = make_client(container)
     token_answer(strava)
     with caplog.at_level(logging.WARNING, logger="sync.connect"):

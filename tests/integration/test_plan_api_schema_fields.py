@@ -9,27 +9,17 @@ walking each answer alongside the schema, whatever the fields are called.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import responses
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from composition.root import Container
-from tests.integration.conftest import connect_athlete
-from tests.integration.test_rep_score_surfaces import AUTH, BASE, KEY, session_laps, sync_session, upload
-from webhooks.app import create_app
+from tests.integration.conftest import AUTH, connect_athlete
+from tests.integration.test_rep_score_surfaces import BASE, session_laps, sync_session, upload
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    container.settings.api_keys = SecretStr(KEY)
-    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
-        yield c
 
 
 def resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:

@@ -7,34 +7,24 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from composition.root import Container
 from store import plan_repository
 from store.db import UnitOfWork
 from store.plan_models import DecisionStatus
 from store.plan_repository import DecisionRevision
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
-from tests.integration.test_plans_api import AUTH, BASE, KEY, goal_body
-from webhooks.app import create_app
+from tests.integration.conftest import ATHLETE_ID, AUTH, connect_athlete
+from tests.integration.test_plans_api import BASE, goal_body
 
 pytestmark = pytest.mark.integration
 
 CHANGES = f"{BASE}/plan/changes"
 NEXT = re.compile(r'^<(?P<target>[^>]+)>; rel="next"$')
-
-
-@pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    container.settings.api_keys = SecretStr(KEY)
-    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
-        yield c
 
 
 def store_changes(container: Container, version: int, count: int, revise: str | None = None) -> None:

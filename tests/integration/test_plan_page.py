@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
 from datetime import date
 from html import escape as html_escape
 from typing import Any
@@ -15,33 +14,21 @@ from typing import Any
 import pytest
 import responses
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import select
 
 import planner
 from composition.root import Container
 from messages import Audience, reasons
-from store.db import UnitOfWork
 from store.models import ConnectionStatus, StravaConnection
 from store.plan_models import PlanPageLink
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
+from tests.integration.conftest import ATHLETE_ID, AUTH, connect_athlete, update_row
 from tests.integration.test_plans_api import goal_body
 from tests.integration.test_plans_pipeline import push_run
-from webhooks.app import create_app
 
 pytestmark = pytest.mark.integration
 
-KEY = "app-key-0123456789abcdef"
-AUTH = {"Authorization": f"Bearer {KEY}"}
 BASE = f"/api/v1/athletes/{ATHLETE_ID}"
 LINK = f"{BASE}/plan-page-link"
-
-
-@pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    container.settings.api_keys = SecretStr(KEY)
-    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
-        yield c
 
 
 def with_plan(client: TestClient, container: Container) -> dict[str, Any]:
@@ -50,6 +37,19 @@ def with_plan(client: TestClient, container: Container) -> dict[str, Any]:
     body = client.get(f"{BASE}/plan", headers=AUTH).json()
     assert isinstance(body, dict)
     return body
+
+
+def with_the_first_workout_run(
+    client: TestClient, container: Container, strava: responses.RequestsMock
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A plan whose first workout was run as planned, synced from Strava: the plan as the API now returns it,
+    and that workout as it was planned."""
+    first = with_plan(client, container)["weeks"][0]["workouts"][0]
+    event = push_run(
+        container, strava, date.fromisoformat(first["date"]), 501, distance_m=first["distance_m"]
+    )
+    assert container.events.process(event).outcome == "synced"
+    return client.get(f"{BASE}/plan", headers=AUTH).json(), first
 
 
 def issue(client: TestClient, rotate: bool = False) -> dict[str, Any]:
@@ -116,11 +116,7 @@ def test_every_token_that_opens_nothing_gets_the_same_plain_404(
     revoked = path_of(issue(client)["url"])
     assert client.delete(LINK, headers=AUTH).status_code == 200
     disconnected = path_of(issue(client)["url"])
-    with UnitOfWork(container.sessions) as uow:
-        connection = uow.session.get(StravaConnection, ATHLETE_ID)
-        assert connection is not None
-        connection.status = ConnectionStatus.REVOKED
-        uow.commit()
+    update_row(container, StravaConnection, ATHLETE_ID, status=ConnectionStatus.REVOKED)
 
     answers = [
         client.get(p)
@@ -141,13 +137,7 @@ def test_every_token_that_opens_nothing_gets_the_same_plain_404(
 def test_the_page_shows_the_plan_as_the_api_returns_it(
     client: TestClient, container: Container, strava: responses.RequestsMock
 ) -> None:
-    plan = with_plan(client, container)
-    first = plan["weeks"][0]["workouts"][0]
-    event = push_run(
-        container, strava, date.fromisoformat(first["date"]), 501, distance_m=first["distance_m"]
-    )
-    assert container.events.process(event).outcome == "synced"
-    plan = client.get(f"{BASE}/plan", headers=AUTH).json()
+    plan, first = with_the_first_workout_run(client, container, strava)
     page = client.get(path_of(issue(client)["url"]))
 
     assert page.status_code == 200
@@ -237,13 +227,7 @@ def test_no_token_reaches_a_log_line(
 def test_each_coming_workout_links_its_fit_file_and_the_link_serves_it(
     client: TestClient, container: Container, strava: responses.RequestsMock
 ) -> None:
-    plan = with_plan(client, container)
-    first = plan["weeks"][0]["workouts"][0]
-    event = push_run(
-        container, strava, date.fromisoformat(first["date"]), 501, distance_m=first["distance_m"]
-    )
-    assert container.events.process(event).outcome == "synced"
-    plan = client.get(f"{BASE}/plan", headers=AUTH).json()
+    plan, first = with_the_first_workout_run(client, container, strava)
     page = path_of(issue(client)["url"])
     html = client.get(page).text
     linked = set(re.findall(r'href="([^"]+)\.fit" download data-workout-file', html))

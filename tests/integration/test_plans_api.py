@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import json as json_module
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 import responses
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from composition.root import Container
 from store.models import Athlete
 from store.plan_models import NotificationOutbox, Plan, PlanChange, PlanMatch, PlanOverride, PlanVersion
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
+from tests.integration.conftest import API_KEY as KEY
+from tests.integration.conftest import ATHLETE_ID, AUTH, connect_athlete
 from tests.integration.test_plans_pipeline import last_monday, push_run, today
-from webhooks.app import create_app
 
 pytestmark = pytest.mark.integration
 
-KEY = "app-key-0123456789abcdef"
-AUTH = {"Authorization": f"Bearer {KEY}"}
 BASE = f"/api/v1/athletes/{ATHLETE_ID}"
-
-
-@pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    container.settings.api_keys = SecretStr(KEY)
-    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
-        yield c
 
 
 def goal_body(start: str | None = None, distance_m: float = 10000, weeks: int = 14) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html as markup
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +14,6 @@ from typing import Any
 import pytest
 import responses
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 import planner
 from composition.root import Container
@@ -23,15 +21,12 @@ from messages import Audience, Units
 from messages.audience import METRES_PER_MILE
 from plans import commands
 from store.db import UnitOfWork
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
+from tests.integration.conftest import ATHLETE_ID, AUTH, connect_athlete
 from tests.integration.test_plans_pipeline import TZ, current_plan, last_monday, outbox, push_run
 from tests.unit.messages.checks import problems
-from webhooks.app import create_app
 
 pytestmark = pytest.mark.integration
 
-KEY = "app-key-0123456789abcdef"
-AUTH = {"Authorization": f"Bearer {KEY}"}
 BASE = f"/api/v1/athletes/{ATHLETE_ID}"
 VDOT = 45.0
 REP_M, REPS, RECOVERY_S = 800.0, 6, 90.0
@@ -40,13 +35,6 @@ JOG_PACE, QUICK_JOG_PACE = (
     400.0,
     300.0,
 )  # s/km: an easy jog, and one faster than easy pace yet far off the reps
-
-
-@pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    container.settings.api_keys = SecretStr(KEY)
-    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
-        yield c
 
 
 def interval_plan() -> planner.Plan:

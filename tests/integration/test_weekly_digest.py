@@ -5,23 +5,22 @@ writes and sends nothing twice."""
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 import planner
 from composition.root import Container
 from jobs import review, service
 from messages import Audience, reasons
-from notify.channels import AppWebhook
 from notify.delivery import DeliveryPolicy, Notifier
 from notify.receiver import Receiver
 from store.db import UnitOfWork
 from store.models import Athlete
 from store.plan_models import DecisionStatus, NotificationOutbox, PlanDecision
+from tests.integration.conftest import update_row
+from tests.integration.helpers_notify import receiver_webhook
 from tests.integration.test_jobs_weekly_review import (
     GOAL,
     LA,
@@ -33,30 +32,16 @@ from tests.integration.test_jobs_weekly_review import (
     add_run,
     local,
     make_plan,
+    review_both_ways,
     reviews,
 )
 
 pytestmark = pytest.mark.integration
 
-SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 NEXT = MONDAY = START + timedelta(days=7)
 HOUR = 7  # the review hour (the default), Monday morning where the athlete is
 PLAN = planner.generate_plan(PROFILE, GOAL, START)
 RUN_DAYS = [w.date for w in PLAN.weeks[0].workouts if w.is_run]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver(secret=SECRET) as r:
-        yield r
-
-
-def set_units(container: Container, athlete_id: int, units: str) -> None:
-    with UnitOfWork(container.sessions) as uow:
-        athlete = uow.session.get(Athlete, athlete_id)
-        assert athlete is not None
-        athlete.units = units
-        uow.commit()
 
 
 def changing_next_week(container: Container, athlete_id: int) -> list[PlanDecision]:
@@ -82,7 +67,7 @@ def changing_next_week(container: Container, athlete_id: int) -> list[PlanDecisi
 def deliver_all(container: Container, receiver: Receiver) -> list[str]:
     notifier = Notifier(
         container.sessions,
-        app=AppWebhook(f"{receiver.url}/webhooks", SECRET, timeout_s=5),
+        app=receiver_webhook(receiver),
         policy=DeliveryPolicy(),
         cipher=container.cipher,
     )
@@ -100,7 +85,7 @@ def seasons(container: Container) -> None:
         add_run(container, LA, 10 + n, workout.date, workout.distance_m / 1000)
     adapt(container, TOKYO, local(SUNDAY, 12, 0, TOKYO))
     adapt(container, LA, local(SUNDAY, 12, 0, LA))
-    set_units(container, LA, "imperial")
+    update_row(container, Athlete, LA, units="imperial")
 
 
 def close_weeks(container: Container, now: datetime) -> list[int]:
@@ -195,13 +180,15 @@ def test_a_digest_rendered_once_is_sent_the_same_on_every_retry(
     clock = [now]
     notifier = Notifier(
         container.sessions,
-        app=AppWebhook(f"{receiver.url}/webhooks", SECRET, timeout_s=5),
+        app=receiver_webhook(receiver),
         policy=DeliveryPolicy(base_s=1, max_s=1),
         cipher=container.cipher,
         clock=lambda: clock[0],
     )
     assert notifier.deliver(row.id).outcome == "retrying"
-    set_units(container, TOKYO, "imperial")  # changed between attempts: the message already sent stays
+    update_row(
+        container, Athlete, TOKYO, units="imperial"
+    )  # changed between attempts: the message already sent stays
     clock[0] = now + timedelta(seconds=5)
     assert notifier.deliver(row.id).outcome == "delivered"
     first, second = receiver.webhooks()
@@ -229,16 +216,7 @@ def test_the_tick_closes_the_weeks_that_just_ended_and_nothing_else(
 def test_both_review_paths_write_the_same_digest_figures_and_decisions(container: Container) -> None:
     seasons(container)
     close_weeks(container, local(MONDAY, 0, 5, TOKYO))
-    now = local(MONDAY, 7, 5, TOKYO)
-    assert review.review_all(container.sessions, now=now, hour=HOUR).written == 1
-    [set_based] = reviews(container)
-    with UnitOfWork(container.sessions) as uow:  # forget it, so the per-athlete path writes the same week
-        uow.session.execute(delete(NotificationOutbox).where(NotificationOutbox.id == set_based.id))
-        uow.commit()
-    with UnitOfWork(container.sessions) as uow:
-        assert service.weekly_review(uow.session, TOKYO, START, now=now) == "reviewed"
-        uow.commit()
-    [per_athlete] = reviews(container)
+    set_based, per_athlete = review_both_ways(container, TOKYO, local(MONDAY, 7, 5, TOKYO), hour=HOUR)
     single = dict(per_athlete.payload)
     single.pop("workouts")
     assert single == set_based.payload

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,49 +13,27 @@ import fitdecode
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
-from pydantic import SecretStr
 
-import planner
 from composition.root import Container
-from plans import commands
-from store import plan_repository
-from store.db import UnitOfWork
 from store.models import ConnectionStatus, StravaConnection
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
-from webhooks.app import create_app
+from tests.integration.conftest import (
+    ATHLETE_ID,
+    AUTH,
+    a_run_to_move,
+    api_client,
+    move_a_day_later,
+    update_row,
+)
+from tests.integration.test_plans_pipeline import current_plan
 
 pytestmark = pytest.mark.integration
-KEY = "app-key-0123456789abcdef"
-AUTH = {"Authorization": f"Bearer {KEY}"}
-START = date(2026, 7, 6)
-NOW = datetime(2026, 7, 5, 12, tzinfo=UTC)
 FIT = "application/vnd.ant.fit"
 
 
 @pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    container.settings.api_keys = SecretStr(KEY)
-    connect_athlete(container)
-    with UnitOfWork(container.sessions) as uow:
-        commands.create_from_goal(
-            uow.session,
-            ATHLETE_ID,
-            athlete=planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45),
-            goal=planner.Goal(planner.GoalKind.RACE, START + timedelta(weeks=10, days=6), 10_000),
-            start=START,
-            timezone="Europe/Amsterdam",
-            now=NOW,
-        )
-        uow.commit()
-    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
+def client(container: Container, ten_k_plan: None) -> Iterator[TestClient]:
+    with api_client(container) as c:
         yield c
-
-
-def current_plan(container: Container) -> planner.Plan:
-    with container.sessions() as session:
-        found = plan_repository.active_plan_and_version(session, ATHLETE_ID)
-        assert found is not None
-        return planner.plan_from_dict(found[1].plan)
 
 
 def decoded(body: bytes) -> dict[str, list[dict[str, Any]]]:
@@ -125,11 +102,7 @@ def test_every_calendar_event_links_its_workout_file(client: TestClient, contain
     token = link.split("/")[2]
     assert client.get(link.replace(token, token[:-1] + "x")).status_code == 404
     assert client.get(link.replace(workout_id, "w20990101")).status_code == 404
-    with UnitOfWork(container.sessions) as uow:
-        connection = uow.session.get(StravaConnection, ATHLETE_ID)
-        assert connection is not None
-        connection.status = ConnectionStatus.REVOKED
-        uow.commit()
+    update_row(container, StravaConnection, ATHLETE_ID, status=ConnectionStatus.REVOKED)
     assert client.get(link).status_code == 410
 
 
@@ -150,23 +123,11 @@ def test_the_plan_pages_calendar_links_files_that_close_with_the_page(client: Te
 
 
 def test_the_file_follows_a_plan_change(client: TestClient, container: Container) -> None:
-    plan = current_plan(container)
-    taken = {w.date for w in plan.workouts()}
-    workout = next(
-        w
-        for w in plan.workouts()
-        if w.is_run
-        and w.date > START + timedelta(days=14)
-        and w.date + timedelta(days=1) not in taken
-        and w.date.weekday() < 6
-    )
+    workout = a_run_to_move(current_plan(container))
     before = client.get(api_path(workout.id), headers=AUTH)
-    with UnitOfWork(container.sessions) as uow:
-        commands.move(uow.session, ATHLETE_ID, workout.id, workout.date + timedelta(days=1), now=NOW)
-        uow.commit()
+    moved_to = move_a_day_later(container, workout)
     after = client.get(api_path(workout.id), headers={**AUTH, "if-none-match": before.headers["etag"]})
     assert after.status_code == 200
     assert after.headers["etag"] != before.headers["etag"]
-    moved_to = workout.date + timedelta(days=1)
     description = decoded(after.content)["workout"][0]["wkt_description"]
     assert description.startswith(f"{moved_to:%a %d %b %Y}")
