@@ -17,7 +17,8 @@ Design (documented in docs/planner.md#adaptation):
   while under way keeps the volume it is given: its days left carry it less what its days behind count for, from
   the first day a decision could change it, which the plan remembers (``Plan.replanned_from``, ``UnderWay``).
 * Idempotent: the derivation depends only on (baseline, the input plan's done workouts and the days its weeks
-  were re-planned from, activities, as_of, suppressed), so adapting the result again with the same inputs returns the same plan and no new changes.
+  were re-planned from, activities, as_of, suppressed), so adapting the result again with the same inputs
+  returns the same plan and no new changes.
 * Undo: pass the change id in ``suppressed`` (or call ``undo``); the fold skips that change and everything is
   re-derived without it. Suppressed ids are kept on the plan so later adaptations respect them.
 
@@ -683,7 +684,7 @@ class _Fold:
         ratio = r.done_km / r.planned_km
         next_km = self.week_volume_km(nxt)
         later = [self.week_volume_km(k) for k in range(nxt + 1, nxt + 1 + len(r.ramp))]
-        trimmed = next_km < self.state.targets[nxt] - 0.5  # the 110 % rule planned it below its target
+        trimmed = self._spike_trimmed(nxt, nxt - 1)  # the 110 % rule planned it below its target
         holds = any(
             abs(t - r.pre_miss) < 0.05 and abs(x - t) <= 0.5 for t, x in zip(r.ramp, later, strict=True)
         )
@@ -751,15 +752,29 @@ class _Fold:
         return sum(x.distance_m for x in self.weeks[k] if x.is_run and x.type is not WorkoutType.RACE) / 1000
 
     def week_volume_km(self, k: int) -> float:
-        """What week ``k`` comes to if its days left are run as planned: for a week under way, what was run on
-        its days behind and its days left as planned (never more than its target: ``UnderWay.fit``)."""
+        """Week ``k``'s training km as a decision names it: for a week held to its target while under way, what
+        its days behind count for (``UnderWay.behind_m``: missed km as planned, a clear overrun as run) and its
+        days left as planned, which ``UnderWay.fit`` keeps within the target."""
         under_way = self._held_to_target(k)
         if under_way is None:
             return self.weeks_km(k)
         left = [x for x in self.weeks[k] if x.date >= under_way.open_from]
         return (
-            under_way.run_m + sum(x.distance_m for x in left if x.is_run and x.type is not WorkoutType.RACE)
+            under_way.behind_m
+            + sum(x.distance_m for x in left if x.is_run and x.type is not WorkoutType.RACE)
         ) / 1000
+
+    def _spike_trimmed(self, k: int, completed: int) -> bool:
+        """Whether the 110 % rule planned week ``k`` (as a whole) below its target: a week held to its target
+        while under way is judged on the whole week ``UnderWay.fit`` started from, not on its days left."""
+        target = self.state.targets[k]
+        if self._held_to_target(k) is None:
+            return self.weeks_km(k) < target - 0.5
+        whole = self._build(k, target, self._history(k, completed))
+        return (
+            sum(x.distance_m for x in whole if x.is_run and x.type is not WorkoutType.RACE) / 1000
+            < target - 0.5
+        )
 
     def rule_run_spike(self, w: int) -> None:
         """Runs done in week ``w`` (up to ``as_of``) longer than 110 % of the 30-day longest before them."""

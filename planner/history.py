@@ -94,7 +94,6 @@ class UnderWay:
     open_from: date
     held: tuple[Workout, ...]  # the week's workouts before ``open_from``, as the athlete was given them
     behind_m: float  # what the days before ``open_from`` count for: planned km, or run km if clearly more
-    run_m: float  # what was run on them
 
     @classmethod
     def of(cls, done: Done, week_start: date, open_from: date, runs: Iterable[Activity]) -> UnderWay:
@@ -104,7 +103,7 @@ class UnderWay:
         # a run a little longer than planned (GPS, a detour) is the run planned: only a clear overrun is
         # taken off the days left, so a few metres never re-plan the week
         behind_m = run_m if run_m > planned_m * (1 + OVERRUN_MARGIN) else planned_m
-        return cls(open_from, held, behind_m, run_m)
+        return cls(open_from, held, behind_m)
 
     def fit(self, target_km: float, build: Callable[[float], Sequence[Workout]]) -> tuple[Workout, ...]:
         """The week at ``target_km``: its days left as ``build`` makes them, for the largest week volume whose

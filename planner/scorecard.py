@@ -27,6 +27,7 @@ from planner.generate import (
     spike_tolerance_m,
     training_km,
 )
+from planner.history import OVERRUN_MARGIN
 from planner.intensity import Zones
 from planner.load import SPIKE_LIMIT, SPIKE_WINDOW_DAYS, planned_speed_s, run_spikes
 from planner.paces import Paces, fvdot, race_time, training_paces
@@ -160,8 +161,8 @@ RULES = (
         "week_held",
         True,
         "adaptation",
-        "a volume decision made by a run mid-week: the week (days behind as run, days left as planned) holds "
-        "more than it names or than the runs allow, or the decision changes as the week is run",
+        "a volume decision made by a run mid-week: the days left hold more than it names or the runs allow, "
+        "less what the days behind count for, or the decision changes as the week is run",
     ),
     Rule("athlete_text", True, "both", "text the athlete reads names a file, section or internal code"),
     Rule("race_moved", True, "adaptation", "the race is not on the goal date"),
@@ -663,9 +664,9 @@ WEEK_VOLUME_FACT = {ChangeCode.RETURN_AFTER_BREAK: "first_week_m", ChangeCode.VO
 
 def check_week_held(p: Profile, sim: Simulation, t: Tally) -> None:
     """A volume decision made by the first run of a week, synced the day it was run (docs/science.md#past-is-
-    history), holds that week to the volume it names and the runs allow: what was run on its days behind and its
-    days left, as planned, add up to no more. Then the rest of the week is run as given, and the plan adapted the
-    next Monday still holds the same decision."""
+    history), holds that week to the volume it names and the runs allow: its days left, as planned, hold no more
+    than that volume less what its days behind count for (the km run on them, or planned if more). Then the rest
+    of the week is run as given, and the plan adapted the next Monday still holds the same decision."""
     for before, day in _same_day_probes(sim):
         week = before.week_of(day)
         if week is None or day >= week.end:
@@ -680,15 +681,21 @@ def check_week_held(p: Profile, sim: Simulation, t: Tally) -> None:
                 continue
             said = float(c.facts[fact]) / 1000
             ran = sum(a.distance_m for a in runs if a.is_run and a.local_date >= week.start) / 1000
-            holds = ran + training_km(w for w in shown.workouts if w.date > day)
+            planned = training_km(w for w in shown.workouts if w.date <= day)
+            behind = max(ran, planned)
+            left = training_km(w for w in shown.workouts if w.date > day)
             bound = _week_bound(p, sim, c, week.start)
-            # a later rule of the day may shorten the week further (its own change), never lengthen it
-            ok = holds <= said + SLACK_KM / 10 and holds <= bound + SLACK_KM
+            # the days left make room for the days behind, as run or as planned if more (a run up to 10 % over
+            # its plan counts as planned: GPS); a later rule of the day may shorten them further, never lengthen
+            margin = OVERRUN_MARGIN * planned
+            ok = left <= max(0.0, said - behind) + margin + SLACK_KM / 10
+            ok = ok and left <= max(0.0, bound - behind) + margin + SLACK_KM
             t.check(
                 "week_held",
                 ok,
                 p,
-                f"{c.id} on {day}: names {said:.1f} km (at most {bound:.1f}), holds {holds:.1f}",
+                f"{c.id} on {day}: names {said:.1f} km (runs allow {bound:.1f}), {behind:.1f} km behind, "
+                f"{left:.1f} km left",
             )
             after = adapt(made, [*runs, *_run_as_given(made, day, week.end)], week.end + timedelta(days=1))
             later = _same_id(after.plan, c)
@@ -895,7 +902,7 @@ limit worth watching, here whether a goal is "typical", so flagging it errs on t
 | `vdot_bounded` | the working VDOT of any week's plan is above the best evidence (a race or a sustained hard stretch, before that week) or the generated plan's VDOT, or more than 2 points above its value in a plan of the 28 days before |
 | `change_id_stable` | a change (`code@week-start`, the id a decision is stored under) made by one weekly adaptation is missing from the next one (no change is undone in the simulation), or the final plan answers one break (its first day off) with more than one change |
 | `history_kept` | the plan as last adapted, adapted again on a day the athlete ran with that day's runs (the first run of each week whose Monday brought a decision, from the plan of the week before; each spike run, from its week's plan), holds other workouts for that day or a day before it, or one of its changes lists a change to such a workout that it did not list before |
-| `week_held` | a volume decision (a return after a break, a volume rebuild) made by the first run of a week, synced the day it was run, from the plan of the week before: what was run that week so far plus the days left as planned comes to more than the volume the decision names (0.1 km) or than the runs allow (after a break, the second stage of a return; after an under-done week, 120 % of what was run, or the maintenance floor); or, with the rest of the week run as given, the plan adapted the next Monday holds a different decision (unless the break turned out longer) |
+| `week_held` | a volume decision (a return after a break, a volume rebuild) made by the first run of a week, synced the day it was run, from the plan of the week before: its days left, as planned, hold more than the volume the decision names (to 0.1 km) or the runs allow (after a break, the second stage of a return; after an under-done week, 120 % of what was run, or the maintenance floor; to 1 km), less what its days behind count for (the km run on them, or planned if more; a run up to 10 % over its plan counts as planned); or, with the rest of the week run as given, the plan adapted the next Monday holds a different decision (unless the break turned out longer) |
 | `athlete_text` | a change reason, workout note or plan warning names a file, a section sign or a code-like word |
 | `race_moved` | the race is not exactly once, on the goal date |
 | `unsafe_typical` | a typical goal is flagged unsafe: 5K from 15 km/wk, 10K from 20, half from 30 km/wk and 10 weeks, marathon from 50 km/wk and 16 weeks (6 weeks for 5K/10K), with a long run of at least 25 % of the week |
