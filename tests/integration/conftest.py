@@ -112,13 +112,14 @@ def create_plan(
     start: date,
     timezone: str,
     now: datetime,
-) -> None:
-    """The athlete's plan for the goal, created as the API creates it."""
+) -> int:
+    """The athlete's plan for the goal, created as the API creates it; its version."""
     with UnitOfWork(container.sessions) as uow:
-        commands.create_from_goal(
+        outcome = commands.create_from_goal(
             uow.session, athlete_id, athlete=athlete, goal=goal, start=start, timezone=timezone, now=now
         )
         uow.commit()
+    return outcome.version
 
 
 @pytest.fixture
@@ -319,3 +320,10 @@ def store_event(container: Container, body: dict[str, Any]) -> int:
         uow.commit()
     assert event_id is not None
     return event_id
+
+
+def push_activity(container: Container, strava: responses.RequestsMock, activity: dict[str, Any]) -> int:
+    """Strava serves the activity and its create event is stored, not yet processed; the event's id."""
+    activity_id = activity["id"]
+    strava.get(f"{STRAVA}/api/v3/activities/{activity_id}", json=activity, headers=RATE_HEADERS)
+    return store_event(container, event_body(activity_id, event_time=1_700_000_000 + activity_id))

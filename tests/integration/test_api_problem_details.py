@@ -16,8 +16,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from composition.root import Container
-from tests.integration.conftest import connect_athlete
-from tests.integration.test_plans_api import AUTH, BASE, KEY, goal_body
+from tests.integration.conftest import API_KEY, AUTH, connect_athlete
+from tests.integration.test_plans_api import BASE, goal_body
 from webhooks import api_deps
 from webhooks.app import create_app
 
@@ -64,7 +64,7 @@ NAMED_BY_FUNCTION = {("get", "/webhooks/strava"), ("post", "/webhooks/strava")}
 
 @pytest.fixture
 def served(container: Container) -> Iterator[tuple[TestClient, FastAPI]]:
-    container.settings.api_keys = SecretStr(KEY)
+    container.settings.api_keys = SecretStr(API_KEY)
     outer = create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True, api_docs=True)
     with TestClient(outer, raise_server_exceptions=False) as client:
         yield client, _inner(outer)

@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 import responses
-from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 import planner
 from composition.root import Container
@@ -22,18 +20,16 @@ from plans.pipeline import PlanPipeline
 from store import plan_repository
 from store.db import UnitOfWork
 from store.plan_models import DecisionStatus, PlanChange, PlanDecision
-from tests.integration.conftest import (
-    ATHLETE_ID,
-    RATE_HEADERS,
-    STRAVA,
-    connect_athlete,
-    detailed_activity,
-    event_body,
-    store_event,
+from tests.integration.conftest import ATHLETE_ID, AUTH, api_client, detailed_activity, push_activity
+from tests.integration.test_plans_api import BASE
+from tests.integration.test_plans_pipeline import (
+    TZ,
+    connected_with_a_plan,
+    current_plan,
+    last_monday,
+    outbox,
+    plan_row,
 )
-from tests.integration.test_plans_api import AUTH, BASE, KEY
-from tests.integration.test_plans_pipeline import TZ, current_plan, last_monday, outbox, start_plan
-from webhooks.app import create_app
 
 pytestmark = pytest.mark.integration
 
@@ -67,12 +63,7 @@ def push(
     km: float,
     hour: int = 7,
 ) -> int:
-    strava.get(
-        f"{STRAVA}/api/v3/activities/{activity_id}",
-        json=easy_run(day, activity_id, km, hour),
-        headers=RATE_HEADERS,
-    )
-    event_id = store_event(container, event_body(activity_id, event_time=1_700_000_000 + activity_id))
+    event_id = push_activity(container, strava, easy_run(day, activity_id, km, hour))
     assert container.events.process(event_id).outcome == "synced"
     return event_id
 
@@ -80,8 +71,7 @@ def push(
 def state(container: Container) -> tuple[int, dict[str, PlanDecision], list[PlanChange], list[str]]:
     """The plan's version, its decisions by id, every revision, and the plan.updated keys, in order."""
     with container.sessions() as session:
-        row = plan_repository.active_plan(session, ATHLETE_ID)
-        assert row is not None
+        row = plan_row(session)
         found = {d.change_id: d for d in plan_repository.decisions(session, row.id)}
         history = list(plan_repository.revisions(session, row.id))
         version = row.version
@@ -132,8 +122,7 @@ def changes_only_the_reasons(loaded: service.Loaded, extra: planner.Activity | N
 def test_a_run_that_does_not_change_the_future_records_and_sends_nothing(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    start_plan(container)
+    connected_with_a_plan(container)
     day = last_monday() + timedelta(days=2)
     push(container, strava, day, 801, km=3.0)
     before = state(container)
@@ -174,8 +163,7 @@ def test_a_run_that_does_not_change_the_future_records_and_sends_nothing(
 def test_five_runs_of_one_under_done_week_revise_one_decision_and_say_so_once_per_revision(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    start_plan(container)
+    connected_with_a_plan(container)
     start_version, _, _, start_keys = state(container)
 
     for n in range(5):
@@ -206,8 +194,7 @@ def test_five_runs_of_one_under_done_week_revise_one_decision_and_say_so_once_pe
 def test_a_decision_whose_cause_is_gone_is_withdrawn_with_its_history(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    start_plan(container)
+    connected_with_a_plan(container)
     _, made, _, _ = state(container)
     assert made, "a week with nothing run must have made a decision"
     week_one = current_plan(container).weeks[0]
@@ -231,8 +218,7 @@ def test_a_decision_whose_cause_is_gone_is_withdrawn_with_its_history(
 def test_an_undone_decision_stays_undone_with_its_history(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    start_plan(container)
+    connected_with_a_plan(container)
     push(container, strava, last_monday() + timedelta(days=1), 960, km=5.0)
     _, found, _, _ = state(container)
     target = next(d for d in found.values() if d.status == DecisionStatus.ACTIVE)
@@ -259,8 +245,7 @@ def test_an_undone_decision_stays_undone_with_its_history(
 
 
 def test_a_replay_writes_nothing_new(container: Container, strava: responses.RequestsMock) -> None:
-    connect_athlete(container)
-    start_plan(container)
+    connected_with_a_plan(container)
     event_id = push(container, strava, last_monday() + timedelta(days=1), 970, km=5.0)
     before = state(container)
     version, _, history, keys = before
@@ -277,8 +262,7 @@ def test_a_replay_writes_nothing_new(container: Container, strava: responses.Req
     with UnitOfWork(
         container.sessions
     ) as uow:  # the same revisions announced again, as a replayed transaction
-        row = plan_repository.active_plan(uow.session, ATHLETE_ID)
-        assert row is not None
+        row = plan_row(uow.session)
         revised = [
             plan_repository.DecisionRevision(
                 h.change_id, h.code, h.week_start, h.revision, DecisionStatus(h.status), h.reason, h.change
@@ -306,14 +290,11 @@ def test_a_replay_writes_nothing_new(container: Container, strava: responses.Req
 def test_the_change_log_lists_decisions_with_their_revisions(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    start_plan(container)
+    connected_with_a_plan(container)
     for n in range(3):
         push(container, strava, last_monday() + timedelta(days=n), 980 + n, km=5.0)
     _, found, history, _ = state(container)
-    container.settings.api_keys = SecretStr(KEY)
-    app = create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)
-    with TestClient(app) as client:
+    with api_client(container) as client:
         listed = client.get(f"{BASE}/plan/changes", headers=AUTH).json()
         plan = client.get(f"{BASE}/plan", headers=AUTH).json()
 

@@ -5,14 +5,12 @@ a run synced the morning it was run leaves that day and the days before as the a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import responses
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import select
 
 import planner
@@ -23,38 +21,32 @@ from store.db import UnitOfWork
 from store.plan_models import DecisionStatus, PlanWeek
 from sync.events import activity_row
 from sync.normalize import parse_activity
-from tests.integration.conftest import ATHLETE_ID, connect_athlete
+from tests.integration.conftest import ATHLETE_ID, AUTH, connect_athlete, create_plan
 from tests.integration.test_plan_decisions import easy_run, push
-from tests.integration.test_plans_api import AUTH, BASE, KEY, goal_body, snapshot
-from tests.integration.test_plans_pipeline import TZ, current_plan, outbox, today
-from webhooks.app import create_app
+from tests.integration.test_plans_api import BASE, goal_body, snapshot
+from tests.integration.test_plans_pipeline import TZ, current_plan, outbox, plan_row, today
 
 pytestmark = pytest.mark.integration
 
 # every day a run: whatever weekday the test runs on, the days after it hold planned runs
 ATHLETE = planner.Athlete(weekly_km=70, runs_per_week=7, vdot=45, long_run_km=18)
+# runs on every day but Monday and Saturday (run_days: 0 = Monday)
+MONDAYS_AND_SATURDAYS_FREE = planner.Athlete(
+    weekly_km=40, runs_per_week=5, run_days=(1, 2, 3, 4, 6), vdot=45, long_run_km=12
+)
 SEASON_START = date(2026, 3, 2)  # a Monday; the break test runs on its own clock
 
 
-def install(container: Container, start: date, now: datetime) -> None:
-    with UnitOfWork(container.sessions) as uow:
-        commands.create_from_goal(
-            uow.session,
-            ATHLETE_ID,
-            athlete=ATHLETE,
-            goal=planner.Goal(planner.GoalKind.RACE, start + timedelta(weeks=14, days=6), 10000),
-            start=start,
-            timezone=TZ,
-            now=now,
-        )
-        uow.commit()
+def install(container: Container, start: date, now: datetime, athlete: planner.Athlete = ATHLETE) -> None:
+    """A 10 km race plan from ``start``, made at ``now``."""
+    race = planner.Goal(planner.GoalKind.RACE, start + timedelta(weeks=14, days=6), 10000)
+    create_plan(container, ATHLETE_ID, athlete, race, start=start, timezone=TZ, now=now)
 
 
 def decisions(container: Container) -> dict[str, tuple[str, int]]:
     """The plan's decisions: change id → (status, revision)."""
     with container.sessions() as session:
-        row = plan_repository.active_plan(session, ATHLETE_ID)
-        assert row is not None
+        row = plan_row(session)
         return {d.change_id: (d.status, d.revision) for d in plan_repository.decisions(session, row.id)}
 
 
@@ -111,9 +103,7 @@ def test_a_break_into_the_next_week_is_one_decision_revised_never_withdrawn(cont
     returns = {k: v for k, v in found.items() if k.startswith("return_after_break@")}
     assert list(returns) == [f"return_after_break@{SEASON_START.isoformat()}"], returns
     with container.sessions() as session:
-        row = plan_repository.active_plan(session, ATHLETE_ID)
-        assert row is not None
-        history = list(plan_repository.revisions(session, row.id))
+        history = list(plan_repository.revisions(session, plan_row(session).id))
     statuses = {(h.change_id, h.status) for h in history}
     assert not [s for s in statuses if s[1] == DecisionStatus.WITHDRAWN], (
         "no decision withdrawn as runs arrived"
@@ -123,13 +113,6 @@ def test_a_break_into_the_next_week_is_one_decision_revised_never_withdrawn(cont
     days_off = [int(planner.change_from_dict(h.change).facts["days_off"]) for h in revised]
     assert days_off == sorted(days_off)
     assert days_off[0] < days_off[-1]
-
-
-@pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    container.settings.api_keys = SecretStr(KEY)
-    with TestClient(create_app(lambda: container, enqueue=lambda _: True, broker_check=lambda: True)) as c:
-        yield c
 
 
 def test_an_unsafe_goal_is_refused_with_the_safe_build_it_offers(
@@ -176,10 +159,22 @@ def up_to(plan: planner.Plan, day: date) -> dict[str, planner.Workout]:
     return {w.id: w for w in plan.workouts() if w.date <= day}
 
 
+def workout_on(plan: planner.Plan, day: date) -> planner.Workout:
+    return next(w for w in plan.workouts() if w.date == day)
+
+
 def run_as_planned(container: Container, day: date, activity_id: int) -> None:
     """The athlete runs the day's workout exactly as the plan holds it now, at 07:00."""
     for w in runs_on(current_plan(container), day):
         store_run(container, day, activity_id, w.distance_m / 1000)
+
+
+def first_week_as_planned(container: Container, first_activity_id: int) -> None:
+    """The season's first week run as planned, each run synced the morning it is run."""
+    for n in range(7):
+        day = SEASON_START + timedelta(days=n)
+        run_as_planned(container, day, first_activity_id + n)
+        synced(container, day)
 
 
 def test_a_decision_made_by_a_same_morning_run_leaves_that_day_and_the_days_before(
@@ -187,10 +182,7 @@ def test_a_decision_made_by_a_same_morning_run_leaves_that_day_and_the_days_befo
 ) -> None:
     connect_athlete(container)
     install(container, SEASON_START, at(SEASON_START, 6))
-    for n in range(7):  # a week as planned, each run synced the morning it is run
-        day = SEASON_START + timedelta(days=n)
-        run_as_planned(container, day, 7_200 + n)
-        synced(container, day)
+    first_week_as_planned(container, 7_200)
     back = SEASON_START + timedelta(days=14)  # ill all of the second week; nothing synced, nothing adapted
     before = current_plan(container)
     run_as_planned(container, back, 7_300)
@@ -207,8 +199,7 @@ def test_a_decision_made_by_a_same_morning_run_leaves_that_day_and_the_days_befo
     assert outcome.workouts, "the decision changes workouts ahead"
     assert all((c.after or c.before).date > back for c in outcome.workouts)  # type: ignore[union-attr]
     with container.sessions() as session:
-        row = plan_repository.active_plan(session, ATHLETE_ID)
-        assert row is not None
+        row = plan_row(session)
         stored = next(d for d in plan_repository.decisions(session, row.id) if d.change_id == key)
         week = session.scalars(
             select(PlanWeek).where(PlanWeek.plan_id == row.id, PlanWeek.week_start == back)
@@ -239,23 +230,8 @@ def test_a_workout_moved_to_today_and_run_keeps_its_day_when_the_run_decides(con
     # spike answer (the two days after the run: Tuesday and Wednesday, as planned) must not reach Monday's run,
     # which is the workout planned for Tuesday
     connect_athlete(container)
-    athlete = planner.Athlete(
-        weekly_km=40, runs_per_week=5, run_days=(1, 2, 3, 4, 6), vdot=45, long_run_km=12
-    )
-    with UnitOfWork(container.sessions) as uow:
-        commands.create_from_goal(
-            uow.session,
-            ATHLETE_ID,
-            athlete=athlete,
-            goal=planner.Goal(planner.GoalKind.RACE, SEASON_START + timedelta(weeks=14, days=6), 10000),
-            start=SEASON_START,
-            timezone=TZ,
-            now=at(SEASON_START, 6),
-        )
-        uow.commit()
-    tuesday = next(
-        w for w in current_plan(container).workouts() if w.date == SEASON_START + timedelta(days=1)
-    )
+    install(container, SEASON_START, at(SEASON_START, 6), MONDAYS_AND_SATURDAYS_FREE)
+    tuesday = workout_on(current_plan(container), SEASON_START + timedelta(days=1))
     with UnitOfWork(container.sessions) as uow:
         commands.move(uow.session, ATHLETE_ID, tuesday.id, SEASON_START, now=at(SEASON_START, 6, 30))
         uow.commit()

@@ -6,7 +6,7 @@ workout the version changed, the move too (docs/api.md)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,41 +18,30 @@ from plans import commands
 from store.db import UnitOfWork
 from store.plan_models import NotificationOutbox
 from tests.integration.conftest import ATHLETE_ID, connect_athlete
-from tests.integration.test_plan_same_day import SEASON_START, at, run_as_planned, store_run, synced
+from tests.integration.test_plan_same_day import (
+    MONDAYS_AND_SATURDAYS_FREE,
+    SEASON_START,
+    at,
+    first_week_as_planned,
+    install,
+    store_run,
+    workout_on,
+)
 from tests.integration.test_plans_pipeline import TZ, current_plan, outbox
 
 pytestmark = pytest.mark.integration
 
-# Mondays and Saturdays free: a spike run on a Monday is answered in its week, and a Friday run can be moved to
-# the Saturday after it.
-ATHLETE = planner.Athlete(weekly_km=40, runs_per_week=5, run_days=(1, 2, 3, 4, 6), vdot=45, long_run_km=12)
 MONDAY = SEASON_START + timedelta(days=7)  # the second week: the first is run as planned
 SPIKE_KM = 26.0  # over twice the 12 km long run of the weeks before: the 110 % rule answers at once
 
 
-def install(container: Container) -> None:
-    with UnitOfWork(container.sessions) as uow:
-        commands.create_from_goal(
-            uow.session,
-            ATHLETE_ID,
-            athlete=ATHLETE,
-            goal=planner.Goal(planner.GoalKind.RACE, SEASON_START + timedelta(weeks=14, days=6), 10000),
-            start=SEASON_START,
-            timezone=TZ,
-            now=at(SEASON_START, 6),
-        )
-        uow.commit()
-
-
-def first_week_as_planned(container: Container) -> None:
-    for n in range(7):
-        day = SEASON_START + timedelta(days=n)
-        run_as_planned(container, day, 8_100 + n)
-        synced(container, day)
-
-
-def workout_on(plan: planner.Plan, day: date) -> planner.Workout:
-    return next(w for w in plan.workouts() if w.date == day)
+def a_first_week_run_as_planned(container: Container) -> None:
+    """ATHLETE_ID connected, with a plan on which Mondays and Saturdays are free (a spike run on a Monday is
+    answered in its week, and a Friday run can be moved to the Saturday after it), its first week run as
+    planned."""
+    connect_athlete(container)
+    install(container, SEASON_START, at(SEASON_START, 6), MONDAYS_AND_SATURDAYS_FREE)
+    first_week_as_planned(container, 8_100)
 
 
 def what_changes(row: NotificationOutbox) -> list[str]:
@@ -76,9 +65,7 @@ def summary(plan: planner.Plan, workout_id: str) -> dict[str, Any] | None:
 def test_a_decision_and_a_move_in_one_version_list_only_the_decisions_workouts(
     container: Container,
 ) -> None:
-    connect_athlete(container)
-    install(container)
-    first_week_as_planned(container)
+    a_first_week_run_as_planned(container)
     # The move: the next week's Friday run to its Saturday, a week the spike's answer does not reach.
     friday, saturday = MONDAY + timedelta(days=11), MONDAY + timedelta(days=12)
     before = current_plan(container)
@@ -129,9 +116,7 @@ def test_a_decision_and_a_move_in_one_version_list_only_the_decisions_workouts(
 
 
 def test_a_move_alone_still_sends_nothing(container: Container) -> None:
-    connect_athlete(container)
-    install(container)
-    first_week_as_planned(container)
+    a_first_week_run_as_planned(container)
     friday = workout_on(current_plan(container), MONDAY + timedelta(days=4))
     sent = len(outbox(container, "plan.updated"))
     with UnitOfWork(container.sessions) as uow:

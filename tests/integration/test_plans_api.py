@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from composition.root import Container
 from store.models import Athlete
 from store.plan_models import NotificationOutbox, Plan, PlanChange, PlanMatch, PlanOverride, PlanVersion
-from tests.integration.conftest import API_KEY as KEY
-from tests.integration.conftest import ATHLETE_ID, AUTH, connect_athlete
+from tests.integration.conftest import API_KEY, ATHLETE_ID, AUTH, connect_athlete
 from tests.integration.test_plans_pipeline import last_monday, push_run, today
 
 pytestmark = pytest.mark.integration
@@ -75,7 +74,7 @@ def future_workout(body: dict[str, Any], kind: str | None = None) -> dict[str, A
 
 
 @pytest.mark.parametrize(
-    "headers", [{}, {"Authorization": "Bearer wrong-key-0123456789"}, {"Authorization": KEY}]
+    "headers", [{}, {"Authorization": "Bearer wrong-key-0123456789"}, {"Authorization": API_KEY}]
 )
 def test_requests_without_the_right_key_are_refused(
     client: TestClient, container: Container, headers: dict[str, str]

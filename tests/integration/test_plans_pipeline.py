@@ -22,22 +22,22 @@ from store.plan_models import NotificationOutbox, Plan, PlanChange
 from sync.events import EventProcessor
 from tests.integration.conftest import (
     ATHLETE_ID,
-    RATE_HEADERS,
     STRAVA,
     connect_athlete,
+    create_plan,
     detailed_activity,
     event_body,
+    push_activity,
     store_event,
+    strava_error,
 )
 
 pytestmark = pytest.mark.integration
 
 TZ = "Europe/Amsterdam"
 TOKEN_URL = f"{STRAVA}/oauth/token"
-REFRESH_INVALID = {
-    "message": "Bad Request",
-    "errors": [{"resource": "RefreshToken", "field": "refresh_token", "code": "invalid"}],
-}
+REFRESH_INVALID = strava_error("RefreshToken", "refresh_token", "invalid")
+RUNNER = planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45, long_run_km=12)
 
 
 def today() -> date:
@@ -51,18 +51,16 @@ def last_monday() -> date:
 
 
 def start_plan(container: Container, start: date | None = None) -> int:
-    with UnitOfWork(container.sessions) as uow:
-        outcome = commands.create_from_goal(
-            uow.session,
-            ATHLETE_ID,
-            athlete=planner.Athlete(weekly_km=40, runs_per_week=4, vdot=45, long_run_km=12),
-            goal=planner.Goal(planner.GoalKind.RACE, (start or last_monday()) + timedelta(weeks=14), 10000),
-            start=start or last_monday(),
-            timezone=TZ,
-            now=datetime.now(UTC),
-        )
-        uow.commit()
-    return outcome.version
+    """A 10 km race plan from ``start`` (last Monday if not given); its version."""
+    first = start or last_monday()
+    race = planner.Goal(planner.GoalKind.RACE, first + timedelta(weeks=14), 10000)
+    return create_plan(container, ATHLETE_ID, RUNNER, race, start=first, timezone=TZ, now=datetime.now(UTC))
+
+
+def connected_with_a_plan(container: Container, start: date | None = None) -> int:
+    """ATHLETE_ID connected, with the plan of start_plan; its version."""
+    connect_athlete(container)
+    return start_plan(container, start)
 
 
 def plan_row(session: Session) -> Plan:
@@ -94,10 +92,7 @@ def run_on(day: date, activity_id: int, distance_m: float = 9600.0, **overrides:
 def push_run(
     container: Container, strava: responses.RequestsMock, day: date, activity_id: int, **kw: Any
 ) -> int:
-    strava.get(
-        f"{STRAVA}/api/v3/activities/{activity_id}", json=run_on(day, activity_id, **kw), headers=RATE_HEADERS
-    )
-    return store_event(container, event_body(activity_id, event_time=1_700_000_000 + activity_id))
+    return push_activity(container, strava, run_on(day, activity_id, **kw))
 
 
 def outbox(container: Container, event_type: str | None = None) -> list[NotificationOutbox]:
@@ -110,13 +105,27 @@ def first_workout(container: Container) -> planner.Workout:
     return current_plan(container).weeks[0].workouts[0]
 
 
+def push_the_first_workout_as_planned(
+    container: Container, strava: responses.RequestsMock
+) -> tuple[planner.Workout, int]:
+    """The plan's first workout run as planned (run 501), its event stored, not processed: the workout and the
+    event's id."""
+    workout = first_workout(container)
+    return workout, push_run(container, strava, workout.date, 501, distance_m=workout.distance_m)
+
+
+def connected_with_its_first_workout_synced(container: Container, strava: responses.RequestsMock) -> None:
+    """ATHLETE_ID connected, with the plan of start_plan, its first workout run as planned and synced."""
+    connected_with_a_plan(container)
+    _, event_id = push_the_first_workout_as_planned(container, strava)
+    container.events.process(event_id)
+
+
 def test_a_synced_run_matches_adapts_the_plan_and_writes_the_outbox(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    before = start_plan(container)
-    workout = first_workout(container)
-    event_id = push_run(container, strava, workout.date, 501, distance_m=workout.distance_m)
+    before = connected_with_a_plan(container)
+    workout, event_id = push_the_first_workout_as_planned(container, strava)
 
     assert container.events.process(event_id).outcome == "synced"
 
@@ -142,10 +151,7 @@ def test_a_synced_run_matches_adapts_the_plan_and_writes_the_outbox(
 def test_replaying_the_same_state_stores_nothing_new(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    start_plan(container)
-    workout = first_workout(container)
-    container.events.process(push_run(container, strava, workout.date, 501, distance_m=workout.distance_m))
+    connected_with_its_first_workout_synced(container, strava)
     count = len(outbox(container))
     with UnitOfWork(container.sessions) as uow:
         version = plan_row(uow.session).version
@@ -159,11 +165,9 @@ def test_replaying_the_same_state_stores_nothing_new(
 def test_nothing_is_written_when_the_events_transaction_rolls_back(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    version = start_plan(container)
+    version = connected_with_a_plan(container)
     count = len(outbox(container))
-    workout = first_workout(container)
-    event_id = push_run(container, strava, workout.date, 501, distance_m=workout.distance_m)
+    _, event_id = push_the_first_workout_as_planned(container, strava)
 
     def boom(session: Session, athlete_id: int, outcome: str) -> None:
         raise RuntimeError("a later effect failed")
@@ -192,8 +196,7 @@ def test_nothing_is_written_when_the_events_transaction_rolls_back(
 def test_many_events_for_one_athlete_at_once_leave_one_consistent_plan(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    start_plan(container)
+    connected_with_a_plan(container)
     days = [w.date for w in current_plan(container).workouts() if w.date <= today()][:8]
     event_ids = [push_run(container, strava, day, 600 + i) for i, day in enumerate(days)]
 
@@ -226,8 +229,7 @@ def test_many_events_for_one_athlete_at_once_leave_one_consistent_plan(
 
 
 def test_a_stale_version_is_refused(container: Container) -> None:
-    connect_athlete(container)
-    start_plan(container)
+    connected_with_a_plan(container)
     with container.sessions() as first, container.sessions() as second:
         stale = plan_row(second)
         with first.begin():
@@ -245,10 +247,7 @@ def test_a_stale_version_is_refused(container: Container) -> None:
 def test_a_deauthorization_rederives_the_plan_without_the_purged_runs(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
-    start_plan(container)
-    workout = first_workout(container)
-    container.events.process(push_run(container, strava, workout.date, 501, distance_m=workout.distance_m))
+    connected_with_its_first_workout_synced(container, strava)
     with_run = current_plan(container)
     strava.post(TOKEN_URL, status=400, json=REFRESH_INVALID)
     deauth = store_event(
@@ -278,9 +277,8 @@ def test_a_deauthorization_rederives_the_plan_without_the_purged_runs(
 def test_a_paused_athlete_is_not_adapted_for_the_days_off_until_resumed(
     container: Container, strava: responses.RequestsMock
 ) -> None:
-    connect_athlete(container)
     start = today() - timedelta(days=today().weekday())  # this week: nothing completed yet
-    start_plan(container, start=start)
+    connected_with_a_plan(container, start=start)
     with UnitOfWork(container.sessions) as uow:
         commands.pause(
             uow.session, ATHLETE_ID, until=today() + timedelta(days=10), reason="sick", now=datetime.now(UTC)
