@@ -20,6 +20,8 @@ from sqlalchemy import select
 import planner
 from cli.demo import DEMO_SECRET, run_demo
 from notify.receiver import Receiver
+from planner.reasons import ChangeCode
+from planner.scorecard import WEEK_VOLUME_FACT
 from simulator.intervals_icu_serve import StandIn
 from store.db import engine_for, session_factory
 from store.models import Activity, ActivityCopy, StravaEvent
@@ -187,6 +189,12 @@ def test_the_missed_week_has_nothing_done_and_the_rebuild_follows(demo: Demo) ->
         decided = list(session.scalars(select(PlanDecision)))
     missed_monday = _week_start(demo.database_url, missed["week"])
     assert any(d.code in REBUILDS and d.week_start == missed_monday for d in decided), decided
+    # The run that brought it was the week's first: the week back still holds the volume the decision names
+    # (docs/science.md#past-is-history), and the athlete, running as told, ran exactly that.
+    decision = next(d for d in decided if d.code in REBUILDS and d.week_start == missed_monday)
+    named_km = float(decision.change["facts"][WEEK_VOLUME_FACT[ChangeCode(decision.code)]]) / 1000
+    back_week = next(row for row in _table(demo.printed) if row["story"] == "back: the plan rebuilds")
+    assert float(back_week["planned"]) == pytest.approx(named_km, abs=0.15), (back_week, named_km)
 
 
 def test_the_plan_table_agrees_with_the_story(demo: Demo) -> None:
