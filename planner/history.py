@@ -88,8 +88,8 @@ def _kept(diffs: Sequence[WorkoutDiff], dropped: set[int]) -> tuple[WorkoutDiff,
 class UnderWay:
     """A week that a decision re-plans while it is under way: the days before ``open_from`` are behind the
     athlete. The week still holds the volume the decision names, so the days left carry that volume less what the
-    days behind count for: their planned km, or what was run on them if that was more (missed km are not made up,
-    extra km are not run twice)."""
+    days behind count for: their planned km, or what was run on them if that was clearly more (missed km are not
+    made up, extra km are not run twice)."""
 
     open_from: date
     held: tuple[Workout, ...]  # the week's workouts before ``open_from``, as the athlete was given them
