@@ -4,9 +4,10 @@ them.
 pint (stravalib's units) imports numpy and Babel if it finds them, a large share of a worker's memory (README
 "Performance"), though stravalib hands the worker plain numbers and nothing in it formats units by locale.
 numpy is installed for matplotlib (`runsmart plan show --chart`), Babel as the source of messages/cldr.py's
-data. `absent` makes such imports fail as they would where the package is not installed, for the duration of
-one import (Python's import system stops at a ``None`` entry in ``sys.modules``); afterwards the package
-imports as usual.
+data. Likewise kombu registers a YAML serializer whenever PyYAML is installed, which the API, publishing JSON
+and consuming nothing, never uses (webhooks/server.py). `absent` makes such imports fail as they would where
+the package is not installed, for the duration of one import (Python's import system stops at a ``None`` entry
+in ``sys.modules``); afterwards the package imports as usual.
 """
 
 from __future__ import annotations

@@ -19,6 +19,12 @@ import uvicorn
 from uvicorn.server import STARTUP_FAILURE
 from uvicorn.supervisors.multiprocess import Multiprocess
 
+from runsmart.lean_imports import absent
+
+# Installed packages the API's libraries would load for nothing (runsmart/lean_imports.py): kombu registers a
+# YAML serializer when PyYAML is there (~1 MB), but the API publishes JSON only and consumes no message.
+UNUSED_BY_THE_API = ("yaml",)
+
 
 class NoDelayConfig(uvicorn.Config):
     """uvicorn's config, with Nagle's algorithm off on the listening socket (its connections inherit it).
@@ -34,6 +40,11 @@ class NoDelayConfig(uvicorn.Config):
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
+
+    def load(self) -> None:
+        # Where every server process (the spawned ones of `--workers N` too) imports and builds the app.
+        with absent(*UNUSED_BY_THE_API):
+            super().load()
 
     def configure_logging(self) -> None:
         # Runs in every server process, the spawned ones of `--workers N` included (they start from a fresh

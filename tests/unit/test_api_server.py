@@ -1,8 +1,11 @@
-"""The API's server socket: Nagle's algorithm is off on every connection it accepts (webhooks/server.py)."""
+"""The API's server (webhooks/server.py): Nagle's algorithm is off on every connection it accepts, and the app
+loads without the packages its libraries would load for nothing."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 from webhooks.server import NoDelayConfig
 
@@ -27,3 +30,15 @@ def test_the_proxies_set_in_the_settings_are_the_ones_uvicorn_trusts() -> None:
     assert behind_proxy.forwarded_allow_ips == "10.0.0.7"
     direct = server_config("127.0.0.1", 0, 1)
     assert direct.forwarded_allow_ips != behind_proxy.forwarded_allow_ips
+
+
+def test_the_api_loads_its_app_without_yaml_and_still_publishes_json() -> None:
+    # A fresh interpreter, as each API server process is: the app imported and built where uvicorn does it.
+    code = (
+        "import sys; from webhooks.server import server_config; config = server_config('127.0.0.1', 0, 1);"
+        "config.load(); from kombu.serialization import registry;"
+        "print('yaml' in sys.modules, registry.dumps({'ok': 1}, serializer='json')[0]);"
+        "import yaml; print(yaml.safe_load('ok: 1'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["False application/json", "{'ok': 1}"]
