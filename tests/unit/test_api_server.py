@@ -4,9 +4,8 @@ loads without the packages its libraries would load for nothing."""
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 
+from tests.unit.fresh_interpreter import printed_by
 from webhooks.server import NoDelayConfig
 
 
@@ -40,5 +39,4 @@ def test_the_api_loads_its_app_without_yaml_and_still_publishes_json() -> None:
         "print('yaml' in sys.modules, registry.dumps({'ok': 1}, serializer='json')[0]);"
         "import yaml; print(yaml.safe_load('ok: 1'))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["False application/json", "{'ok': 1}"]
+    assert printed_by(code) == ["False application/json", "{'ok': 1}"]

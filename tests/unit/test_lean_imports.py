@@ -5,12 +5,12 @@ starts without the intervals.icu client, which only a calendar sync builds (comp
 from __future__ import annotations
 
 import importlib
-import subprocess
 import sys
 
 import pytest
 
 from runsmart.lean_imports import absent
+from tests.unit.fresh_interpreter import printed_by
 
 
 def test_a_package_cannot_be_imported_inside_the_block_and_can_after_it() -> None:
@@ -35,8 +35,7 @@ def test_the_worker_imports_stravalib_without_numpy_or_babel() -> None:
         "import stravalib, pint.compat;"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'babel'}), pint.compat.HAS_NUMPY)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["[]", "False"]
+    assert printed_by(code) == ["[] False"]
 
 
 def test_the_api_starts_without_the_intervals_icu_client_and_the_first_sync_builds_it() -> None:
@@ -50,5 +49,4 @@ def test_the_api_starts_without_the_intervals_icu_client_and_the_first_sync_buil
         "sender = CalendarSender(built.settings, built.cipher);"
         "print(sender.calendar() is sender.calendar(), sorted(client & set(sys.modules)))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["[]", "True ['notify.intervals_icu', 'planner.icu_workout_text']"]
+    assert printed_by(code) == ["[]", "True ['notify.intervals_icu', 'planner.icu_workout_text']"]
