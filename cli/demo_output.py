@@ -26,17 +26,6 @@ def day_text(day: date) -> str:
     return f"{day:%a %d %b}"
 
 
-def pace_text(seconds_per_km: float) -> str:
-    whole = round(seconds_per_km)
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
-def duration_text(seconds: float) -> str:
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
 def _decision_text(d: Decision) -> str:
     week = date.fromisoformat(d.week_start) if d.week_start else None
     about = f" · week of {day_text(week)}" if week else ""

@@ -21,7 +21,7 @@ import requests
 from rich.console import Console
 
 import planner
-from cli.demo_output import WeekStory, day_text, duration_text, pace_text, show_step
+from cli.demo_output import WeekStory, day_text, show_step
 from cli.demo_steps import Stepper, Told, Via
 from cli.demo_watch import (
     PHONE_LATE_S,
@@ -38,6 +38,7 @@ from cli.demo_watch import (
     upload_file,
     watch_file,
 )
+from planner.clock import clock, minutes_seconds
 from simulator.testing import SimulatorAdmin
 
 RUN_AT = clock_time(7, 0)
@@ -57,7 +58,7 @@ def run_text(activity: dict[str, Any], what: str = "new run on Strava") -> str:
     km = activity["distance"] / 1000
     moving = activity["moving_time"]
     return (
-        f'{what}: "{activity["name"]}", {km:.1f} km in {duration_text(moving)} ({pace_text(moving / km)} /km)'
+        f'{what}: "{activity["name"]}", {km:.1f} km in {clock(moving)} ({minutes_seconds(moving / km)} /km)'
     )
 
 

@@ -22,8 +22,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cli.demo_output import DAY_WIDTH, LABEL_WIDTH, day_text, duration_text, pace_text
+from cli.demo_output import DAY_WIDTH, LABEL_WIDTH, day_text
 from cli.demo_steps import Run
+from planner.clock import clock, minutes_seconds
 from simulator.intervals_icu_serve import StandIn
 
 # The same run on two devices, as docs/sources.md#one-run-one-activity expects them to differ: the athlete starts
@@ -79,7 +80,7 @@ def import_text(answer: dict[str, Any], zone: ZoneInfo) -> str:
     km = float(answer["distance_m"]) / 1000
     return (
         f"the watch's FIT file, uploaded by its app (POST /activities): {answer['status']} {answer['outcome']} "
-        f"as activity {answer['activity_id']}: {km:.2f} km in {duration_text(answer['elapsed_time_s'])}, "
+        f"as activity {answer['activity_id']}: {km:.2f} km in {clock(answer['elapsed_time_s'])}, "
         f"started {start:%H:%M:%S}"
     )
 
@@ -100,7 +101,7 @@ def show_one_run(console: Console, run: Run, planned: dict[str, Any] | None) -> 
         "",
         "one run",
         f"[bold]{len(run.copies)} copies, one activity[/] ({a.id}): {a.distance_m / 1000:.2f} km in "
-        f"{duration_text(a.moving_time_s)}, started {a.start_date_local:%H:%M:%S}; its figures are {shown}'s "
+        f"{clock(a.moving_time_s)}, started {a.start_date_local:%H:%M:%S}; its figures are {shown}'s "
         "(the source priority)",
     )
     for c in run.copies:
@@ -113,7 +114,7 @@ def show_one_run(console: Console, run: Run, planned: dict[str, Any] | None) -> 
         grid.add_row(
             "",
             "copy",
-            f"{c.source} ({c.role}): {c.distance_m / 1000:.2f} km, {duration_text(c.elapsed_time_s)} elapsed, "
+            f"{c.source} ({c.role}): {c.distance_m / 1000:.2f} km, {clock(c.elapsed_time_s)} elapsed, "
             f"started {c.start_date_local:%H:%M:%S}{extra}",
         )
     if planned is not None:
@@ -227,14 +228,14 @@ def step_text(step: Mapping[str, Any]) -> str:
         metres = float(step["duration_distance"])
         length = f"{metres / 1000:.2f} km" if metres >= 1000 else f"{metres:.0f} m"
     elif kind == "time":
-        length = duration_text(float(step["duration_time"]))
+        length = clock(float(step["duration_time"]))
     else:
         length = "until the lap button"
     target = ", no pace target"
     if step.get("target_type") == "speed":
         fast = 1000 / float(step["custom_target_speed_high"])
         slow = 1000 / float(step["custom_target_speed_low"])
-        target = f" at {pace_text(fast)}–{pace_text(slow)} /km"
+        target = f" at {minutes_seconds(fast)}–{minutes_seconds(slow)} /km"
     return f"{step.get('wkt_step_name', '')} ({step.get('intensity', '')}): {length}{target}"
 
 

@@ -69,6 +69,7 @@ from operator import itemgetter
 
 from planner import sessions as s
 from planner.activity import Activity
+from planner.clock import clock, minutes_seconds
 from planner.fitness import (
     EVIDENCE_DAYS,
     RATE_CAP,
@@ -1137,13 +1138,13 @@ class _Fold:
     def _fitness_reason(self, ev: Evidence, old: float, new: float) -> tuple[str, dict[str, FactValue]]:
         day, pace = ev.day, ev.time_s / (ev.distance_m / 1000)
         if ev.kind is EvidenceKind.RACE:
-            what = f"Your {_run_km(ev.distance_m / 1000)} km race on {day:%a %d %b} in {_clock(ev.time_s)}"
+            what = f"Your {_run_km(ev.distance_m / 1000)} km race on {day:%a %d %b} in {clock(ev.time_s)}"
         else:
-            what = f"Your run on {day:%a %d %b}, {ev.time_s / 60:.0f} minutes hard at {_pace(pace)}/km,"
+            what = f"Your run on {day:%a %d %b}, {ev.time_s / 60:.0f} minutes hard at {minutes_seconds(pace)}/km,"
         t_old, t_new = with_paces(self.bp, old).ctx.paces.threshold, self._blueprint().ctx.paces.threshold
         reason = (
             f"{what} shows more fitness than your paces assumed: training paces are now set for a fitness score "
-            f"(VDOT) of {new:.1f} instead of {old:.1f} (threshold {_pace(t_new)}/km instead of {_pace(t_old)}/km). "
+            f"(VDOT) of {new:.1f} instead of {old:.1f} (threshold {minutes_seconds(t_new)}/km instead of {minutes_seconds(t_old)}/km). "
             "The score stays a little below what the run shows and rises by at most 2 points in 4 weeks, because "
             "fitness grows gradually."
         )
@@ -1261,7 +1262,7 @@ def _speed_response(ctx: s.SessionContext, ws: list[Workout], level: int) -> lis
     comes before intervals."""
     if not level:
         return ws
-    ceiling = _pace(ctx.paces.easy[0])
+    ceiling = minutes_seconds(ctx.paces.easy[0])
     out = list(ws)
     quality = [i for i, w in enumerate(out) if w.is_quality]
     for n, i in enumerate(quality):
@@ -1316,18 +1317,6 @@ def _merged(first: Sequence[WorkoutDiff], then: Sequence[WorkoutDiff]) -> tuple[
 def _kind(w: Workout) -> str:
     """The workout's type as the athlete reads it ("race pace", not a code)."""
     return w.type.value.replace("_", " ")
-
-
-def _pace(s_per_km: float) -> str:
-    whole = round(s_per_km)
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
-def _clock(time_s: float) -> str:
-    """A race time as a clock reads it: 42:30 or 1:35:20."""
-    whole = round(time_s)
-    h, rest = divmod(whole, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
 def overdone_session(score: RepScore | None) -> bool:

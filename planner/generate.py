@@ -38,6 +38,7 @@ from itertools import combinations
 from operator import itemgetter
 
 from planner import sessions as s
+from planner.clock import clock
 from planner.inputs import WEEKLY_KM_MAX, check_inputs
 from planner.paces import fvdot, race_pace, race_time, training_paces, vdot_from_race
 from planner.plan import (
@@ -962,13 +963,6 @@ def baseline(athlete: Athlete, goal: Goal, start: date) -> tuple[Blueprint, tupl
     return offer, tuple(offered)
 
 
-def _clock(seconds: float) -> str:
-    total = round(seconds)
-    h, rest = divmod(total, 3600)
-    m, sec = divmod(rest, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
 def goal_verdict(goal: Goal, vdot: float) -> tuple[GoalVerdict, float | None, Notice | None]:
     """Compare the goal time with the time current fitness predicts (docs/science.md#goal-times)."""
     if goal.kind is not GoalKind.RACE or not goal.distance_m:
@@ -994,8 +988,8 @@ def _verdict_text(distance_m: float, time_s: float, vdot: float, predicted: floa
     if faster < 0:
         # slower than current fitness predicts: within reach with room to spare (docs/science.md#goal-times)
         text = (
-            f"Goal {_clock(time_s)} for {distance_m / 1000:g} km: comfortable. Current fitness "
-            f"(VDOT {vdot:.1f}) predicts {_clock(predicted)}, faster than the goal. Training paces come from "
+            f"Goal {clock(time_s)} for {distance_m / 1000:g} km: comfortable. Current fitness "
+            f"(VDOT {vdot:.1f}) predicts {clock(predicted)}, faster than the goal. Training paces come from "
             "current fitness."
         )
         return GoalVerdict.COMFORTABLE, text
@@ -1007,8 +1001,8 @@ def _verdict_text(distance_m: float, time_s: float, vdot: float, predicted: floa
         verdict, word = GoalVerdict.OUT_OF_REACH, "out of reach for this plan"
     how = f"{faster:.1%} faster than" if faster > 0 else "the same as"
     text = (
-        f"Goal {_clock(time_s)} for {distance_m / 1000:g} km: {word}. Current fitness (VDOT {vdot:.1f}) "
-        f"predicts {_clock(predicted)}; the goal is {how} that. Training paces come from current fitness."
+        f"Goal {clock(time_s)} for {distance_m / 1000:g} km: {word}. Current fitness (VDOT {vdot:.1f}) "
+        f"predicts {clock(predicted)}; the goal is {how} that. Training paces come from current fitness."
     )
     return verdict, text
 

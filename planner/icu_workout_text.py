@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from planner.clock import minutes_seconds
 from planner.plan import Workout
 from planner.workout_steps import Block, Repeat, Step, StepKind, workout_steps
 
@@ -158,8 +159,7 @@ def time_text(seconds: float) -> str:
 
 
 def pace_text(seconds_per_km: float) -> str:
-    minutes, secs = divmod(round(seconds_per_km), 60)
-    return f"{minutes}:{secs:02d}/km"
+    return f"{minutes_seconds(seconds_per_km)}/km"
 
 
 def pace_target(pace: tuple[float, float]) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from planner.activity import Activity, Lap
+from planner.clock import minutes_seconds
 from planner.plan import Workout
 from planner.sessions import MILE_M
 from planner.workout_steps import StepKind, distance_name, expanded, workout_steps
@@ -278,12 +279,7 @@ def _target(reps: Sequence[RepResult]) -> str:
     if len(bands) > 1:
         return "their target paces"
     fast, slow = bands.pop()
-    return f"{_clock(fast)}–{_clock(slow)}/km"
-
-
-def _clock(s_per_km: float) -> str:
-    whole = round(s_per_km)
-    return f"{whole // 60}:{whole % 60:02d}"
+    return f"{minutes_seconds(fast)}–{minutes_seconds(slow)}/km"
 
 
 def _amount(reps: Sequence[RepResult]) -> str:
