@@ -16,7 +16,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Path, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -25,8 +25,8 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from composition.root import Container
 from sources.errors import FileRefused, Refusal
 from store.db import UnitOfWork
-from webhooks.api_deps import Deps, api_key
-from webhooks.errors import ATHLETE_ROUTE_ERRORS, ApiError, responses
+from webhooks.api_deps import Deps, key_router
+from webhooks.errors import ApiError, responses
 from webhooks.schemas import AthleteId
 
 if TYPE_CHECKING:
@@ -69,12 +69,7 @@ UPLOAD_BODY = {
 }
 Sha256 = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="the sha256 the import answered")]
 
-router = APIRouter(
-    prefix="/api/v1/athletes/{athlete_id}/activities",
-    tags=["activities"],
-    dependencies=[Depends(api_key)],
-    responses=ATHLETE_ROUTE_ERRORS,
-)
+router = key_router("/api/v1/athletes/{athlete_id}/activities", "activities")
 
 
 class ImportedOut(BaseModel):

@@ -1,4 +1,5 @@
-"""Dependencies the API's module-level routers share: the container, the clock, the API key, the unit of work.
+"""Dependencies the API's module-level routers share: the container, the clock, the API key, the unit of work,
+and `key_router`, which puts every route of a router behind the API key.
 
 The app built by `webhooks.app.create_app` keeps its container factory in `app.state`; routers reach it through
 `container` below, so they are plain module-level objects instead of closures built per app. Tests replace the
@@ -10,14 +11,14 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from composition.root import Container, plan_clock
 from store.db import UnitOfWork
-from webhooks.errors import ApiError
+from webhooks.errors import ATHLETE_ROUTE_ERRORS, ApiError
 
 bearer = HTTPBearer(auto_error=False, description="a key from RUNSMART_API_KEYS")
 
@@ -53,3 +54,11 @@ def unit_of_work(c: Deps) -> Iterator[UnitOfWork]:
 
 
 Uow = Annotated[UnitOfWork, Depends(unit_of_work)]
+
+
+def key_router(
+    prefix: str, tag: str, errors: dict[int | str, dict[str, Any]] = ATHLETE_ROUTE_ERRORS
+) -> APIRouter:
+    """A router of the `/api/v1` API: every route behind the API key, declaring ``errors`` (by default those of a
+    route that names an athlete: webhooks/errors.py)."""
+    return APIRouter(prefix=prefix, tags=[tag], dependencies=[Depends(api_key)], responses=errors)

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from messages import Units
 from sources import athletes
-from webhooks.api_deps import Now, Uow, api_key
+from webhooks.api_deps import Now, Uow, key_router
 from webhooks.errors import api_key_route_errors
 
-router = APIRouter(
-    prefix="/api/v1/athletes",
-    tags=["athletes"],
-    dependencies=[Depends(api_key)],
-    responses=api_key_route_errors(
+router = key_router(
+    "/api/v1/athletes",
+    "athletes",
+    api_key_route_errors(
         {422: "invalid request (a blank first name, an unknown timezone, unknown units); nothing changed"}
     ),
 )

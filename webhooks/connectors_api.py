@@ -15,25 +15,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from notify.connector_sync import Connector, SyncCause, request_sync
 from store import connector_repository, repository
 from store.plan_models import ConnectorConnection, ConnectorStatus
-from webhooks.api_deps import Deps, Now, Uow, api_key
-from webhooks.errors import ATHLETE_ROUTE_ERRORS, ApiError, responses
+from webhooks.api_deps import Deps, Now, Uow, key_router
+from webhooks.errors import ApiError, responses
 from webhooks.schemas import AthleteId
 
 ICU = Connector.INTERVALS_ICU
 NO_CONNECTION = responses({404: "unknown athlete, or no intervals.icu connection for them"})
 
-router = APIRouter(
-    prefix="/api/v1/athletes/{athlete_id}/connectors",
-    tags=["connectors"],
-    dependencies=[Depends(api_key)],
-    responses=ATHLETE_ROUTE_ERRORS,
-)
+router = key_router("/api/v1/athletes/{athlete_id}/connectors", "connectors")
 
 
 class IntervalsIcuIn(BaseModel):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Query, Request, Response
 from sqlalchemy.orm import Session
 
 import planner
@@ -24,7 +24,7 @@ from store import plan_repository
 from store.db import UnitOfWork
 from store.models import Athlete
 from webhooks import change_pages
-from webhooks.api_deps import Deps, Now, Uow, api_key
+from webhooks.api_deps import Deps, Now, Uow, key_router
 from webhooks.errors import ApiError, athlete_route_errors
 from webhooks.plan_schemas import (
     MoveIn,
@@ -41,11 +41,10 @@ from webhooks.plan_schemas import (
 )
 from webhooks.schemas import ActivityId, AthleteId
 
-router = APIRouter(
-    prefix="/api/v1/athletes/{athlete_id}",
-    tags=["plans"],
-    dependencies=[Depends(api_key)],
-    responses=athlete_route_errors(
+router = key_router(
+    "/api/v1/athletes/{athlete_id}",
+    "plans",
+    athlete_route_errors(
         {
             404: "unknown athlete, plan, workout, change or activity",
             409: "conflicts with the plan's state; nothing changed",

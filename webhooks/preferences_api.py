@@ -7,21 +7,15 @@ API-key authentication and problem details as the rest of the internal API (webh
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from messages import Units
 from store import plan_repository, repository
-from webhooks.api_deps import Uow, api_key
-from webhooks.errors import ATHLETE_ROUTE_ERRORS, ApiError
+from webhooks.api_deps import Uow, key_router
+from webhooks.errors import ApiError
 from webhooks.schemas import AthleteId
 
-router = APIRouter(
-    prefix="/api/v1/athletes/{athlete_id}",
-    tags=["athletes"],
-    dependencies=[Depends(api_key)],
-    responses=ATHLETE_ROUTE_ERRORS,
-)
+router = key_router("/api/v1/athletes/{athlete_id}", "athletes")
 
 
 class PreferencesIn(BaseModel):
