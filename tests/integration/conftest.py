@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -69,13 +69,25 @@ def settings(clean_db: str) -> Settings:
 
 
 @pytest.fixture
-def budget() -> Iterator[RedisBudget]:
-    # The real Redis, with keys of this test's own, so tests never share a rate window.
+def redis_budgets() -> Iterator[Callable[..., RedisBudget]]:
+    """Budgets on the real Redis, each with keys of its own, so tests never share a rate window; ``clock``: the
+    budget's time (default: the wall clock)."""
     client = redis.Redis.from_url(f"{REDIS_URL}/0")
-    prefix = f"test:{uuid.uuid4().hex}"
-    yield RedisBudget(client, prefix=prefix)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
+    prefixes: list[str] = []
+
+    def make(clock: Callable[[], float] = time.time) -> RedisBudget:
+        prefixes.append(f"test:{uuid.uuid4().hex}")
+        return RedisBudget(client, prefix=prefixes[-1], clock=clock)
+
+    yield make
+    for prefix in prefixes:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+
+
+@pytest.fixture
+def budget(redis_budgets: Callable[..., RedisBudget]) -> RedisBudget:
+    return redis_budgets()
 
 
 @pytest.fixture

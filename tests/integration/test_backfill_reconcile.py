@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,8 +13,10 @@ import requests
 import responses
 from sqlalchemy import select
 
-from composition.root import Container
+from composition.root import Container, build
+from runsmart.settings import Settings
 from store.models import BackfillJob, ReconciliationRun, StravaEvent
+from sync.budget import QUARTER_S, RedisBudget
 from sync.reconcile import athletes_due
 from sync.subscriptions import SubscriptionError, SubscriptionManager
 from tests.integration.conftest import (
@@ -114,8 +118,14 @@ def test_backfill_pauses_while_webhook_events_wait(
 
 
 def test_backfill_waits_for_the_budget_instead_of_calling(
-    container: Container, strava: responses.RequestsMock
+    settings: Settings, redis_budgets: Callable[..., RedisBudget], strava: responses.RequestsMock
 ) -> None:
+    # The budget's clock halfway through a rate window: on the wall clock, a window that rolls over between the
+    # observation and the step (or usage read in its first seconds, which Strava may not have counted in it
+    # yet) rightly lets the call through.
+    now = time.time()
+    middle = now - now % QUARTER_S + QUARTER_S / 2
+    container = build(settings, budget=redis_budgets(lambda: middle))
     connect_athlete(container)
     listing = pages(strava, [summary(1, datetime.now(UTC))])
     container.budget.observe(
