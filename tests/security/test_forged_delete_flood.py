@@ -25,6 +25,7 @@ from tests.integration import conftest as integration
 from tests.integration.conftest import RATE_HEADERS, STRAVA, connect_athlete, detailed_activity, event_body
 
 settings = integration.settings
+redis_budgets = integration.redis_budgets
 budget = integration.budget
 container = integration.container
 strava = integration.strava

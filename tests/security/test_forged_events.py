@@ -31,6 +31,7 @@ from tests.integration.conftest import (
 
 # The integration suite's fixtures (PostgreSQL database, Redis budget, container, `responses` Strava).
 settings = integration.settings
+redis_budgets = integration.redis_budgets
 budget = integration.budget
 container = integration.container
 strava = integration.strava
